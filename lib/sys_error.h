@@ -1,0 +1,52 @@
+#ifndef NET_BENCH_LIB_SYS_ERROR_H_
+#define NET_BENCH_LIB_SYS_ERROR_H_
+
+#include <cerrno>
+#include <stdexcept>
+#include <string>
+
+namespace netbench {
+
+// A failure of the operating system or of a peer, with a message that names
+// the failing step and the cause, e.g. "send: Connection reset by peer".
+class SysError : public std::runtime_error {
+ public:
+  SysError(const std::string& step, int err);
+  explicit SysError(const std::string& message)
+      : std::runtime_error(message), err_(0) {}
+  int err() const { return err_; }
+
+ private:
+  int err_;
+};
+
+// A mechanism that the running kernel (or its configuration) does not offer.
+// Its message starts with "not supported: ".
+class NotSupported : public std::runtime_error {
+ public:
+  explicit NotSupported(const std::string& why)
+      : std::runtime_error("not supported: " + why) {}
+};
+
+// Throws SysError(step, errno).
+[[noreturn]] void ThrowErrno(const std::string& step);
+
+// The bound on EINTR retries: a syscall interrupted this many times in a row
+// is reported as failed instead of spinning forever.
+inline constexpr int kMaxEintrRetries = 100;
+
+// Calls `f` until it returns something other than -1 with errno EINTR, at
+// most kMaxEintrRetries times.
+template <typename F>
+auto RetryEintr(F&& f) -> decltype(f()) {
+  decltype(f()) r;
+  int tries = 0;
+  do {
+    r = f();
+  } while (r == -1 && errno == EINTR && ++tries < kMaxEintrRetries);
+  return r;
+}
+
+}  // namespace netbench
+
+#endif  // NET_BENCH_LIB_SYS_ERROR_H_

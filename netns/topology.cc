@@ -1,0 +1,160 @@
+#include "netns/topology.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+
+#include "lib/sys_error.h"
+#include "netns/namespace.h"
+#include "netns/netlink.h"
+
+namespace netbench::netns {
+namespace {
+
+constexpr char kOptmemPath[] = "/proc/sys/net/core/optmem_max";
+
+// net.core.optmem_max became per network namespace in Linux 6.8
+// (Documentation/admin-guide/sysctl/net.rst); before that, writing it from a
+// namespace would change the host's value.
+bool KernelHasPerNamespaceOptmem() {
+  utsname u{};
+  if (::uname(&u) != 0) return false;
+  int major = 0, minor = 0;
+  if (std::sscanf(u.release, "%d.%d", &major, &minor) != 2) return false;
+  return major > 6 || (major == 6 && minor >= 8);
+}
+
+void WriteOptmemMax(int ns_fd, long value) {
+  // Writes to /proc/sys/net act on the namespace of the writing thread.
+  ScopedNetns in(ns_fd);
+  UniqueFd fd(::open(kOptmemPath, O_WRONLY | O_CLOEXEC));
+  if (!fd) ThrowErrno(std::string("open ") + kOptmemPath);
+  const std::string text = std::to_string(value);
+  if (::write(fd.get(), text.data(), text.size()) !=
+      static_cast<ssize_t>(text.size()))
+    ThrowErrno(std::string("write ") + kOptmemPath);
+}
+
+}  // namespace
+
+long ReadOptmemMax(int ns_fd) {
+  ScopedNetns in(ns_fd);
+  std::FILE* f = std::fopen(kOptmemPath, "re");
+  if (!f) ThrowErrno(std::string("open ") + kOptmemPath);
+  long value = -1;
+  const int n = std::fscanf(f, "%ld", &value);
+  std::fclose(f);
+  if (n != 1) throw SysError(std::string("cannot parse ") + kOptmemPath);
+  return value;
+}
+
+void ValidateTopologyOptions(const TopologyOptions& options) {
+  if (options.mtu < 68 || options.mtu > 65535)
+    throw std::invalid_argument("bad MTU " + std::to_string(options.mtu) +
+                                ": must be 68..65535");
+  if (options.optmem_max < 0)
+    throw std::invalid_argument("bad optmem_max " +
+                                std::to_string(options.optmem_max) +
+                                ": must be positive (or 0 for the default)");
+  Ipv4Subnet::Parse(options.subnet);
+}
+
+Topology::Topology(const TopologyOptions& options)
+    : subnet_((ValidateTopologyOptions(options),
+               Ipv4Subnet::Parse(options.subnet))),
+      mtu_(options.mtu),
+      server_ns_(NewNetNamespace()),
+      client_ns_(NewNetNamespace()) {
+  // From here on, an exception closes both fds and the kernel frees the
+  // namespaces with whatever was already built in them.
+  NlSockPtr server = ConnectRoute(server_ns_.get());
+  NlSockPtr client = ConnectRoute(client_ns_.get());
+  AddVethPair(server.get(), kServerInterface, kClientInterface,
+              client_ns_.get(), mtu_);
+  SetLinkUp(server.get(), "lo");
+  SetLinkUp(client.get(), "lo");
+  AddIpv4Address(server.get(), kServerInterface, subnet_.server(),
+                 subnet_.prefix);
+  AddIpv4Address(client.get(), kClientInterface, subnet_.client(),
+                 subnet_.prefix);
+  SetLinkUp(server.get(), kServerInterface);
+  SetLinkUp(client.get(), kClientInterface);
+
+  optmem_per_namespace_ = KernelHasPerNamespaceOptmem();
+  if (optmem_per_namespace_ && options.optmem_max > 0) {
+    WriteOptmemMax(server_ns_.get(), options.optmem_max);
+    WriteOptmemMax(client_ns_.get(), options.optmem_max);
+  }
+  optmem_max_ = ReadOptmemMax(server_ns_.get());
+
+  if (options.bind_mount) {
+    try {
+      BindMount("server", server_ns_.get());
+      BindMount("client", client_ns_.get());
+    } catch (...) {
+      RemoveBindMounts();
+      throw;
+    }
+  }
+}
+
+Topology::~Topology() { RemoveBindMounts(); }
+
+UniqueFd Topology::Socket(Side side, int domain, int type,
+                          int protocol) const {
+  ScopedNetns in(ns_fd(side));
+  UniqueFd fd(::socket(domain, type | SOCK_CLOEXEC, protocol));
+  if (!fd) ThrowErrno("socket");
+  return fd;
+}
+
+sockaddr_in Topology::Address(Side side, uint16_t port) const {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr =
+      htonl(side == Side::kServer ? subnet_.server() : subnet_.client());
+  return a;
+}
+
+std::string Topology::AddressString(Side side) const {
+  return Ipv4ToString(side == Side::kServer ? subnet_.server()
+                                            : subnet_.client());
+}
+
+// Same layout as iproute2's `ip netns add`: an empty file under
+// /var/run/netns with the namespace bind-mounted on it.
+void Topology::BindMount(const char* name, int ns_fd) {
+  ::mkdir("/var/run/netns", 0755);
+  std::string path = "/var/run/netns/net_bench-" +
+                     std::to_string(::getpid()) + "-" + name;
+  UniqueFd file(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                       0444));
+  if (!file) ThrowErrno("create " + path);
+  const std::string source = "/proc/self/fd/" + std::to_string(ns_fd);
+  if (::mount(source.c_str(), path.c_str(), "none", MS_BIND, nullptr) != 0) {
+    const int err = errno;
+    ::unlink(path.c_str());
+    throw SysError("bind-mount " + path, err);
+  }
+  mount_paths_[name[0] == 's' ? 0 : 1] = std::move(path);
+}
+
+void Topology::RemoveBindMounts() {
+  for (std::string& path : mount_paths_) {
+    if (path.empty()) continue;
+    ::umount2(path.c_str(), MNT_DETACH);
+    ::unlink(path.c_str());
+    path.clear();
+  }
+}
+
+}  // namespace netbench::netns

@@ -1,0 +1,91 @@
+#include "test/net_test_util.h"
+
+#include <dirent.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+#include "lib/sys_error.h"
+
+namespace netbench::testing {
+
+TcpPair ConnectAcross(const netns::Topology& topology, uint16_t port) {
+  UniqueFd listener =
+      topology.Socket(netns::Side::kServer, AF_INET, SOCK_STREAM);
+  const int one = 1;
+  ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in addr = topology.Address(netns::Side::kServer, port);
+  if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr),
+             sizeof(addr)) != 0)
+    ThrowErrno("bind");
+  if (::listen(listener.get(), 8) != 0) ThrowErrno("listen");
+  TcpPair pair;
+  pair.client = topology.Socket(netns::Side::kClient, AF_INET, SOCK_STREAM);
+  if (::connect(pair.client.get(), reinterpret_cast<sockaddr*>(&addr),
+                sizeof(addr)) != 0)
+    ThrowErrno("connect");
+  pair.server = UniqueFd(::accept4(listener.get(), nullptr, nullptr,
+                                   SOCK_CLOEXEC));
+  if (!pair.server) ThrowErrno("accept");
+  return pair;
+}
+
+std::string PingPong(const TcpPair& pair) {
+  char buf[16] = {};
+  if (::send(pair.client.get(), "ping", 4, 0) != 4) return "send ping";
+  if (::recv(pair.server.get(), buf, 4, MSG_WAITALL) != 4 ||
+      std::memcmp(buf, "ping", 4) != 0)
+    return "recv ping";
+  if (::send(pair.server.get(), "pong", 4, 0) != 4) return "send pong";
+  if (::recv(pair.client.get(), buf, 4, MSG_WAITALL) != 4 ||
+      std::memcmp(buf, "pong", 4) != 0)
+    return "recv pong";
+  return "";
+}
+
+ino_t NamespaceInode(int ns_fd) {
+  struct stat st{};
+  if (::fstat(ns_fd, &st) != 0) ThrowErrno("fstat namespace");
+  return st.st_ino;
+}
+
+bool NamespaceHeld(ino_t inode) {
+  namespace fs = std::filesystem;
+  const std::string needle = "net:[" + std::to_string(inode) + "]";
+  std::error_code ec;
+  const auto points_at_ns = [&](const fs::path& link) {
+    std::error_code e;
+    return fs::read_symlink(link, e).string() == needle;
+  };
+  for (const auto& proc : fs::directory_iterator("/proc", ec)) {
+    const std::string pid = proc.path().filename();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code e;
+    for (const auto& task : fs::directory_iterator(proc.path() / "task", e))
+      if (points_at_ns(task.path() / "ns" / "net")) return true;
+    for (const auto& fd : fs::directory_iterator(proc.path() / "fd", e))
+      if (points_at_ns(fd.path())) return true;
+  }
+  return false;
+}
+
+bool InterfaceExists(const std::string& name) {
+  return ::if_nametoindex(name.c_str()) != 0;
+}
+
+int NetBenchNetnsMounts() {
+  int count = 0;
+  std::error_code ec;
+  for (const auto& e :
+       std::filesystem::directory_iterator("/var/run/netns", ec))
+    if (e.path().filename().string().rfind("net_bench", 0) == 0) ++count;
+  return count;
+}
+
+}  // namespace netbench::testing

@@ -1,0 +1,251 @@
+#include "netns/topology.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <net/if.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "netns/privilege.h"
+#include "test/net_test_util.h"
+
+namespace netbench::netns {
+namespace {
+
+using testing::ConnectAcross;
+using testing::InterfaceExists;
+using testing::NamespaceHeld;
+using testing::NamespaceInode;
+using testing::NetBenchNetnsMounts;
+using testing::PingPong;
+
+struct InterfaceState {
+  std::string address;
+  std::string netmask;
+  int mtu = 0;
+  bool up = false;
+  bool running = false;
+};
+
+// Reads an interface's state with ioctls on a socket created in the
+// interface's namespace (the ioctls act on the socket's namespace).
+InterfaceState ReadInterface(const Topology& t, Side side,
+                             const char* name) {
+  UniqueFd s = t.Socket(side, AF_INET, SOCK_DGRAM);
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+  InterfaceState st;
+  char text[INET_ADDRSTRLEN];
+  const auto addr_of = [&](const sockaddr& sa) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&sa);
+    inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+    return std::string(text);
+  };
+  if (ioctl(s.get(), SIOCGIFADDR, &ifr) == 0) st.address = addr_of(ifr.ifr_addr);
+  if (ioctl(s.get(), SIOCGIFNETMASK, &ifr) == 0)
+    st.netmask = addr_of(ifr.ifr_netmask);
+  if (ioctl(s.get(), SIOCGIFMTU, &ifr) == 0) st.mtu = ifr.ifr_mtu;
+  if (ioctl(s.get(), SIOCGIFFLAGS, &ifr) == 0) {
+    st.up = (ifr.ifr_flags & IFF_UP) != 0;
+    st.running = (ifr.ifr_flags & IFF_RUNNING) != 0;
+  }
+  return st;
+}
+
+TEST(TopologyTest, CarriesTcpBothWaysWithRequestedAddressing) {
+  TopologyOptions options;
+  options.mtu = 9000;
+  Topology t(options);
+  const InterfaceState server =
+      ReadInterface(t, Side::kServer, Topology::kServerInterface);
+  const InterfaceState client =
+      ReadInterface(t, Side::kClient, Topology::kClientInterface);
+  EXPECT_EQ(server.address, "198.18.0.1");
+  EXPECT_EQ(client.address, "198.18.0.2");
+  EXPECT_EQ(server.netmask, "255.255.255.0");
+  EXPECT_EQ(client.netmask, "255.255.255.0");
+  EXPECT_EQ(server.mtu, 9000);
+  EXPECT_EQ(client.mtu, 9000);
+  EXPECT_TRUE(server.up && client.up);
+  EXPECT_TRUE(ReadInterface(t, Side::kServer, "lo").up);
+  EXPECT_TRUE(ReadInterface(t, Side::kClient, "lo").up);
+  // The peer lives only in the client namespace.
+  EXPECT_EQ(ReadInterface(t, Side::kServer, Topology::kClientInterface).mtu, 0);
+  EXPECT_EQ(PingPong(ConnectAcross(t)), "");
+}
+
+TEST(TopologyTest, CustomSubnetAndOptmem) {
+  TopologyOptions options;
+  options.subnet = "10.77.3.9/16";
+  options.optmem_max = 262144;
+  Topology t(options);
+  EXPECT_EQ(t.AddressString(Side::kServer), "10.77.0.1");
+  EXPECT_EQ(t.AddressString(Side::kClient), "10.77.0.2");
+  EXPECT_EQ(ReadInterface(t, Side::kClient, Topology::kClientInterface).netmask,
+            "255.255.0.0");
+  if (!t.optmem_per_namespace())
+    GTEST_SKIP() << "kernel before 6.8: optmem_max is global, left untouched";
+  EXPECT_EQ(t.optmem_max(), 262144);
+  EXPECT_EQ(ReadOptmemMax(t.ns_fd(Side::kClient)), 262144);
+  EXPECT_EQ(PingPong(ConnectAcross(t)), "");
+}
+
+TEST(TopologyTest, DestroyingLeavesNothing) {
+  ino_t server_ino = 0, client_ino = 0;
+  {
+    Topology t;
+    server_ino = NamespaceInode(t.ns_fd(Side::kServer));
+    client_ino = NamespaceInode(t.ns_fd(Side::kClient));
+    EXPECT_TRUE(NamespaceHeld(server_ino));
+  }
+  EXPECT_FALSE(NamespaceHeld(server_ino));
+  EXPECT_FALSE(NamespaceHeld(client_ino));
+  EXPECT_FALSE(InterfaceExists(Topology::kServerInterface));
+  EXPECT_FALSE(InterfaceExists(Topology::kClientInterface));
+  EXPECT_EQ(NetBenchNetnsMounts(), 0);
+}
+
+TEST(TopologyTest, DebugBindMountsAreRemoved) {
+  TopologyOptions options;
+  options.bind_mount = true;
+  {
+    Topology t(options);
+    EXPECT_EQ(NetBenchNetnsMounts(), 2);
+  }
+  EXPECT_EQ(NetBenchNetnsMounts(), 0);
+}
+
+TEST(TopologyTest, SigkilledBuilderLeavesNothing) {
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(pipe_fds[0]);
+    Topology t;
+    ino_t inodes[2] = {NamespaceInode(t.ns_fd(Side::kServer)),
+                       NamespaceInode(t.ns_fd(Side::kClient))};
+    if (write(pipe_fds[1], inodes, sizeof(inodes)) != sizeof(inodes)) _exit(1);
+    pause();
+    _exit(0);
+  }
+  close(pipe_fds[1]);
+  ino_t inodes[2] = {};
+  ASSERT_EQ(read(pipe_fds[0], inodes, sizeof(inodes)),
+            static_cast<ssize_t>(sizeof(inodes)));
+  close(pipe_fds[0]);
+  EXPECT_TRUE(NamespaceHeld(inodes[0]));
+  kill(child, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFSIGNALED(status));
+  EXPECT_FALSE(NamespaceHeld(inodes[0]));
+  EXPECT_FALSE(NamespaceHeld(inodes[1]));
+  EXPECT_FALSE(InterfaceExists(Topology::kServerInterface));
+  EXPECT_FALSE(InterfaceExists(Topology::kClientInterface));
+  EXPECT_EQ(NetBenchNetnsMounts(), 0);
+}
+
+TEST(TopologyTest, TwoTopologiesAtOnceDoNotCollide) {
+  Topology a;
+  Topology b;
+  auto pair_a = ConnectAcross(a, 6000);
+  auto pair_b = ConnectAcross(b, 6000);  // same address and port: no clash
+  EXPECT_EQ(PingPong(pair_a), "");
+  EXPECT_EQ(PingPong(pair_b), "");
+  EXPECT_NE(NamespaceInode(a.ns_fd(Side::kServer)),
+            NamespaceInode(b.ns_fd(Side::kServer)));
+}
+
+// Exit codes of the rootless child.
+constexpr int kChildOk = 0;
+constexpr int kChildNoUserns = 10;
+constexpr int kChildFailed = 11;
+
+TEST(TopologyTest, RootlessThroughUserNamespace) {
+  const passwd* nobody = getpwnam("nobody");
+  ASSERT_NE(nobody, nullptr);
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(pipe_fds[0]);
+    std::string result;
+    int code = kChildOk;
+    if (setgroups(0, nullptr) != 0 || setgid(nobody->pw_gid) != 0 ||
+        setuid(nobody->pw_uid) != 0 ||
+        // A process that changed uid is made non-dumpable, which makes its
+        // /proc/self files root's; an ordinary user's process is dumpable.
+        prctl(PR_SET_DUMPABLE, 1) != 0) {
+      result = "cannot drop to nobody";
+      code = kChildFailed;
+    } else {
+      try {
+        if (AcquireNamespacePrivilege() != Privilege::kRootless)
+          throw std::runtime_error("expected rootless privilege");
+        Topology t;
+        result = PingPong(ConnectAcross(t));
+        if (!result.empty()) code = kChildFailed;
+      } catch (const std::exception& e) {
+        result = e.what();
+        code = std::strstr(e.what(), "CLONE_NEWUSER") ? kChildNoUserns
+                                                       : kChildFailed;
+      }
+    }
+    (void)!write(pipe_fds[1], result.data(), result.size());
+    _exit(code);
+  }
+  close(pipe_fds[1]);
+  char buf[512] = {};
+  (void)!read(pipe_fds[0], buf, sizeof(buf) - 1);
+  close(pipe_fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == kChildNoUserns)
+    GTEST_SKIP() << "the kernel forbids user namespaces here: " << buf;
+  EXPECT_EQ(WEXITSTATUS(status), kChildOk) << buf;
+  EXPECT_STREQ(buf, "");
+}
+
+TEST(TopologyTest, BadParametersFailClearlyAndLeaveNothing) {
+  const auto expect_error = [](TopologyOptions o, const char* needle) {
+    try {
+      Topology t(o);
+      ADD_FAILURE() << "no error for " << needle;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos)
+          << e.what();
+    }
+  };
+  TopologyOptions o;
+  o.mtu = 0;
+  expect_error(o, "bad MTU 0");
+  o.mtu = 70000;
+  expect_error(o, "bad MTU 70000");
+  o = {};
+  o.subnet = "198.18.0.0";
+  expect_error(o, "missing /prefix");
+  o.subnet = "198.18.0/24";
+  expect_error(o, "not an IPv4 address");
+  o.subnet = "198.18.0.0/31";
+  expect_error(o, "prefix must be 8..30");
+  o.subnet = "198.18.0.0/2x";
+  expect_error(o, "prefix is not a number");
+  EXPECT_FALSE(InterfaceExists(Topology::kServerInterface));
+  EXPECT_EQ(NetBenchNetnsMounts(), 0);
+}
+
+}  // namespace
+}  // namespace netbench::netns
