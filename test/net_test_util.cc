@@ -89,3 +89,66 @@ int NetBenchNetnsMounts() {
 }
 
 }  // namespace netbench::testing
+
+#include <thread>
+
+#include "lib/integrity.h"
+#include "lib/socket_io.h"
+
+namespace netbench::testing {
+
+TransferResult TransferVerified(const netns::Topology& topology, Mode mode,
+                                size_t size, int count, RxMode rx,
+                                void (*after_prepare)(Message&),
+                                uint16_t port) {
+  TransferResult result;
+  constexpr std::chrono::milliseconds kTimeout{10000};
+  TcpPair pair;
+  try {
+    pair = ConnectAcross(topology, port);
+    SetSocketTimeouts(pair.client.get(), kTimeout);
+    SetSocketTimeouts(pair.server.get(), kTimeout);
+  } catch (const std::exception& e) {
+    result.error = e.what();
+    return result;
+  }
+  std::string rx_error;
+  std::thread receiver([&] {
+    try {
+      ReceiverOptions ro;
+      ro.max_chunk = std::min<size_t>(size, 1 << 20);
+      ro.timeout = kTimeout;
+      auto r = MakeReceiver(rx, pair.server.get(), ro);
+      StreamVerifier verifier(size);
+      for (int i = 0; i < count; ++i) r->Receive(size, &verifier);
+      result.verified = verifier.messages_verified();
+      result.receiver = r->stats();
+    } catch (const std::exception& e) {
+      rx_error = e.what();
+      ::shutdown(pair.server.get(), SHUT_RDWR);
+    }
+  });
+  try {
+    SenderOptions so;
+    so.message_size = size;
+    so.timeout = kTimeout;
+    auto s = MakeSender(mode, pair.client.get(), so);
+    for (int i = 0; i < count; ++i) {
+      Message& m = s->Prepare();
+      if (after_prepare) after_prepare(m);
+      StampMessage(m, static_cast<uint64_t>(i));
+      s->Send();
+    }
+    s->Drain(kTimeout);
+    result.sender = s->stats();
+  } catch (const std::exception& e) {
+    result.error = std::string("sender: ") + e.what();
+    ::shutdown(pair.client.get(), SHUT_RDWR);
+  }
+  receiver.join();
+  if (result.error.empty() && !rx_error.empty())
+    result.error = "receiver: " + rx_error;
+  return result;
+}
+
+}  // namespace netbench::testing

@@ -42,3 +42,31 @@ int NetBenchNetnsMounts();
 }  // namespace netbench::testing
 
 #endif  // NET_BENCH_TEST_NET_TEST_UTIL_H_
+
+#include <chrono>
+
+#include "lib/mode.h"
+#include "lib/receiver.h"
+#include "lib/sender.h"
+
+namespace netbench::testing {
+
+struct TransferResult {
+  std::string error;  // empty on success
+  SenderStats sender;
+  ReceiverStats receiver;
+  uint64_t verified = 0;  // messages whose every byte was checked
+};
+
+// Sends `count` stamped messages of `size` bytes with `mode` over a fresh
+// connection across `topology` and verifies every byte on the receiving side
+// (in its own thread), then drains the sender. `after_prepare`, when given,
+// runs on each message right after Prepare() and before it is stamped (to
+// scribble over recycled buffers).
+TransferResult TransferVerified(const netns::Topology& topology, Mode mode,
+                                size_t size, int count,
+                                RxMode rx = RxMode::kCopy,
+                                void (*after_prepare)(Message&) = nullptr,
+                                uint16_t port = 5300);
+
+}  // namespace netbench::testing

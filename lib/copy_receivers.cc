@@ -1,0 +1,89 @@
+// recv() into a reusable buffer (--rx=copy) and recv(MSG_TRUNC) that
+// discards without copying (--rx=trunc).
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <stdexcept>
+#include <vector>
+
+#include "lib/receivers.h"
+#include "lib/socket_io.h"
+#include "lib/sys_error.h"
+
+namespace netbench {
+namespace {
+
+class CopyReceiver final : public Receiver {
+ public:
+  CopyReceiver(int fd, const ReceiverOptions& o)
+      : fd_(fd), timeout_(o.timeout), buffer_(std::max<size_t>(o.max_chunk, 1)) {}
+
+  void Receive(size_t n, ByteSink* sink) override {
+    while (n > 0) {
+      const size_t chunk = std::min(n, buffer_.size());
+      RecvAll(fd_, buffer_.data(), chunk, timeout_, &stats_.syscalls);
+      if (sink) sink->Consume({buffer_.data(), chunk});
+      stats_.bytes += chunk;
+      n -= chunk;
+    }
+  }
+
+ private:
+  int fd_;
+  std::chrono::milliseconds timeout_;
+  std::vector<std::byte> buffer_;
+};
+
+// TCP honours MSG_TRUNC by dropping the bytes instead of copying them
+// (tcp(7), "MSG_TRUNC"), which isolates the sender's cost.
+class TruncReceiver final : public Receiver {
+ public:
+  TruncReceiver(int fd, const ReceiverOptions& o)
+      : fd_(fd), timeout_(o.timeout) {}
+
+  void Receive(size_t n, ByteSink* sink) override {
+    if (sink)
+      throw std::invalid_argument("--rx=trunc discards the bytes: cannot verify");
+    while (n > 0) {
+      ++stats_.syscalls;
+      const ssize_t r = ::recv(fd_, nullptr, n, MSG_TRUNC | MSG_WAITALL);
+      if (r == 0) throw SysError("recv: peer closed the connection");
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        ThrowIoError("recv(MSG_TRUNC)", errno, timeout_);
+      }
+      stats_.bytes += static_cast<size_t>(r);
+      n -= static_cast<size_t>(r);
+    }
+  }
+
+ private:
+  int fd_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace
+
+std::unique_ptr<Receiver> MakeCopyReceiver(int fd, const ReceiverOptions& o) {
+  return std::make_unique<CopyReceiver>(fd, o);
+}
+std::unique_ptr<Receiver> MakeTruncReceiver(int fd, const ReceiverOptions& o) {
+  return std::make_unique<TruncReceiver>(fd, o);
+}
+
+std::unique_ptr<Receiver> MakeReceiver(RxMode mode, int fd,
+                                       const ReceiverOptions& options) {
+  switch (mode) {
+    case RxMode::kCopy:
+      return MakeCopyReceiver(fd, options);
+    case RxMode::kTrunc:
+      return MakeTruncReceiver(fd, options);
+    case RxMode::kZeroCopy:
+      return MakeZeroCopyReceiver(fd, options);
+  }
+  throw NotSupported("unknown receive mode");
+}
+
+}  // namespace netbench

@@ -1,0 +1,56 @@
+#ifndef NET_BENCH_LIB_RECEIVER_H_
+#define NET_BENCH_LIB_RECEIVER_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "lib/mode.h"
+
+namespace netbench {
+
+// Gets every received byte, in order, in pieces of any size (--verify).
+class ByteSink {
+ public:
+  virtual ~ByteSink() = default;
+  virtual void Consume(std::span<const std::byte> bytes) = 0;
+};
+
+struct ReceiverStats {
+  uint64_t bytes = 0;     // bytes taken off the socket
+  uint64_t syscalls = 0;  // recv/getsockopt/... issued
+  // TCP_ZEROCOPY_RECEIVE only: bytes mapped into memory vs copied.
+  uint64_t mapped_bytes = 0;
+  uint64_t copied_bytes = 0;
+};
+
+struct ReceiverOptions {
+  // The largest Receive() call to expect (the message size, or more).
+  size_t max_chunk = 1 << 20;
+  // Bound on each blocking wait; past it Receive throws SysError.
+  std::chrono::milliseconds timeout{5000};
+};
+
+// Takes bytes off one connected TCP socket (borrowed, not owned).
+class Receiver {
+ public:
+  virtual ~Receiver() = default;
+  // Receives exactly `n` bytes. When `sink` is given every byte goes to it
+  // (a kTrunc receiver cannot: it never sees the bytes). Throws SysError on
+  // end of stream ("peer closed the connection"), timeout or error.
+  virtual void Receive(size_t n, ByteSink* sink) = 0;
+  const ReceiverStats& stats() const { return stats_; }
+
+ protected:
+  ReceiverStats stats_;
+};
+
+// Throws NotSupported when the running kernel lacks the mechanism.
+std::unique_ptr<Receiver> MakeReceiver(RxMode mode, int fd,
+                                       const ReceiverOptions& options);
+
+}  // namespace netbench
+
+#endif  // NET_BENCH_LIB_RECEIVER_H_

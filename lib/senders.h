@@ -1,0 +1,31 @@
+#ifndef NET_BENCH_LIB_SENDERS_H_
+#define NET_BENCH_LIB_SENDERS_H_
+
+// The per-mode constructors behind MakeSender, and the probes behind
+// ModeUnsupportedReason. Each pair lives in the file of its mechanism.
+
+#include <memory>
+#include <string>
+
+#include "lib/sender.h"
+
+namespace netbench {
+
+std::unique_ptr<Sender> MakeTwoCopySender(int fd, const SenderOptions& o);
+std::unique_ptr<Sender> MakeTwoCopyPackedSender(int fd, const SenderOptions& o);
+std::unique_ptr<Sender> MakeOneCopySender(int fd, const SenderOptions& o);
+std::unique_ptr<Sender> MakeZeroCopySender(int fd, const SenderOptions& o);
+// `zerocopy` selects IORING_OP_SENDMSG_ZC over IORING_OP_SENDMSG.
+std::unique_ptr<Sender> MakeUringSender(int fd, const SenderOptions& o,
+                                        bool zerocopy);
+std::unique_ptr<Sender> MakeSpliceSender(int fd, const SenderOptions& o);
+
+// Each returns "" when the running kernel supports the mechanism, else why
+// not. They may create throwaway sockets and rings; they do not cache.
+std::string ProbeZeroCopy();
+std::string ProbeUring(bool zerocopy);
+std::string ProbeSplice();
+
+}  // namespace netbench
+
+#endif  // NET_BENCH_LIB_SENDERS_H_

@@ -1,0 +1,105 @@
+#include "lib/socket_io.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "lib/sys_error.h"
+
+namespace netbench {
+
+void SetSocketTimeouts(int fd, std::chrono::milliseconds timeout) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+  if (::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)
+    ThrowErrno("setsockopt(SO_SNDTIMEO)");
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
+    ThrowErrno("setsockopt(SO_RCVTIMEO)");
+}
+
+void SetNoDelay(int fd, bool on) {
+  const int v = on ? 1 : 0;
+  if (::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)) != 0)
+    ThrowErrno("setsockopt(TCP_NODELAY)");
+}
+
+void ThrowIoError(const char* step, int err,
+                  std::chrono::milliseconds timeout) {
+  std::string s = step;
+  if (err == EAGAIN || err == EWOULDBLOCK) {
+    throw SysError(s + ": timed out after " + std::to_string(timeout.count()) +
+                   " ms (peer stopped " +
+                   (std::strncmp(step, "recv", 4) == 0 ? "sending)"
+                                                       : "reading)"));
+  }
+  if (err == EPIPE || err == ECONNRESET)
+    throw SysError(s + ": peer closed the connection (" + std::strerror(err) +
+                   ")");
+  throw SysError(s, err);
+}
+
+void SendAll(int fd, const void* data, size_t n, int flags,
+             std::chrono::milliseconds timeout, uint64_t* syscalls) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    ++*syscalls;
+    const ssize_t r = ::send(fd, p, n, flags | MSG_NOSIGNAL);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      ThrowIoError("send", errno, timeout);
+    }
+    p += r;
+    n -= static_cast<size_t>(r);
+  }
+}
+
+void AdvanceIov(iovec** iov, int* iovcnt, size_t n) {
+  while (*iovcnt > 0 && n >= (*iov)->iov_len) {
+    n -= (*iov)->iov_len;
+    ++*iov;
+    --*iovcnt;
+  }
+  if (*iovcnt > 0 && n > 0) {
+    (*iov)->iov_base = static_cast<char*>((*iov)->iov_base) + n;
+    (*iov)->iov_len -= n;
+  }
+}
+
+void SendMsgAll(int fd, iovec* iov, int iovcnt, int flags,
+                std::chrono::milliseconds timeout, uint64_t* syscalls) {
+  // Empty leading entries (small messages) would otherwise stop the loop.
+  AdvanceIov(&iov, &iovcnt, 0);
+  while (iovcnt > 0) {
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<size_t>(iovcnt);
+    ++*syscalls;
+    const ssize_t r = ::sendmsg(fd, &msg, flags | MSG_NOSIGNAL);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      ThrowIoError("sendmsg", errno, timeout);
+    }
+    AdvanceIov(&iov, &iovcnt, static_cast<size_t>(r));
+  }
+}
+
+void RecvAll(int fd, void* data, size_t n, std::chrono::milliseconds timeout,
+             uint64_t* syscalls) {
+  char* p = static_cast<char*>(data);
+  while (n > 0) {
+    ++*syscalls;
+    const ssize_t r = ::recv(fd, p, n, MSG_WAITALL);
+    if (r == 0) throw SysError("recv: peer closed the connection");
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      ThrowIoError("recv", errno, timeout);
+    }
+    p += r;
+    n -= static_cast<size_t>(r);
+  }
+}
+
+}  // namespace netbench

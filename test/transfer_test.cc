@@ -1,0 +1,58 @@
+// Every mode moves stamped messages of many sizes across the real veth
+// topology with every byte checked on the receiving side.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "lib/sender.h"
+#include "netns/topology.h"
+#include "test/net_test_util.h"
+
+namespace netbench {
+namespace {
+
+constexpr size_t kSizes[] = {1, 7, 1000, 1024, 4096, 16384, 65536, 65537,
+                             size_t{4} << 20};
+
+int CountFor(size_t size) { return size >= (size_t{1} << 20) ? 4 : 64; }
+
+class TransferTest : public ::testing::TestWithParam<Mode> {
+ protected:
+  static void SetUpTestSuite() { topology_ = new netns::Topology(); }
+  static void TearDownTestSuite() {
+    delete topology_;
+    topology_ = nullptr;
+  }
+  static netns::Topology* topology_;
+};
+netns::Topology* TransferTest::topology_ = nullptr;
+
+TEST_P(TransferTest, EverySizeArrivesIntact) {
+  const Mode mode = GetParam();
+  if (std::string why = ModeUnsupportedReason(mode); !why.empty())
+    GTEST_SKIP() << ModeName(mode) << " not supported here: " << why;
+  uint16_t port = 5400;
+  for (size_t size : kSizes) {
+    const int count = CountFor(size);
+    auto r = testing::TransferVerified(*topology_, mode, size, count,
+                                       RxMode::kCopy, nullptr, port++);
+    EXPECT_EQ(r.error, "") << ModeName(mode) << " size " << size;
+    EXPECT_EQ(r.verified, static_cast<uint64_t>(count)) << "size " << size;
+    EXPECT_EQ(r.sender.messages, static_cast<uint64_t>(count));
+    EXPECT_EQ(r.sender.bytes, size * static_cast<size_t>(count));
+    EXPECT_GT(r.sender.syscalls, 0u);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModes, TransferTest,
+                         ::testing::ValuesIn(AllModes().begin(),
+                                             AllModes().end()),
+                         [](const auto& p) {
+                           return std::string(ModeName(p.param));
+                         });
+
+}  // namespace
+}  // namespace netbench
