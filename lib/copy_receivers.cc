@@ -21,9 +21,15 @@ class CopyReceiver final : public Receiver {
       : fd_(fd), timeout_(o.timeout), buffer_(std::max<size_t>(o.max_chunk, 1)) {}
 
   void Receive(size_t n, ByteSink* sink) override {
+    size_t done = 0;
     while (n > 0) {
       const size_t chunk = std::min(n, buffer_.size());
-      RecvAll(fd_, buffer_.data(), chunk, timeout_, &stats_.syscalls);
+      try {
+        RecvAll(fd_, buffer_.data(), chunk, timeout_, &stats_.syscalls);
+      } catch (const PeerClosed& e) {
+        throw PeerClosed(done + e.received());
+      }
+      done += chunk;
       if (sink) sink->Consume({buffer_.data(), chunk});
       stats_.bytes += chunk;
       n -= chunk;
@@ -46,15 +52,17 @@ class TruncReceiver final : public Receiver {
   void Receive(size_t n, ByteSink* sink) override {
     if (sink)
       throw std::invalid_argument("--rx=trunc discards the bytes: cannot verify");
+    size_t done = 0;
     while (n > 0) {
       ++stats_.syscalls;
       const ssize_t r = ::recv(fd_, nullptr, n, MSG_TRUNC | MSG_WAITALL);
-      if (r == 0) throw SysError("recv: peer closed the connection");
+      if (r == 0) throw PeerClosed(done);
       if (r < 0) {
         if (errno == EINTR) continue;
         ThrowIoError("recv(MSG_TRUNC)", errno, timeout_);
       }
       stats_.bytes += static_cast<size_t>(r);
+      done += static_cast<size_t>(r);
       n -= static_cast<size_t>(r);
     }
   }

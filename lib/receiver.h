@@ -38,8 +38,9 @@ class Receiver {
  public:
   virtual ~Receiver() = default;
   // Receives exactly `n` bytes. When `sink` is given every byte goes to it
-  // (a kTrunc receiver cannot: it never sees the bytes). Throws SysError on
-  // end of stream ("peer closed the connection"), timeout or error.
+  // (a kTrunc receiver cannot: it never sees the bytes). Throws PeerClosed
+  // (lib/sys_error.h) on end of stream, with how many of the `n` bytes had
+  // arrived; SysError on timeout or error.
   virtual void Receive(size_t n, ByteSink* sink) = 0;
   const ReceiverStats& stats() const { return stats_; }
 

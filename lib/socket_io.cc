@@ -89,10 +89,11 @@ void SendMsgAll(int fd, iovec* iov, int iovcnt, int flags,
 void RecvAll(int fd, void* data, size_t n, std::chrono::milliseconds timeout,
              uint64_t* syscalls) {
   char* p = static_cast<char*>(data);
+  const char* const start = p;
   while (n > 0) {
     ++*syscalls;
     const ssize_t r = ::recv(fd, p, n, MSG_WAITALL);
-    if (r == 0) throw SysError("recv: peer closed the connection");
+    if (r == 0) throw PeerClosed(static_cast<size_t>(p - start));
     if (r < 0) {
       if (errno == EINTR) continue;
       ThrowIoError("recv", errno, timeout);

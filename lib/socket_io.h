@@ -38,8 +38,8 @@ void SendMsgAll(int fd, iovec* iov, int iovcnt, int flags,
 // *iovcnt past fully sent entries and trims the first partial one.
 void AdvanceIov(iovec** iov, int* iovcnt, size_t n);
 
-// Receives exactly `n` bytes into `data`. Throws SysError ("peer closed the
-// connection" on end of stream).
+// Receives exactly `n` bytes into `data`. Throws PeerClosed on end of
+// stream, SysError on other failures.
 void RecvAll(int fd, void* data, size_t n, std::chrono::milliseconds timeout,
              uint64_t* syscalls);
 

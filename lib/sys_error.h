@@ -2,6 +2,7 @@
 #define NET_BENCH_LIB_SYS_ERROR_H_
 
 #include <cerrno>
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -18,6 +19,19 @@ class SysError : public std::runtime_error {
 
  private:
   int err_;
+};
+
+// The peer closed the connection (end of stream). `received` is how many
+// bytes of the requested amount had arrived before the end: 0 means the
+// stream ended cleanly between two messages.
+class PeerClosed : public SysError {
+ public:
+  explicit PeerClosed(size_t received)
+      : SysError("recv: peer closed the connection"), received_(received) {}
+  size_t received() const { return received_; }
+
+ private:
+  size_t received_;
 };
 
 // A mechanism that the running kernel (or its configuration) does not offer.
