@@ -1,0 +1,69 @@
+#ifndef NET_BENCH_LIB_CPU_USAGE_H_
+#define NET_BENCH_LIB_CPU_USAGE_H_
+
+// CPU time from the kernel's accounting: the whole machine's (/proc/stat),
+// one thread's (its CPU-time clock) and the calling thread's context switches
+// (getrusage). Each is read before and after a benchmark and subtracted.
+
+#include <pthread.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+namespace netbench {
+
+// Time all CPUs together spent, since boot, from the "cpu " line of
+// /proc/stat (Documentation/filesystems/proc.rst, "1.7 Miscellaneous kernel
+// statistics in /proc/stat"). Resolution is one USER_HZ tick (10 ms).
+struct SystemCpuTimes {
+  // user + nice + system + irq + softirq + steal: everything but idle and
+  // iowait. guest and guest_nice are not added: the kernel already counts
+  // them in user and nice.
+  std::chrono::nanoseconds busy{0};
+  // Time spent in softirq context (network receive processing among it).
+  std::chrono::nanoseconds softirq{0};
+};
+
+// Reads /proc/stat. Throws SysError if it cannot be read, std::runtime_error
+// if it cannot be parsed.
+SystemCpuTimes ReadSystemCpuTimes();
+
+// Parses the text of /proc/stat; its counters are in ticks of
+// `ticks_per_second` (sysconf(_SC_CLK_TCK)). Columns the kernel adds after
+// the ones used are ignored; columns missing on old kernels count as 0.
+// Throws std::runtime_error if there is no "cpu " line with at least the
+// four columns every kernel has (user nice system idle).
+SystemCpuTimes ParseProcStat(std::string_view text, long ticks_per_second);
+
+// The CPU time `thread` has consumed (user + system), from its CPU-time clock
+// (pthread_getcpuclockid). REQUIRES: `thread` has not been joined or
+// detached-and-exited. Throws SysError.
+std::chrono::nanoseconds ThreadCpuTime(pthread_t thread);
+
+// The calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID).
+std::chrono::nanoseconds CurrentThreadCpuTime();
+
+// The calling thread's resource usage (getrusage(RUSAGE_THREAD)): the
+// context-switch counts stand in where perf's software events are not
+// available.
+struct ThreadRusage {
+  // Switches because the thread blocked (waited for I/O, a lock, a sleep).
+  uint64_t voluntary_context_switches = 0;
+  // Switches because the scheduler preempted the thread.
+  uint64_t involuntary_context_switches = 0;
+  // Microsecond resolution.
+  std::chrono::microseconds user_time{0};
+  std::chrono::microseconds system_time{0};
+
+  uint64_t context_switches() const {
+    return voluntary_context_switches + involuntary_context_switches;
+  }
+};
+
+// Throws SysError.
+ThreadRusage ReadThreadRusage();
+
+}  // namespace netbench
+
+#endif  // NET_BENCH_LIB_CPU_USAGE_H_
