@@ -2,23 +2,71 @@
 
 #include <cstdio>
 #include <exception>
+#include <memory>
 
+#include "benchmarks/config.h"
+#include "benchmarks/environment.h"
+#include "benchmarks/registration.h"
+#include "benchmarks/serve.h"
 #include "benchmarks/topology_benchmark.h"
 #include "netns/privilege.h"
 
+namespace {
+
+constexpr int kBadInput = 2;
+
+int Fail(const char* what, int status) {
+  std::fprintf(stderr, "net_bench: %s\n", what);
+  return status;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  using namespace netbench;
+  Config config;
   try {
-    // Before any thread exists: entering a user namespace (rootless) needs a
-    // single-threaded process.
-    netbench::netns::EnsureNamespacePrivilege();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "net_bench: %s\n", e.what());
-    return 2;
+    config = ParseFlags(&argc, argv);
+  } catch (const FlagError& e) {
+    return Fail(e.what(), kBadInput);
   }
-  netbench::RegisterTopologyBenchmark({});
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  if (config.help) std::fputs(ProjectFlagsHelp(), stdout);
+  if (config.serve && !config.help) return Serve(config);
+
+  netns::Privilege privilege = netns::Privilege::kRoot;
+  if (config.topology == TopologyKind::kVeth && !config.help) {
+    try {
+      // Before any thread exists: entering a user namespace (rootless) needs
+      // a single-threaded process.
+      privilege = netns::EnsureNamespacePrivilege();
+    } catch (const std::exception& e) {
+      return Fail(e.what(), 1);
+    }
+  }
+
+  static const Environment* environment = nullptr;
+  const std::vector<Mode> modes =
+      config.help ? std::vector<Mode>{} : SupportedModes(config);
+  if (config.topology == TopologyKind::kVeth)
+    RegisterTopologyBenchmark(config.topology_options);
+  RegisterGrid(config, modes, &environment);
+
+  benchmark::Initialize(&argc, argv);  // prints its help and exits on --help
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return kBadInput;
+
+  std::unique_ptr<Environment> env;
+  try {
+    env = std::make_unique<Environment>(config, privilege);
+  } catch (const std::exception& e) {
+    return Fail(e.what(), 1);
+  }
+  environment = env.get();
+  for (const auto& [key, value] : env->Context())
+    benchmark::AddCustomContext(key, value);
+
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
+  environment = nullptr;
+  env.reset();
   return 0;
 }

@@ -1,0 +1,42 @@
+#ifndef NET_BENCH_BENCHMARKS_CLIENT_H_
+#define NET_BENCH_BENCHMARKS_CLIENT_H_
+
+#include <netinet/in.h>
+
+#include <chrono>
+#include <string>
+
+#include "benchmarks/protocol.h"
+#include "lib/unique_fd.h"
+
+namespace netbench {
+
+// Where the server is, and in which namespace client sockets are made.
+struct ClientTarget {
+  int ns_fd = -1;  // -1: the calling thread's namespace
+  sockaddr_in server{};
+  std::string Describe() const;
+};
+
+// The client side of one benchmark connection.
+class ClientConnection {
+ public:
+  // Connects (bounded by the Hello's timeout), sends `hello` and waits for
+  // the server's Ack. Throws SysError naming the cause: not listening,
+  // timed out, refused (with the server's reason).
+  static ClientConnection Open(const ClientTarget& target, const Hello& hello);
+
+  int fd() const { return fd_.get(); }
+
+  // Ends the data phase (shutdown(SHUT_WR)) and reads the server's Report,
+  // bounded by `timeout`.
+  Report Finish(std::chrono::milliseconds timeout);
+
+ private:
+  explicit ClientConnection(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
+};
+
+}  // namespace netbench
+
+#endif  // NET_BENCH_BENCHMARKS_CLIENT_H_

@@ -1,0 +1,65 @@
+#ifndef NET_BENCH_BENCHMARKS_CONFIG_H_
+#define NET_BENCH_BENCHMARKS_CONFIG_H_
+
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "benchmarks/protocol.h"
+#include "lib/mode.h"
+#include "netns/topology.h"
+
+namespace netbench {
+
+enum class TopologyKind { kVeth, kLoopback, kPeer };
+
+// Everything the project's own flags decide (Google Benchmark's flags are
+// left to it).
+struct Config {
+  std::vector<Mode> modes;  // empty: every mode the kernel supports
+  bool modes_explicit = false;
+  std::vector<size_t> sizes = {1024, 4096, 16384, 65536};
+  std::vector<int> threads = {1, 2, 4, 8};
+  std::vector<Pattern> patterns = {Pattern::kStream, Pattern::kRR};
+  bool nodelay = true;
+  RxMode rx = RxMode::kCopy;
+  bool verify = false;
+  TopologyKind topology = TopologyKind::kVeth;
+  std::string peer_host;  // kPeer
+  uint16_t peer_port = 0;
+  netns::TopologyOptions topology_options;
+  std::chrono::milliseconds timeout{5000};
+
+  // `net_bench serve`
+  bool serve = false;
+  std::string listen_host = "0.0.0.0";
+  uint16_t listen_port = kDefaultPort;
+
+  bool help = false;
+
+  static constexpr uint16_t kDefaultPort = 5301;
+  static constexpr int kMaxThreads = 256;
+};
+
+// Bad command-line input: main prints "net_bench: <what>" and exits 2.
+class FlagError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Takes the project's flags out of argv (leaving Google Benchmark's and any
+// unknown ones for it to judge) and returns the configuration. Throws
+// FlagError with one line naming the flag and what is wrong.
+Config ParseFlags(int* argc, char** argv);
+
+// The project's flags, for --help.
+const char* ProjectFlagsHelp();
+
+// "64K" -> 65536; "1M" -> 1048576; "1000" -> 1000. Throws FlagError.
+size_t ParseSize(const std::string& text);
+
+}  // namespace netbench
+
+#endif  // NET_BENCH_BENCHMARKS_CONFIG_H_

@@ -1,0 +1,115 @@
+#include "benchmarks/environment.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/utsname.h>
+
+#include <fstream>
+
+#include "lib/sys_error.h"
+#include "netns/namespace.h"
+
+namespace netbench {
+namespace {
+
+sockaddr_in Resolve(const std::string& host, uint16_t port) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (int err = ::getaddrinfo(host.c_str(), nullptr, &hints, &res); err != 0)
+    throw SysError("cannot resolve peer '" + host + "': " + gai_strerror(err));
+  sockaddr_in a = *reinterpret_cast<const sockaddr_in*>(res->ai_addr);
+  ::freeaddrinfo(res);
+  a.sin_port = htons(port);
+  return a;
+}
+
+std::string KernelRelease() {
+  utsname u{};
+  return ::uname(&u) == 0 ? u.release : "unknown";
+}
+
+long HostOptmemMax() {
+  std::ifstream f("/proc/sys/net/core/optmem_max");
+  long v = -1;
+  f >> v;
+  return v;
+}
+
+}  // namespace
+
+Environment::Environment(const Config& config, netns::Privilege privilege)
+    : config_(config), privilege_(privilege) {
+  ServerOptions so;
+  so.control_timeout = config.timeout;
+  switch (config.topology) {
+    case TopologyKind::kVeth: {
+      topology_ = std::make_unique<netns::Topology>(config.topology_options);
+      UniqueFd listener;
+      {
+        netns::ScopedNetns in(topology_->ns_fd(netns::Side::kServer));
+        listener = ListenTcp(topology_->AddressString(netns::Side::kServer), 0);
+      }
+      server_ = std::make_unique<Server>(std::move(listener), so);
+      target_.ns_fd = topology_->ns_fd(netns::Side::kClient);
+      target_.server = topology_->Address(netns::Side::kServer, server_->port());
+      break;
+    }
+    case TopologyKind::kLoopback:
+      server_ = std::make_unique<Server>(ListenTcp("127.0.0.1", 0), so);
+      target_.server.sin_family = AF_INET;
+      target_.server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      target_.server.sin_port = htons(server_->port());
+      break;
+    case TopologyKind::kPeer:
+      target_.server = Resolve(config.peer_host, config.peer_port);
+      break;
+  }
+}
+
+Environment::~Environment() {
+  // The server's threads use sockets of the topology's namespaces: stop them
+  // first.
+  server_.reset();
+  topology_.reset();
+}
+
+std::vector<std::pair<std::string, std::string>> Environment::Context() const {
+  std::vector<std::pair<std::string, std::string>> c;
+  c.emplace_back("kernel", KernelRelease());
+  switch (config_.topology) {
+    case TopologyKind::kVeth:
+      c.emplace_back("topology", "veth " +
+                                     topology_->AddressString(netns::Side::kClient) +
+                                     " -> " +
+                                     topology_->AddressString(netns::Side::kServer) +
+                                     "/" + std::to_string(topology_->subnet().prefix));
+      c.emplace_back("privilege", netns::PrivilegeName(privilege_));
+      c.emplace_back("mtu", std::to_string(topology_->mtu()));
+      c.emplace_back("optmem_max",
+                     std::to_string(topology_->optmem_max()) +
+                         (topology_->optmem_per_namespace()
+                              ? ""
+                              : " (global: kernel before 6.8)"));
+      break;
+    case TopologyKind::kLoopback:
+      c.emplace_back("topology", "loopback 127.0.0.1");
+      c.emplace_back("privilege", "none needed");
+      c.emplace_back("mtu", "loopback's");
+      c.emplace_back("optmem_max", std::to_string(HostOptmemMax()));
+      break;
+    case TopologyKind::kPeer:
+      c.emplace_back("topology", "peer " + target_.Describe());
+      c.emplace_back("privilege", "none needed");
+      c.emplace_back("mtu", "the host's");
+      c.emplace_back("optmem_max", std::to_string(HostOptmemMax()));
+      break;
+  }
+  c.emplace_back("nodelay", config_.nodelay ? "true" : "false");
+  c.emplace_back("rx", std::string(RxModeName(config_.rx)));
+  c.emplace_back("verify", config_.verify ? "true" : "false");
+  return c;
+}
+
+}  // namespace netbench

@@ -1,0 +1,43 @@
+#ifndef NET_BENCH_BENCHMARKS_ENVIRONMENT_H_
+#define NET_BENCH_BENCHMARKS_ENVIRONMENT_H_
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "benchmarks/client.h"
+#include "benchmarks/config.h"
+#include "benchmarks/server.h"
+#include "netns/privilege.h"
+#include "netns/topology.h"
+
+namespace netbench {
+
+// What every benchmark of one process shares: the topology, the in-process
+// server, and where clients connect. Built once before the first benchmark
+// and destroyed after the last.
+class Environment {
+ public:
+  // Builds the topology (veth: namespaces + veth pair; loopback: nothing) and
+  // starts the server in the server namespace; for a peer, only records
+  // where it is. Throws with one line saying why it cannot.
+  Environment(const Config& config, netns::Privilege privilege);
+  ~Environment();
+
+  const Config& config() const { return config_; }
+  const ClientTarget& target() const { return target_; }
+  // The run's context for Google Benchmark's output (AddCustomContext).
+  std::vector<std::pair<std::string, std::string>> Context() const;
+
+ private:
+  Config config_;
+  netns::Privilege privilege_;
+  std::unique_ptr<netns::Topology> topology_;
+  std::unique_ptr<Server> server_;
+  ClientTarget target_;
+};
+
+}  // namespace netbench
+
+#endif  // NET_BENCH_BENCHMARKS_ENVIRONMENT_H_

@@ -1,0 +1,250 @@
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <string_view>
+
+#include "benchmarks/config.h"
+
+namespace netbench {
+namespace {
+
+std::vector<std::string> SplitList(const std::string& flag,
+                                   const std::string& value) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = value.find(',', start);
+    std::string item = value.substr(start, comma - start);
+    if (item.empty())
+      throw FlagError("--" + flag + ": empty item in '" + value + "'");
+    items.push_back(std::move(item));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return items;
+}
+
+template <typename T>
+T ParseInteger(const std::string& flag, std::string_view text, T lo, T hi) {
+  T v{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty())
+    throw FlagError("--" + flag + ": '" + std::string(text) +
+                    "' is not a number");
+  if (v < lo || v > hi)
+    throw FlagError("--" + flag + ": " + std::string(text) + " is out of range " +
+                    std::to_string(lo) + ".." + std::to_string(hi));
+  return v;
+}
+
+bool ParseBool(const std::string& flag, const std::string& value) {
+  if (value == "" || value == "true" || value == "1" || value == "yes")
+    return true;
+  if (value == "false" || value == "0" || value == "no") return false;
+  throw FlagError("--" + flag + ": '" + value + "' is not true/false");
+}
+
+template <typename T>
+void SortUnique(std::vector<T>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+// "HOST[:PORT]" for --topology=peer: and --listen.
+void ParseHostPort(const std::string& flag, const std::string& text,
+                   std::string* host, uint16_t* port) {
+  const size_t colon = text.rfind(':');
+  *host = text.substr(0, colon);
+  if (colon != std::string::npos)
+    *port = ParseInteger<uint16_t>(flag, std::string_view(text).substr(colon + 1),
+                                   1, 65535);
+  if (host->empty()) throw FlagError("--" + flag + ": missing host in '" + text + "'");
+}
+
+void Apply(Config& c, const std::string& name, const std::string& value,
+           bool has_value) {
+  const auto need_value = [&] {
+    if (!has_value || value.empty())
+      throw FlagError("--" + name + " needs a value (--" + name + "=...)");
+  };
+  if (name == "modes") {
+    need_value();
+    c.modes.clear();
+    for (const auto& m : SplitList(name, value)) {
+      auto mode = ParseMode(m);
+      if (!mode)
+        throw FlagError("--modes: unknown mode '" + m +
+                        "' (TwoCopy, TwoCopyPacked, OneCopy, ZeroCopy, "
+                        "UringOneCopy, UringZeroCopy, SpliceZeroCopy)");
+      if (std::find(c.modes.begin(), c.modes.end(), *mode) == c.modes.end())
+        c.modes.push_back(*mode);
+    }
+    c.modes_explicit = true;
+  } else if (name == "sizes") {
+    need_value();
+    c.sizes.clear();
+    for (const auto& s : SplitList(name, value)) c.sizes.push_back(ParseSize(s));
+    SortUnique(c.sizes);
+  } else if (name == "threads") {
+    need_value();
+    c.threads.clear();
+    for (const auto& t : SplitList(name, value))
+      c.threads.push_back(ParseInteger<int>(name, t, 1, Config::kMaxThreads));
+    SortUnique(c.threads);
+  } else if (name == "patterns") {
+    need_value();
+    c.patterns.clear();
+    for (const auto& p : SplitList(name, value)) {
+      auto pattern = ParsePattern(p);
+      if (!pattern)
+        throw FlagError("--patterns: unknown pattern '" + p + "' (Stream, RR)");
+      if (std::find(c.patterns.begin(), c.patterns.end(), *pattern) ==
+          c.patterns.end())
+        c.patterns.push_back(*pattern);
+    }
+  } else if (name == "mtu") {
+    need_value();
+    c.topology_options.mtu = ParseInteger<int>(name, value, 68, 65535);
+  } else if (name == "nodelay") {
+    c.nodelay = ParseBool(name, value);
+  } else if (name == "rx") {
+    need_value();
+    auto rx = ParseRxMode(value);
+    if (!rx)
+      throw FlagError("--rx: unknown receive mode '" + value +
+                      "' (copy, zerocopy, trunc)");
+    c.rx = *rx;
+  } else if (name == "optmem") {
+    need_value();
+    c.topology_options.optmem_max =
+        ParseInteger<long>(name, value, 1024, long{1} << 30);
+  } else if (name == "verify") {
+    c.verify = ParseBool(name, value);
+  } else if (name == "topology") {
+    need_value();
+    if (value == "veth") {
+      c.topology = TopologyKind::kVeth;
+    } else if (value == "loopback") {
+      c.topology = TopologyKind::kLoopback;
+    } else if (value.rfind("peer:", 0) == 0) {
+      c.topology = TopologyKind::kPeer;
+      c.peer_port = Config::kDefaultPort;
+      ParseHostPort(name, value.substr(5), &c.peer_host, &c.peer_port);
+    } else {
+      throw FlagError("--topology: '" + value +
+                      "' is not veth, loopback or peer:HOST[:PORT]");
+    }
+  } else if (name == "subnet") {
+    need_value();
+    c.topology_options.subnet = value;
+  } else if (name == "timeout_ms") {
+    need_value();
+    c.timeout = std::chrono::milliseconds(
+        ParseInteger<int>(name, value, 10, 3600 * 1000));
+  } else if (name == "netns_bind_mount") {
+    c.topology_options.bind_mount = ParseBool(name, value);
+  } else if (name == "listen") {
+    need_value();
+    ParseHostPort(name, value, &c.listen_host, &c.listen_port);
+  } else {
+    throw std::logic_error("unhandled flag " + name);
+  }
+}
+
+constexpr const char* kFlags[] = {
+    "modes",    "sizes",  "threads",  "patterns",   "mtu",
+    "nodelay",  "rx",     "optmem",   "verify",     "topology",
+    "subnet",   "timeout_ms", "netns_bind_mount", "listen"};
+
+}  // namespace
+
+size_t ParseSize(const std::string& text) {
+  std::string_view digits = text;
+  size_t unit = 1;
+  if (!digits.empty()) {
+    switch (digits.back()) {
+      case 'K': case 'k': unit = size_t{1} << 10; break;
+      case 'M': case 'm': unit = size_t{1} << 20; break;
+      default: break;
+    }
+    if (unit != 1) digits.remove_suffix(1);
+  }
+  const size_t n = ParseInteger<size_t>("sizes", digits, 0, kMaxMessageSize);
+  const size_t size = n * unit;
+  if (size < kMinMessageSize || size > kMaxMessageSize)
+    throw FlagError("--sizes: " + text + " is out of range 1.." +
+                    std::to_string(kMaxMessageSize) + " bytes");
+  return size;
+}
+
+Config ParseFlags(int* argc, char** argv) {
+  Config c;
+  int out = 1;
+  int i = 1;
+  if (*argc > 1 && std::strcmp(argv[1], "serve") == 0) {
+    c.serve = true;
+    i = 2;
+  }
+  for (; i < *argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") c.help = true;
+    if (arg.rfind("--", 0) != 0) {
+      argv[out++] = argv[i];
+      continue;
+    }
+    arg.remove_prefix(2);
+    const size_t eq = arg.find('=');
+    const std::string name(arg.substr(0, eq));
+    if (std::find(std::begin(kFlags), std::end(kFlags), name) ==
+        std::end(kFlags)) {
+      argv[out++] = argv[i];  // Google Benchmark's, or unknown: its call
+      continue;
+    }
+    const bool has_value = eq != std::string_view::npos;
+    Apply(c, name, has_value ? std::string(arg.substr(eq + 1)) : "", has_value);
+  }
+  *argc = out;
+  argv[out] = nullptr;
+  if (c.verify && c.rx == RxMode::kTrunc)
+    throw FlagError("--verify cannot check bytes that --rx=trunc discards");
+  if (c.topology == TopologyKind::kVeth)
+    try {
+      netns::ValidateTopologyOptions(c.topology_options);
+    } catch (const std::invalid_argument& e) {
+      throw FlagError(e.what());
+    }
+  return c;
+}
+
+const char* ProjectFlagsHelp() {
+  return R"(net_bench: what it costs to move a message across the Linux network stack.
+
+usage: net_bench [project flags] [Google Benchmark flags]
+       net_bench serve [--listen=ADDR:PORT] [--timeout_ms=N]
+
+Project flags (parsed before Google Benchmark's):
+  --modes=A,B,...      modes to run (default: every mode the kernel supports):
+                       TwoCopy, TwoCopyPacked, OneCopy, ZeroCopy, UringOneCopy,
+                       UringZeroCopy, SpliceZeroCopy
+  --sizes=1K,64K,...   message sizes in bytes, K/M suffixes (default 1K,4K,16K,64K;
+                       1 byte .. 16M)
+  --threads=1,2,...    connections in parallel, one thread each (default 1,2,4,8)
+  --patterns=Stream,RR benchmark patterns (default both)
+  --mtu=N              veth MTU, 68..65535 (default 1500)
+  --nodelay=BOOL       TCP_NODELAY on every connection (default true)
+  --rx=MODE            receiver: copy (recv), zerocopy (TCP_ZEROCOPY_RECEIVE),
+                       trunc (MSG_TRUNC, discard) (default copy)
+  --optmem=N           net.core.optmem_max in both namespaces (default 131072)
+  --verify             stamp every message and check every received byte
+  --topology=T         veth (default), loopback, or peer:HOST[:PORT] (a host
+                       running `net_bench serve`)
+  --subnet=A.B.C.D/P   veth subnet (default 198.18.0.0/24: server .1, client .2)
+  --timeout_ms=N       bound on every blocking wait (default 5000)
+  --netns_bind_mount   debug: also mount the namespaces under /var/run/netns
+  --listen=ADDR:PORT   serve: address to listen on (default 0.0.0.0:5301)
+
+Google Benchmark's flags follow.
+)";
+}
+
+}  // namespace netbench

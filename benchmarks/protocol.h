@@ -1,0 +1,101 @@
+#ifndef NET_BENCH_BENCHMARKS_PROTOCOL_H_
+#define NET_BENCH_BENCHMARKS_PROTOCOL_H_
+
+// The small control exchange at the start and end of every benchmark
+// connection, shared by the in-process server and `net_bench serve`:
+//
+//   client -> server  Hello   (what this connection will do)
+//   server -> client  Ack     (accepted, or refused with a reason)
+//   ...   the pattern's data phase ...
+//   client            shutdown(SHUT_WR): the end of the data phase
+//   server -> client  Report  (what the server side measured and verified)
+//
+// Fixed-size little-endian records: a hostile or broken peer can make the
+// server read at most sizeof(Hello) bytes before it decides.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "lib/message.h"
+#include "lib/mode.h"
+
+namespace netbench {
+
+enum class Pattern : uint8_t { kStream = 0, kRR = 1 };
+std::string_view PatternName(Pattern p);
+std::optional<Pattern> ParsePattern(std::string_view name);
+
+inline constexpr uint32_t kHelloMagic = 0x4e42454e;   // "NEBN"
+inline constexpr uint32_t kAckMagic = 0x4e42414b;     // "KABN"
+inline constexpr uint32_t kReportMagic = 0x4e425250;  // "PRBN"
+inline constexpr uint16_t kProtocolVersion = 1;
+// RR requests are this many bytes: the request's sequence number.
+inline constexpr size_t kRequestSize = 8;
+
+inline constexpr uint8_t kHelloVerify = 1;
+inline constexpr uint8_t kHelloNoDelay = 2;
+
+struct Hello {
+  uint32_t magic = kHelloMagic;
+  uint16_t version = kProtocolVersion;
+  uint8_t pattern = 0;  // Pattern
+  uint8_t mode = 0;     // Mode of the side that sends messages
+  uint8_t rx = 0;       // RxMode of the side that receives messages
+  uint8_t flags = 0;    // kHelloVerify | kHelloNoDelay
+  uint16_t reserved = 0;
+  uint32_t timeout_ms = 0;
+  uint32_t reserved2 = 0;
+  uint64_t size = 0;  // message size
+};
+static_assert(sizeof(Hello) == 32);
+
+struct Ack {
+  uint32_t magic = kAckMagic;
+  uint32_t ok = 0;       // 1: accepted
+  char reason[120] = {};  // why not, NUL-terminated
+};
+static_assert(sizeof(Ack) == 128);
+
+// What the server side of one connection measured, over the whole connection.
+struct Report {
+  uint32_t magic = kReportMagic;
+  uint32_t ok = 0;  // 1: no error on the server side
+  uint64_t messages = 0;  // messages received (Stream) or answered (RR)
+  uint64_t bytes = 0;
+  uint64_t verified = 0;  // messages whose every byte was checked
+  uint64_t cpu_ns = 0;    // CPU time of the server's connection thread
+  uint64_t syscalls = 0;
+  // Hardware counters of the server thread; kAbsent when not measured.
+  uint64_t cycles = 0;
+  uint64_t instructions = 0;
+  uint64_t llc_misses = 0;
+  uint64_t ctx_switches = 0;
+  // RR: the server's sender statistics (zero-copy truth).
+  uint64_t zc_sends = 0;
+  uint64_t zc_notifications = 0;
+  uint64_t zc_completed = 0;
+  uint64_t zc_copied = 0;
+  uint64_t zc_enobufs = 0;
+  // Stream with --rx=zerocopy: bytes mapped vs copied.
+  uint64_t mapped_bytes = 0;
+  uint64_t copied_bytes = 0;
+  char error[128] = {};
+};
+inline constexpr uint64_t kAbsent = ~uint64_t{0};
+
+// Checks a received Hello; returns "" when acceptable, else why not (wrong
+// magic or version, unknown pattern/mode/rx, size out of range, ...).
+std::string ValidateHello(const Hello& h);
+
+// Copies `text` into a fixed char field, truncated and NUL-terminated.
+template <size_t N>
+void CopyText(char (&dst)[N], std::string_view text) {
+  const size_t n = text.size() < N - 1 ? text.size() : N - 1;
+  text.copy(dst, n);
+  dst[n] = '\0';
+}
+
+}  // namespace netbench
+
+#endif  // NET_BENCH_BENCHMARKS_PROTOCOL_H_

@@ -1,0 +1,24 @@
+#ifndef NET_BENCH_BENCHMARKS_REGISTRATION_H_
+#define NET_BENCH_BENCHMARKS_REGISTRATION_H_
+
+#include <vector>
+
+#include "benchmarks/config.h"
+#include "benchmarks/environment.h"
+
+namespace netbench {
+
+// The modes of the grid: the ones asked for (all by default) that the
+// running kernel supports. Each one left out is reported once on stderr.
+std::vector<Mode> SupportedModes(const Config& config);
+
+// Registers <Pattern>/<Mode>/size:<bytes> for the grid, each with
+// UseRealTime() and Threads(n) for every thread count, so that Google
+// Benchmark names them e.g. Stream/ZeroCopy/size:65536/real_time/threads:8.
+// The benchmarks run against *env, which must be set before they run.
+void RegisterGrid(const Config& config, const std::vector<Mode>& modes,
+                  const Environment* const* env);
+
+}  // namespace netbench
+
+#endif  // NET_BENCH_BENCHMARKS_REGISTRATION_H_

@@ -1,0 +1,38 @@
+#include "benchmarks/serve.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "benchmarks/server.h"
+
+namespace netbench {
+
+int Serve(const Config& config) {
+  // Block the stop signals in every thread, then wait for one here.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  try {
+    ServerOptions options;
+    options.control_timeout = config.timeout;
+    options.log = true;
+    Server server(ListenTcp(config.listen_host, config.listen_port), options);
+    std::fprintf(stderr, "net_bench serve: listening on %s:%u\n",
+                 config.listen_host.c_str(), server.port());
+    int sig = 0;
+    sigwait(&stop, &sig);
+    std::fprintf(stderr, "net_bench serve: stopping (signal %d): %llu served, %llu failed\n",
+                 sig, static_cast<unsigned long long>(server.served_connections()),
+                 static_cast<unsigned long long>(server.failed_connections()));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "net_bench serve: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace netbench

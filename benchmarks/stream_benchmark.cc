@@ -1,0 +1,87 @@
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
+
+#include "benchmarks/counters.h"
+#include "benchmarks/patterns.h"
+#include "benchmarks/run_aggregate.h"
+#include "benchmarks/thread_meter.h"
+#include "lib/integrity.h"
+#include "lib/sender.h"
+
+namespace netbench {
+
+void RunStream(benchmark::State& state, const Environment& env, Mode mode,
+               size_t size) {
+  const Config& config = env.config();
+  RunAggregate& aggregate = RunAggregate::Instance();
+  aggregate.Begin();
+
+  std::optional<ClientConnection> connection;
+  std::unique_ptr<Sender> sender;
+  try {
+    connection.emplace(ClientConnection::Open(
+        env.target(), MakeHello(config, Pattern::kStream, mode, size)));
+    SenderOptions so;
+    so.message_size = size;
+    so.timeout = config.timeout;
+    sender = MakeSender(mode, connection->fd(), so);
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+
+  const bool verify = config.verify;
+  ThreadMeter meter;
+  const ThreadSample start = meter.Sample();
+  const auto t0 = std::chrono::steady_clock::now();
+  uint64_t seq = 0;
+  for (auto _ : state) {
+    try {
+      Message& m = sender->Prepare();
+      if (verify) StampMessage(m, seq);
+      sender->Send();
+      ++seq;
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      break;
+    }
+  }
+  const auto t1 = std::chrono::steady_clock::now();
+  const ThreadSample used = meter.Sample().Since(start);
+
+  ThreadMeasurements m;
+  if (sender && !state.error_occurred()) {
+    Report report;
+    std::string error;
+    try {
+      sender->Drain(config.timeout);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    if (error.empty())
+      error = FinishConnection(*connection, config, seq,
+                               /*server_verifies=*/true, &report);
+    if (!error.empty()) {
+      state.SkipWithError(error.c_str());
+    } else {
+      m.messages = seq;
+      m.message_size = size;
+      m.elapsed_ns = static_cast<double>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+      m.tx.usage = used;
+      m.tx.syscalls = sender->stats().syscalls;
+      m.rx = FromReport(report);  // measured by the server, local or remote
+      m.zero_copy_notified = IsZeroCopyNotified(mode);
+      m.zc = sender->stats();
+      m.rx_zerocopy = config.rx == RxMode::kZeroCopy;
+      m.mapped_bytes = report.mapped_bytes;
+      m.copied_bytes = report.copied_bytes;
+      SetThreadCounters(state, m);
+    }
+  }
+  aggregate.End(state, nullptr,
+                static_cast<double>(m.messages) * static_cast<double>(size));
+}
+
+}  // namespace netbench
