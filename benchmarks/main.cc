@@ -44,15 +44,13 @@ int main(int argc, char** argv) {
     }
   }
 
-  static const Environment* environment = nullptr;
-  const std::vector<Mode> modes =
-      config.help ? std::vector<Mode>{} : SupportedModes(config);
-  if (config.topology == TopologyKind::kVeth)
-    RegisterTopologyBenchmark(config.topology_options);
-  RegisterGrid(config, modes, &environment);
-
   benchmark::Initialize(&argc, argv);  // prints its help and exits on --help
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return kBadInput;
+
+  static const Environment* environment = nullptr;
+  if (config.topology == TopologyKind::kVeth)
+    RegisterTopologyBenchmark(config.topology_options);
+  RegisterGrid(config, SupportedModes(config), &environment);
 
   std::unique_ptr<Environment> env;
   try {

@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""A short sweep of the real grid: every supported mode, one size, threads 1
+and 2, both patterns, --verify. Every benchmark must run without error, its
+counters must be present (and positive) where they should be and absent where
+they cannot be measured, and the JSON must be accepted by Google Benchmark's
+compare.py.
+
+usage: smoke_sweep_test.py PATH/TO/net_bench
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+NET_BENCH = None
+COMPARE = "/usr/share/benchmark/compare.py"
+
+ALWAYS = ["bytes_per_second", "Gbps", "msgs_per_second", "ns_per_msg",
+          "tx_cpu_ns_per_byte", "rx_cpu_ns_per_byte", "syscalls_per_msg"]
+NON_NEGATIVE = ["ctx_switches_per_msg"]
+RR_ONLY = ["rtt_mean_us", "rtt_p50_us", "rtt_p99_us", "rtt_p999_us"]
+HARDWARE = ["tx_cycles_per_byte", "rx_cycles_per_byte",
+            "tx_instructions_per_byte", "tx_llc_misses_per_kb",
+            "rx_llc_misses_per_kb"]
+ZERO_COPY = ["zc_copied_ratio", "zc_completions_per_msg", "zc_enobufs"]
+NOTIFIED = {"ZeroCopy", "UringZeroCopy"}
+
+
+class SmokeSweep(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory()
+        cls.json_path = os.path.join(cls.dir.name, "smoke.json")
+        cls.result = subprocess.run(
+            [NET_BENCH, "--sizes=4K", "--threads=1,2", "--verify",
+             "--benchmark_filter=^(Stream|RR)/",
+             "--benchmark_min_time=0.05",
+             "--benchmark_out=" + cls.json_path,
+             "--benchmark_out_format=json"],
+            capture_output=True, text=True, timeout=300)
+        cls.data = None
+        if os.path.exists(cls.json_path):
+            with open(cls.json_path) as f:
+                cls.data = json.load(f)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dir.cleanup()
+
+    def test_run_succeeds_and_writes_json(self):
+        self.assertEqual(self.result.returncode, 0, self.result.stderr)
+        self.assertIsNotNone(self.data)
+
+    def test_every_benchmark_ran_without_error(self):
+        benchmarks = self.data["benchmarks"]
+        modes = {b["name"].split("/")[1] for b in benchmarks}
+        self.assertIn("OneCopy", modes)
+        # Every supported mode, both patterns, both thread counts.
+        self.assertEqual(len(benchmarks), len(modes) * 2 * 2)
+        for b in benchmarks:
+            self.assertFalse(b.get("error_occurred", False),
+                             b["name"] + ": " + b.get("error_message", ""))
+            self.assertGreater(b["iterations"], 0, b["name"])
+
+    def test_counters_present_where_they_should_be(self):
+        hardware = self.data["context"].get("hardware_counters", "")
+        for b in self.data["benchmarks"]:
+            name = b["name"]
+            pattern, mode = name.split("/")[:2]
+            for c in ALWAYS:
+                self.assertIn(c, b, name)
+                self.assertGreater(b[c], 0, name + " " + c)
+            for c in NON_NEGATIVE:
+                self.assertGreaterEqual(b[c], 0, name + " " + c)
+            for c in RR_ONLY:
+                if pattern == "RR":
+                    self.assertGreater(b[c], 0, name + " " + c)
+                else:
+                    self.assertNotIn(c, b, name)
+            self.assertLessEqual(b.get("rtt_p50_us", 0), b.get("rtt_p99_us", 0))
+            self.assertIn("sys_cpu_ns_per_byte", b, name)
+            for c in ZERO_COPY:
+                self.assertEqual(c in b, mode in NOTIFIED, name + " " + c)
+            if mode in NOTIFIED:
+                self.assertGreaterEqual(b["zc_copied_ratio"], 0)
+                self.assertLessEqual(b["zc_copied_ratio"], 1)
+                self.assertGreater(b["zc_completions_per_msg"], 0)
+            for c in HARDWARE:
+                if not hardware.startswith("available"):
+                    # Absent, never zero, when the machine has no PMU.
+                    self.assertNotIn(c, b, name)
+
+    def test_context_describes_the_run(self):
+        ctx = self.data["context"]
+        for key in ["kernel", "topology", "privilege", "mtu", "nodelay", "rx",
+                    "optmem_max", "hardware_counters", "verify"]:
+            self.assertIn(key, ctx)
+        self.assertEqual(ctx["verify"], "true")
+
+    def test_compare_py_accepts_the_json(self):
+        if not os.path.exists(COMPARE):
+            self.skipTest("compare.py is not installed (libbenchmark-tools)")
+        r = subprocess.run([sys.executable, COMPARE, "benchmarks",
+                            self.json_path, self.json_path],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Stream/OneCopy/size:4096/real_time/threads:1", r.stdout)
+
+
+if __name__ == "__main__":
+    NET_BENCH = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
