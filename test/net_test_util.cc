@@ -152,3 +152,76 @@ TransferResult TransferVerified(const netns::Topology& topology, Mode mode,
 }
 
 }  // namespace netbench::testing
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "netns/privilege.h"
+
+namespace netbench::testing {
+namespace {
+
+constexpr int kChildOk = 0;
+constexpr int kChildNoUserns = 10;
+constexpr int kChildFailed = 11;
+
+}  // namespace
+
+ChildOutcome RunRootless(const std::function<std::string()>& body) {
+  ChildOutcome outcome;
+  const passwd* nobody = ::getpwnam("nobody");
+  if (!nobody) {
+    outcome.message = "no user 'nobody'";
+    return outcome;
+  }
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) {
+    outcome.message = "pipe failed";
+    return outcome;
+  }
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    std::string result;
+    int code = kChildOk;
+    if (::setgroups(0, nullptr) != 0 || ::setgid(nobody->pw_gid) != 0 ||
+        ::setuid(nobody->pw_uid) != 0 ||
+        // A process that changed uid is made non-dumpable, which makes its
+        // /proc/self files root's; an ordinary user's process is dumpable.
+        ::prctl(PR_SET_DUMPABLE, 1) != 0) {
+      result = "cannot drop to nobody";
+      code = kChildFailed;
+    } else {
+      try {
+        if (netns::AcquireNamespacePrivilege() != netns::Privilege::kRootless)
+          throw std::runtime_error("expected rootless privilege");
+        result = body();
+        if (!result.empty()) code = kChildFailed;
+      } catch (const std::exception& e) {
+        result = e.what();
+        code = std::strstr(e.what(), "CLONE_NEWUSER") ? kChildNoUserns
+                                                       : kChildFailed;
+      }
+    }
+    (void)!::write(pipe_fds[1], result.data(), result.size());
+    ::_exit(code);
+  }
+  ::close(pipe_fds[1]);
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(pipe_fds[0], buf, sizeof(buf))) > 0)
+    outcome.message.append(buf, static_cast<size_t>(n));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  if (child < 0 || ::waitpid(child, &status, 0) != child || !WIFEXITED(status)) {
+    outcome.message = "child did not exit normally: " + outcome.message;
+    return outcome;
+  }
+  outcome.no_user_namespaces = WEXITSTATUS(status) == kChildNoUserns;
+  outcome.ok = WEXITSTATUS(status) == kChildOk;
+  return outcome;
+}
+
+}  // namespace netbench::testing

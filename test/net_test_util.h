@@ -70,3 +70,20 @@ TransferResult TransferVerified(const netns::Topology& topology, Mode mode,
                                 uint16_t port = 5300);
 
 }  // namespace netbench::testing
+
+#include <functional>
+
+namespace netbench::testing {
+
+struct ChildOutcome {
+  bool no_user_namespaces = false;  // the kernel refused: skip with `message`
+  bool ok = false;
+  std::string message;  // the failure, or why user namespaces are refused
+};
+
+// Forks a child that drops to the unprivileged user `nobody`, enters a user
+// namespace (netns::AcquireNamespacePrivilege) and runs `body`, which
+// returns "" on success or what failed. Waits for it and reports.
+ChildOutcome RunRootless(const std::function<std::string()>& body);
+
+}  // namespace netbench::testing

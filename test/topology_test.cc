@@ -3,11 +3,8 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <net/if.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -167,56 +164,16 @@ TEST(TopologyTest, TwoTopologiesAtOnceDoNotCollide) {
             NamespaceInode(b.ns_fd(Side::kServer)));
 }
 
-// Exit codes of the rootless child.
-constexpr int kChildOk = 0;
-constexpr int kChildNoUserns = 10;
-constexpr int kChildFailed = 11;
-
 TEST(TopologyTest, RootlessThroughUserNamespace) {
-  const passwd* nobody = getpwnam("nobody");
-  ASSERT_NE(nobody, nullptr);
-  int pipe_fds[2];
-  ASSERT_EQ(pipe(pipe_fds), 0);
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    close(pipe_fds[0]);
-    std::string result;
-    int code = kChildOk;
-    if (setgroups(0, nullptr) != 0 || setgid(nobody->pw_gid) != 0 ||
-        setuid(nobody->pw_uid) != 0 ||
-        // A process that changed uid is made non-dumpable, which makes its
-        // /proc/self files root's; an ordinary user's process is dumpable.
-        prctl(PR_SET_DUMPABLE, 1) != 0) {
-      result = "cannot drop to nobody";
-      code = kChildFailed;
-    } else {
-      try {
-        if (AcquireNamespacePrivilege() != Privilege::kRootless)
-          throw std::runtime_error("expected rootless privilege");
-        Topology t;
-        result = PingPong(ConnectAcross(t));
-        if (!result.empty()) code = kChildFailed;
-      } catch (const std::exception& e) {
-        result = e.what();
-        code = std::strstr(e.what(), "CLONE_NEWUSER") ? kChildNoUserns
-                                                       : kChildFailed;
-      }
-    }
-    (void)!write(pipe_fds[1], result.data(), result.size());
-    _exit(code);
-  }
-  close(pipe_fds[1]);
-  char buf[512] = {};
-  (void)!read(pipe_fds[0], buf, sizeof(buf) - 1);
-  close(pipe_fds[0]);
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  if (WEXITSTATUS(status) == kChildNoUserns)
-    GTEST_SKIP() << "the kernel forbids user namespaces here: " << buf;
-  EXPECT_EQ(WEXITSTATUS(status), kChildOk) << buf;
-  EXPECT_STREQ(buf, "");
+  const auto outcome = testing::RunRootless([] {
+    Topology t;
+    return PingPong(ConnectAcross(t));
+  });
+  if (outcome.no_user_namespaces)
+    GTEST_SKIP() << "the kernel forbids user namespaces here: "
+                 << outcome.message;
+  EXPECT_TRUE(outcome.ok) << outcome.message;
+  EXPECT_EQ(outcome.message, "");
 }
 
 TEST(TopologyTest, BadParametersFailClearlyAndLeaveNothing) {

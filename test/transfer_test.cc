@@ -47,6 +47,33 @@ TEST_P(TransferTest, EverySizeArrivesIntact) {
   }
 }
 
+// The same in the rootless topology: a child that runs as `nobody` builds its
+// own topology through a user namespace and moves every size with every
+// supported mode.
+TEST(RootlessTransferTest, EveryModeAndSizeArrivesIntact) {
+  const auto outcome = testing::RunRootless([] {
+    netns::Topology topology;
+    std::string failures;
+    uint16_t port = 5600;
+    for (Mode mode : AllModes()) {
+      if (!ModeUnsupportedReason(mode).empty()) continue;
+      for (size_t size : kSizes) {
+        const int count = CountFor(size);
+        auto r = testing::TransferVerified(topology, mode, size, count,
+                                           RxMode::kCopy, nullptr, port++);
+        if (!r.error.empty() || r.verified != static_cast<uint64_t>(count))
+          failures += std::string(ModeName(mode)) + " size " +
+                      std::to_string(size) + ": " + r.error + "; ";
+      }
+    }
+    return failures;
+  });
+  if (outcome.no_user_namespaces)
+    GTEST_SKIP() << "the kernel forbids user namespaces here: "
+                 << outcome.message;
+  EXPECT_TRUE(outcome.ok) << outcome.message;
+}
+
 INSTANTIATE_TEST_SUITE_P(AllModes, TransferTest,
                          ::testing::ValuesIn(AllModes().begin(),
                                              AllModes().end()),
