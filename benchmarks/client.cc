@@ -7,8 +7,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <optional>
+#include <set>
 
+#include "benchmarks/interrupt.h"
 #include "lib/socket_io.h"
 #include "lib/sys_error.h"
 #include "netns/namespace.h"
@@ -52,7 +55,29 @@ void ConnectBounded(int fd, const ClientTarget& target,
   ::fcntl(fd, F_SETFL, flags);
 }
 
+// Every open client connection, so that an interrupt can cut them all.
+std::mutex g_open_mu;
+std::set<int> g_open;  // guarded by g_open_mu
+
 }  // namespace
+
+ClientConnection::ClientConnection(UniqueFd fd) : fd_(std::move(fd)) {
+  std::lock_guard lock(g_open_mu);
+  g_open.insert(fd_.get());
+}
+
+ClientConnection::~ClientConnection() {
+  if (!fd_) return;
+  // Before the fd closes, so that CutAllClientConnections never shuts down a
+  // number that was closed and reused.
+  std::lock_guard lock(g_open_mu);
+  g_open.erase(fd_.get());
+}
+
+void CutAllClientConnections() {
+  std::lock_guard lock(g_open_mu);
+  for (int fd : g_open) ::shutdown(fd, SHUT_RDWR);
+}
 
 std::string ClientTarget::Describe() const {
   char text[INET_ADDRSTRLEN] = {};
@@ -62,6 +87,7 @@ std::string ClientTarget::Describe() const {
 
 ClientConnection ClientConnection::Open(const ClientTarget& target,
                                         const Hello& hello) {
+  if (InterruptSignal()) throw SysError(InterruptMessage());
   const std::chrono::milliseconds timeout(hello.timeout_ms);
   UniqueFd fd = MakeSocket(target.ns_fd);
   ConnectBounded(fd.get(), target, timeout);

@@ -23,8 +23,13 @@ class ClientConnection {
  public:
   // Connects (bounded by the Hello's timeout), sends `hello` and waits for
   // the server's Ack. Throws SysError naming the cause: not listening,
-  // timed out, refused (with the server's reason).
+  // timed out, refused (with the server's reason), or the run was
+  // interrupted by a signal.
   static ClientConnection Open(const ClientTarget& target, const Hello& hello);
+
+  ClientConnection(ClientConnection&&) = default;
+  ClientConnection& operator=(ClientConnection&&) = delete;
+  ~ClientConnection();
 
   int fd() const { return fd_.get(); }
 
@@ -33,9 +38,13 @@ class ClientConnection {
   Report Finish(std::chrono::milliseconds timeout);
 
  private:
-  explicit ClientConnection(UniqueFd fd) : fd_(std::move(fd)) {}
+  explicit ClientConnection(UniqueFd fd);
   UniqueFd fd_;
 };
+
+// Shuts down every open client connection of the process (SIGINT): their
+// blocked sends and receives return at once with an error.
+void CutAllClientConnections();
 
 }  // namespace netbench
 

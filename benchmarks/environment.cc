@@ -75,6 +75,11 @@ Environment::~Environment() {
   topology_.reset();
 }
 
+void Environment::CutAllConnections() {
+  CutAllClientConnections();
+  if (server_) server_->CutAll();
+}
+
 std::vector<std::pair<std::string, std::string>> Environment::Context() const {
   std::vector<std::pair<std::string, std::string>> c;
   c.emplace_back("kernel", KernelRelease());

@@ -27,6 +27,8 @@ class Environment {
 
   const Config& config() const { return config_; }
   const ClientTarget& target() const { return target_; }
+  // Cuts every live connection, on both sides (SIGINT).
+  void CutAllConnections();
   // The run's context for Google Benchmark's output (AddCustomContext).
   std::vector<std::pair<std::string, std::string>> Context() const;
 

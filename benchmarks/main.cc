@@ -1,11 +1,14 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <memory>
+#include <mutex>
 
 #include "benchmarks/config.h"
 #include "benchmarks/environment.h"
+#include "benchmarks/interrupt.h"
 #include "benchmarks/registration.h"
 #include "benchmarks/serve.h"
 #include "benchmarks/topology_benchmark.h"
@@ -59,12 +62,29 @@ int main(int argc, char** argv) {
     return Fail(e.what(), 1);
   }
   environment = env.get();
+  // The interrupt watcher may run at any time: it reaches the environment
+  // only under this lock, and only while it exists.
+  static std::mutex live_mu;
+  static Environment* live = env.get();
+  InstallInterruptHandlers([] {
+    std::lock_guard lock(live_mu);
+    if (live) live->CutAllConnections();
+  });
   for (const auto& [key, value] : env->Context())
     benchmark::AddCustomContext(key, value);
 
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
+  {
+    std::lock_guard lock(live_mu);
+    live = nullptr;
+  }
   environment = nullptr;
   env.reset();
+  if (int sig = InterruptSignal()) {
+    std::fprintf(stderr, "net_bench: %s; the results of the benchmarks that "
+                 "finished were written\n", InterruptMessage().c_str());
+    return 128 + sig;
+  }
   return 0;
 }

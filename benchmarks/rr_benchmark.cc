@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "benchmarks/counters.h"
+#include "benchmarks/interrupt.h"
 #include "benchmarks/patterns.h"
 #include "benchmarks/run_aggregate.h"
 #include "benchmarks/thread_meter.h"
@@ -32,7 +33,7 @@ void RunRR(benchmark::State& state, const Environment& env, Mode mode,
     ro.timeout = config.timeout;
     receiver = MakeReceiver(config.rx, connection->fd(), ro);
   } catch (const std::exception& e) {
-    state.SkipWithError(e.what());
+    state.SkipWithError(FailureCause(e).c_str());
   }
 
   StreamVerifier verifier(size);
@@ -54,7 +55,7 @@ void RunRR(benchmark::State& state, const Environment& env, Mode mode,
               .count()));
       ++seq;
     } catch (const std::exception& e) {
-      state.SkipWithError(e.what());
+      state.SkipWithError(FailureCause(e).c_str());
       break;
     }
   }
@@ -71,6 +72,7 @@ void RunRR(benchmark::State& state, const Environment& env, Mode mode,
       error = "verified " + std::to_string(verifier.messages_verified()) +
               " of " + std::to_string(seq) + " answers";
     if (!error.empty()) {
+      if (InterruptSignal()) error = InterruptMessage();
       state.SkipWithError(error.c_str());
     } else {
       m.messages = seq;

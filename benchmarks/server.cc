@@ -125,13 +125,15 @@ Server::~Server() {
   const uint64_t one = 1;
   (void)!::write(wake_.get(), &one, sizeof(one));
   acceptor_.join();
-  {
-    std::lock_guard lock(mu_);
-    for (Connection& c : connections_)
-      if (c.fd) ::shutdown(c.fd.get(), SHUT_RDWR);
-  }
+  CutAll();
   // The acceptor is gone: nothing else changes the list now.
   for (Connection& c : connections_) c.thread.join();
+}
+
+void Server::CutAll() {
+  std::lock_guard lock(mu_);
+  for (Connection& c : connections_)
+    if (c.fd) ::shutdown(c.fd.get(), SHUT_RDWR);
 }
 
 void Server::ReapFinished() {

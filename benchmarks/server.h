@@ -37,6 +37,9 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   uint16_t port() const { return port_; }
+  // Shuts down every live connection (their threads end with an error);
+  // new connections are still accepted.
+  void CutAll();
   // Connections whose Hello was refused or that failed mid-run.
   uint64_t failed_connections() const { return failed_.load(); }
   uint64_t served_connections() const { return served_.load(); }

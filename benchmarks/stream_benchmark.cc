@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "benchmarks/counters.h"
+#include "benchmarks/interrupt.h"
 #include "benchmarks/patterns.h"
 #include "benchmarks/run_aggregate.h"
 #include "benchmarks/thread_meter.h"
@@ -28,7 +29,7 @@ void RunStream(benchmark::State& state, const Environment& env, Mode mode,
     so.timeout = config.timeout;
     sender = MakeSender(mode, connection->fd(), so);
   } catch (const std::exception& e) {
-    state.SkipWithError(e.what());
+    state.SkipWithError(FailureCause(e).c_str());
   }
 
   const bool verify = config.verify;
@@ -43,7 +44,7 @@ void RunStream(benchmark::State& state, const Environment& env, Mode mode,
       sender->Send();
       ++seq;
     } catch (const std::exception& e) {
-      state.SkipWithError(e.what());
+      state.SkipWithError(FailureCause(e).c_str());
       break;
     }
   }
@@ -57,12 +58,13 @@ void RunStream(benchmark::State& state, const Environment& env, Mode mode,
     try {
       sender->Drain(config.timeout);
     } catch (const std::exception& e) {
-      error = e.what();
+      error = FailureCause(e);
     }
     if (error.empty())
       error = FinishConnection(*connection, config, seq,
                                /*server_verifies=*/true, &report);
     if (!error.empty()) {
+      if (InterruptSignal()) error = InterruptMessage();
       state.SkipWithError(error.c_str());
     } else {
       m.messages = seq;
