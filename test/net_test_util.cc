@@ -225,3 +225,91 @@ ChildOutcome RunRootless(const std::function<std::string()>& body) {
 }
 
 }  // namespace netbench::testing
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "netns/namespace.h"
+
+namespace netbench::testing {
+
+pid_t SpawnIn(int ns_fd, const std::vector<std::string>& argv,
+              const std::string& output_path) {
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  if (ns_fd >= 0 && ::setns(ns_fd, CLONE_NEWNET) != 0) ::_exit(120);
+  const int out = ::open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (out < 0) ::_exit(121);
+  ::dup2(out, 1);
+  ::dup2(out, 2);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  ::execv(args[0], args.data());
+  ::_exit(122);
+}
+
+int WaitOrKill(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) return status;
+    ::usleep(20000);
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+  return -1;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+int CountOf(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + needle.size()))
+    ++n;
+  return n;
+}
+
+bool WaitForListener(int ns_fd, const std::string& address, uint16_t port,
+                     std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  inet_pton(AF_INET, address.c_str(), &a.sin_addr);
+  while (std::chrono::steady_clock::now() < deadline) {
+    UniqueFd fd;
+    {
+      netns::ScopedNetns in(ns_fd);
+      fd.Reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    }
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0)
+      return true;
+    ::usleep(20000);
+  }
+  return false;
+}
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/net_bench_test.XXXXXX";
+  if (!::mkdtemp(tmpl)) ThrowErrno("mkdtemp");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+}  // namespace netbench::testing

@@ -87,3 +87,41 @@ struct ChildOutcome {
 ChildOutcome RunRootless(const std::function<std::string()>& body);
 
 }  // namespace netbench::testing
+
+#include <vector>
+
+namespace netbench::testing {
+
+// Starts `argv` in a child process whose network namespace is `ns_fd` (-1:
+// this one), with stdout and stderr going to `output_path`.
+pid_t SpawnIn(int ns_fd, const std::vector<std::string>& argv,
+              const std::string& output_path);
+
+// Waits for `pid` at most `timeout`. Returns its wait status, or -1 when it
+// was still running (it is then SIGKILLed and reaped).
+int WaitOrKill(pid_t pid, std::chrono::milliseconds timeout);
+
+std::string ReadFile(const std::string& path);
+
+// Counts the occurrences of `needle` in `text`.
+int CountOf(const std::string& text, const std::string& needle);
+
+// Connects to `address`:`port` from the namespace `ns_fd` until it succeeds
+// or `timeout` passes; returns whether it did.
+bool WaitForListener(int ns_fd, const std::string& address, uint16_t port,
+                     std::chrono::milliseconds timeout);
+
+// A fresh, empty directory under /tmp, removed with its contents when the
+// object goes.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace netbench::testing

@@ -1,0 +1,274 @@
+// Two-host mode with real processes: `net_bench serve` runs as its own
+// process in the server namespace, `net_bench --topology=peer:...` in the
+// client namespace, across the veth pair the test builds.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "benchmarks/protocol.h"
+#include "lib/sender.h"
+#include "lib/socket_io.h"
+#include "netns/namespace.h"
+#include "netns/topology.h"
+#include "test/net_test_util.h"
+
+namespace netbench {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::CountOf;
+using testing::ReadFile;
+using testing::SpawnIn;
+using testing::WaitOrKill;
+
+constexpr char kServer[] = "198.18.0.1";
+
+std::string Peer(uint16_t port) {
+  return std::string("--topology=peer:") + kServer + ":" + std::to_string(port);
+}
+
+long RssKb(pid_t pid) {
+  const std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  const size_t at = status.find("VmRSS:");
+  return at == std::string::npos ? -1 : std::stol(status.substr(at + 6));
+}
+
+class TwoHostTest : public ::testing::Test {
+ protected:
+  void SetUp() override { server_ = StartServer(kPort); }
+  void TearDown() override {
+    if (server_ > 0) {
+      ::kill(server_, SIGTERM);
+      const int status = WaitOrKill(server_, 10s);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+          << "net_bench serve did not stop cleanly: "
+          << ReadFile(dir_.File("serve.log"));
+    }
+  }
+
+  pid_t StartServer(uint16_t port) {
+    const pid_t pid = SpawnIn(
+        topology_.ns_fd(netns::Side::kServer),
+        {NET_BENCH_BINARY, "serve",
+         "--listen=" + std::string(kServer) + ":" + std::to_string(port),
+         "--timeout_ms=2000"},
+        dir_.File("serve" + std::to_string(port) + ".log"));
+    EXPECT_TRUE(testing::WaitForListener(topology_.ns_fd(netns::Side::kClient),
+                                         kServer, port, 10s));
+    return pid;
+  }
+
+  // Runs net_bench in the client namespace; returns its wait status.
+  int RunClient(std::vector<std::string> args, const std::string& json,
+                std::chrono::milliseconds bound = 120s) {
+    args.insert(args.begin(), NET_BENCH_BINARY);
+    args.push_back("--benchmark_out=" + json);
+    args.push_back("--benchmark_out_format=json");
+    const pid_t pid = SpawnIn(topology_.ns_fd(netns::Side::kClient), args,
+                              json + ".log");
+    return WaitOrKill(pid, bound);
+  }
+
+  static constexpr uint16_t kPort = 5301;
+  netns::Topology topology_;
+  testing::TempDir dir_;
+  pid_t server_ = -1;
+};
+
+TEST_F(TwoHostTest, EveryModeAtTwoSizesArrivesVerified) {
+  const std::string json = dir_.File("peer.json");
+  const int status = RunClient({Peer(kPort), "--verify", "--sizes=1K,64K",
+                                "--threads=1", "--benchmark_min_time=0.02"},
+                               json);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << ReadFile(json + ".log");
+  const std::string out = ReadFile(json);
+  EXPECT_EQ(CountOf(out, "\"error_occurred\": true"), 0) << out;
+  int modes = 0;
+  for (Mode m : AllModes())
+    if (ModeUnsupportedReason(m).empty()) ++modes;
+  // Both patterns, both sizes, every supported mode.
+  EXPECT_EQ(CountOf(out, "\"run_name\": \"Stream/"), modes * 2);
+  EXPECT_EQ(CountOf(out, "\"run_name\": \"RR/"), modes * 2);
+  EXPECT_NE(out.find("\"topology\": \"peer 198.18.0.1:5301\""),
+            std::string::npos);
+}
+
+// Sends `bytes` on a fresh connection to the server and reads whatever comes
+// back until the server closes (bounded).
+void Poke(const netns::Topology& t, const std::string& bytes,
+          bool close_early = false) {
+  UniqueFd fd = t.Socket(netns::Side::kClient, AF_INET, SOCK_STREAM);
+  sockaddr_in a = t.Address(netns::Side::kServer, 5301);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0)
+    return;
+  SetSocketTimeouts(fd.get(), 3000ms);
+  if (!bytes.empty()) (void)!::send(fd.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  if (close_early) return;
+  ::shutdown(fd.get(), SHUT_WR);
+  char buf[256];
+  while (::recv(fd.get(), buf, sizeof(buf), 0) > 0) {
+  }
+}
+
+std::string HelloBytes(Hello h) {
+  return std::string(reinterpret_cast<const char*>(&h), sizeof(h));
+}
+
+TEST_F(TwoHostTest, ServerSurvivesHostileControlInput) {
+  const long rss_before = RssKb(server_);
+  std::mt19937_64 rng(42);
+  const auto random_bytes = [&](size_t n) {
+    std::string s(n, '\0');
+    for (char& c : s) c = static_cast<char>(rng());
+    return s;
+  };
+  for (int i = 0; i < 100; ++i) Poke(topology_, random_bytes(sizeof(Hello)));
+  for (size_t n = 0; n < sizeof(Hello); ++n)  // truncated headers
+    Poke(topology_, HelloBytes(Hello{}).substr(0, n), /*close_early=*/true);
+  Hello h;
+  h.pattern = 0;
+  h.mode = 2;
+  h.timeout_ms = 1000;
+  for (uint64_t size : {uint64_t{0}, uint64_t{1} << 40, ~uint64_t{0}}) {
+    h.size = size;  // absurd sizes: refused before any allocation
+    Poke(topology_, HelloBytes(h));
+  }
+  h.size = 1024;
+  h.version = 99;
+  Poke(topology_, HelloBytes(h));
+  h.version = kProtocolVersion;
+  h.mode = 200;
+  Poke(topology_, HelloBytes(h));
+  h.mode = 2;
+  h.pattern = 7;
+  Poke(topology_, HelloBytes(h));
+  // A valid Hello, then a message cut short and a vanished client.
+  h.pattern = 0;
+  Poke(topology_, HelloBytes(h) + std::string(100, 'x'), /*close_early=*/true);
+
+  ASSERT_EQ(::kill(server_, 0), 0) << "net_bench serve died";
+  const std::string json = dir_.File("after_fuzz.json");
+  const int status = RunClient({Peer(kPort), "--verify", "--modes=OneCopy",
+                                "--sizes=1K", "--threads=1,2",
+                                "--benchmark_min_time=0.02"},
+                               json);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << ReadFile(json + ".log");
+  EXPECT_EQ(CountOf(ReadFile(json), "\"error_occurred\": true"), 0);
+  const long rss_after = RssKb(server_);
+  EXPECT_LT(rss_after - rss_before, 64 * 1024)
+      << "serve grew from " << rss_before << " kB to " << rss_after << " kB";
+  const std::string log = ReadFile(dir_.File("serve5301.log"));
+  EXPECT_NE(log.find("wrong magic"), std::string::npos) << log;
+  EXPECT_NE(log.find("out of range"), std::string::npos) << log;
+}
+
+TEST_F(TwoHostTest, ServerNotListeningIsAClearErrorNotAHang) {
+  const std::string json = dir_.File("refused.json");
+  const auto start = std::chrono::steady_clock::now();
+  const int status = RunClient({Peer(5399), "--modes=OneCopy", "--sizes=1K",
+                                "--threads=1", "--timeout_ms=1000"},
+                               json, 30s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);
+  ASSERT_TRUE(WIFEXITED(status)) << ReadFile(json + ".log");
+  const std::string out = ReadFile(json);
+  EXPECT_GE(CountOf(out, "is the server listening?"), 2) << out;
+}
+
+// Kills the receiving server in the middle of a stream, in each mode: the
+// benchmark ends with an error naming the cause, within the bound, and the
+// run goes on.
+TEST_F(TwoHostTest, ReceiverKilledMidStreamInEachMode) {
+  uint16_t port = 5310;
+  for (Mode mode : AllModes()) {
+    if (!ModeUnsupportedReason(mode).empty()) continue;
+    SCOPED_TRACE(std::string(ModeName(mode)));
+    const pid_t victim = StartServer(port);
+    const std::string json = dir_.File(std::string(ModeName(mode)) + ".json");
+    std::thread killer([victim] {
+      std::this_thread::sleep_for(700ms);
+      ::kill(victim, SIGKILL);
+    });
+    const auto start = std::chrono::steady_clock::now();
+    const int status = RunClient(
+        {Peer(port), "--modes=" + std::string(ModeName(mode)), "--sizes=64K",
+         "--threads=1", "--patterns=Stream", "--timeout_ms=1000",
+         "--benchmark_min_time=30"},
+        json, 60s);
+    killer.join();
+    WaitOrKill(victim, 5s);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);
+    ASSERT_TRUE(WIFEXITED(status)) << ReadFile(json + ".log");
+    const std::string out = ReadFile(json);
+    EXPECT_EQ(CountOf(out, "\"error_occurred\": true"), 1) << out;
+    EXPECT_TRUE(out.find("peer closed the connection") != std::string::npos ||
+                out.find("timed out") != std::string::npos ||
+                out.find("did not arrive") != std::string::npos)
+        << out;
+    ++port;
+  }
+}
+
+// A peer that accepts the Hello and then never reads: the sender's bounded
+// waits (a blocked send, or zero-copy completions that cannot come while
+// the data sits unacknowledged) end the benchmark with an error.
+TEST_F(TwoHostTest, PeerThatStopsReadingEndsInBoundedTime) {
+  UniqueFd listener;
+  {
+    netns::ScopedNetns in(topology_.ns_fd(netns::Side::kServer));
+    listener = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  }
+  const int one = 1;
+  ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in a = topology_.Address(netns::Side::kServer, 5390);
+  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  ASSERT_EQ(::listen(listener.get(), 16), 0);
+  std::vector<UniqueFd> stalled;
+  std::thread staller([&] {
+    while (true) {
+      UniqueFd c(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      if (!c) return;
+      Hello h;
+      if (::recv(c.get(), &h, sizeof(h), MSG_WAITALL) != sizeof(h)) return;
+      Ack ack;
+      ack.ok = 1;
+      (void)!::send(c.get(), &ack, sizeof(ack), MSG_NOSIGNAL);
+      stalled.push_back(std::move(c));  // never read again
+    }
+  });
+  std::string modes;
+  for (Mode m : AllModes())
+    if (ModeUnsupportedReason(m).empty())
+      modes += (modes.empty() ? "" : ",") + std::string(ModeName(m));
+  const std::string json = dir_.File("stalled.json");
+  const auto start = std::chrono::steady_clock::now();
+  const int status = RunClient(
+      {"--topology=peer:198.18.0.1:5390", "--modes=" + modes, "--sizes=64K",
+       "--threads=1", "--patterns=Stream", "--timeout_ms=500",
+       "--benchmark_min_time=30"},
+      json, 120s);
+  ::shutdown(listener.get(), SHUT_RDWR);
+  staller.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 60s);
+  ASSERT_TRUE(WIFEXITED(status)) << ReadFile(json + ".log");
+  const std::string out = ReadFile(json);
+  const int n = CountOf(modes, ",") + 1;
+  EXPECT_EQ(CountOf(out, "\"error_occurred\": true"), n) << out;
+  EXPECT_EQ(CountOf(out, "timed out after 500 ms") +
+                CountOf(out, "did not arrive within 500 ms"),
+            n)
+      << out;
+}
+
+}  // namespace
+}  // namespace netbench
