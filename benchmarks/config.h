@@ -38,6 +38,7 @@ struct Config {
   uint16_t listen_port = kDefaultPort;
 
   bool help = false;
+  bool baselines = false;  // also register the Baseline/ yardsticks
 
   static constexpr uint16_t kDefaultPort = 5301;
   static constexpr int kMaxThreads = 256;

@@ -27,6 +27,10 @@ class Environment {
 
   const Config& config() const { return config_; }
   const ClientTarget& target() const { return target_; }
+  // The server namespace (veth), or -1 (loopback, peer).
+  int server_ns_fd() const {
+    return topology_ ? topology_->ns_fd(netns::Side::kServer) : -1;
+  }
   // Cuts every live connection, on both sides (SIGINT).
   void CutAllConnections();
   // The run's context for Google Benchmark's output (AddCustomContext).

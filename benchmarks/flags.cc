@@ -143,6 +143,8 @@ void Apply(Config& c, const std::string& name, const std::string& value,
         ParseInteger<int>(name, value, 10, 3600 * 1000));
   } else if (name == "netns_bind_mount") {
     c.topology_options.bind_mount = ParseBool(name, value);
+  } else if (name == "baselines") {
+    c.baselines = ParseBool(name, value);
   } else if (name == "listen") {
     need_value();
     ParseHostPort(name, value, &c.listen_host, &c.listen_port);
@@ -154,7 +156,7 @@ void Apply(Config& c, const std::string& name, const std::string& value,
 constexpr const char* kFlags[] = {
     "modes",    "sizes",  "threads",  "patterns",   "mtu",
     "nodelay",  "rx",     "optmem",   "verify",     "topology",
-    "subnet",   "timeout_ms", "netns_bind_mount", "listen"};
+    "subnet",   "timeout_ms", "netns_bind_mount", "listen", "baselines"};
 
 }  // namespace
 
@@ -241,6 +243,8 @@ Project flags (parsed before Google Benchmark's):
   --subnet=A.B.C.D/P   veth subnet (default 198.18.0.0/24: server .1, client .2)
   --timeout_ms=N       bound on every blocking wait (default 5000)
   --netns_bind_mount   debug: also mount the namespaces under /var/run/netns
+  --baselines          also run Baseline/Iperf3 (iperf3 -l 64K on the same veth)
+                       and Baseline/PlainRR (a bare request/response loop)
   --listen=ADDR:PORT   serve: address to listen on (default 0.0.0.0:5301)
 
 Google Benchmark's flags follow.

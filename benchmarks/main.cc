@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 
+#include "benchmarks/baseline_benchmarks.h"
 #include "benchmarks/config.h"
 #include "benchmarks/environment.h"
 #include "benchmarks/interrupt.h"
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   if (config.topology == TopologyKind::kVeth)
     RegisterTopologyBenchmark(config.topology_options);
   RegisterGrid(config, SupportedModes(config), &environment);
+  if (config.baselines) RegisterBaselines(&environment);
 
   std::unique_ptr<Environment> env;
   try {

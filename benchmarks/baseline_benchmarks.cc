@@ -1,0 +1,200 @@
+#include "benchmarks/baseline_benchmarks.h"
+
+#include <benchmark/benchmark.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <optional>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "lib/socket_io.h"
+#include "lib/sys_error.h"
+#include "netns/namespace.h"
+
+namespace netbench {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kIperfSeconds = 3;
+constexpr uint16_t kIperfPort = 5399;
+constexpr size_t kPlainRRSize = 64;
+
+// Starts `argv` with its network namespace set to `ns_fd` and its output in
+// `out_path`; the child dies with this process (PR_SET_PDEATHSIG is not
+// needed: every child is waited for or killed before returning).
+pid_t SpawnInNamespace(int ns_fd, const std::vector<std::string>& argv,
+                       const std::string& out_path) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) ThrowErrno("fork");
+  if (pid == 0) {
+    if (ns_fd >= 0 && ::setns(ns_fd, CLONE_NEWNET) != 0) ::_exit(126);
+    if (!std::freopen(out_path.c_str(), "w", stdout)) ::_exit(126);
+    std::freopen("/dev/null", "w", stderr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// iperf3 -J's sender throughput: end.sum_sent.bits_per_second.
+double ParseIperfSentBps(const std::string& json) {
+  const size_t sent = json.find("\"sum_sent\"");
+  if (sent == std::string::npos) return -1;
+  const size_t key = json.find("\"bits_per_second\":", sent);
+  if (key == std::string::npos) return -1;
+  return std::strtod(json.c_str() + key + 18, nullptr);
+}
+
+void Iperf3(benchmark::State& state, const Environment& env) {
+  const ClientTarget& target = env.target();
+  if (target.ns_fd < 0) {
+    state.SkipWithError("Baseline/Iperf3 needs --topology=veth");
+    return;
+  }
+  char dir[] = "/tmp/net_bench_iperf.XXXXXX";
+  if (!::mkdtemp(dir)) {
+    state.SkipWithError("mkdtemp failed");
+    return;
+  }
+  const std::string server_out = std::string(dir) + "/server.json";
+  const std::string client_out = std::string(dir) + "/client.json";
+  const std::string host = target.Describe().substr(0, target.Describe().find(':'));
+  for (auto _ : state) {
+    pid_t server = -1, client = -1;
+    try {
+      server = SpawnInNamespace(
+          env.server_ns_fd(),
+          {"iperf3", "-s", "-1", "-B", host, "-p", std::to_string(kIperfPort)},
+          server_out);
+      std::this_thread::sleep_for(300ms);  // let it listen
+      client = SpawnInNamespace(
+          target.ns_fd,
+          {"iperf3", "-c", host, "-p", std::to_string(kIperfPort), "-l", "64K",
+           "-t", std::to_string(kIperfSeconds), "-J"},
+          client_out);
+      int status = 0;
+      ::waitpid(client, &status, 0);
+      client = -1;
+      std::ifstream f(client_out);
+      std::stringstream text;
+      text << f.rdbuf();
+      const double bps = ParseIperfSentBps(text.str());
+      if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
+        state.SkipWithError("iperf3 is not installed (apt-get install iperf3)");
+      } else if (bps <= 0) {
+        state.SkipWithError("iperf3 failed: no throughput in its JSON output");
+      } else {
+        state.SetIterationTime(kIperfSeconds);
+        state.counters["Gbps"] = benchmark::Counter(bps / 1e9);
+      }
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+    }
+    for (pid_t p : {client, server}) {
+      if (p <= 0) continue;
+      ::kill(p, SIGKILL);
+      ::waitpid(p, nullptr, 0);
+    }
+    if (state.error_occurred()) break;
+  }
+  std::remove(server_out.c_str());
+  std::remove(client_out.c_str());
+  ::rmdir(dir);
+}
+
+void PlainRR(benchmark::State& state, const Environment& env) {
+  const std::chrono::milliseconds timeout = env.config().timeout;
+  UniqueFd listener, client, served;
+  std::thread server;
+  std::vector<uint64_t> rtts;
+  try {
+    {
+      std::optional<netns::ScopedNetns> in;
+      if (env.server_ns_fd() >= 0) in.emplace(env.server_ns_fd());
+      listener = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      sockaddr_in a = env.target().server;
+      a.sin_port = 0;
+      if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 ||
+          ::listen(listener.get(), 1) != 0)
+        ThrowErrno("listen");
+    }
+    sockaddr_in a{};
+    socklen_t len = sizeof(a);
+    ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&a), &len);
+    {
+      std::optional<netns::ScopedNetns> in;
+      if (env.target().ns_fd >= 0) in.emplace(env.target().ns_fd);
+      client = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    }
+    if (::connect(client.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0)
+      ThrowErrno("connect");
+    served = UniqueFd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    for (int fd : {client.get(), served.get()}) {
+      SetSocketTimeouts(fd, timeout);
+      SetNoDelay(fd, env.config().nodelay);
+    }
+    server = std::thread([fd = served.get()] {
+      uint64_t request;
+      char answer[kPlainRRSize] = {};
+      while (::recv(fd, &request, sizeof(request), MSG_WAITALL) ==
+                 sizeof(request) &&
+             ::send(fd, answer, sizeof(answer), MSG_NOSIGNAL) ==
+                 sizeof(answer)) {
+      }
+    });
+    rtts.reserve(10'000'000);
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+  uint64_t seq = 0;
+  char answer[kPlainRRSize];
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (::send(client.get(), &seq, sizeof(seq), MSG_NOSIGNAL) != sizeof(seq) ||
+        ::recv(client.get(), answer, sizeof(answer), MSG_WAITALL) !=
+            sizeof(answer)) {
+      state.SkipWithError("plain request/response failed");
+      break;
+    }
+    const auto t1 = std::chrono::steady_clock::now();
+    if (rtts.size() < rtts.capacity())
+      rtts.push_back(static_cast<uint64_t>((t1 - t0).count()));
+    ++seq;
+  }
+  if (client) ::shutdown(client.get(), SHUT_RDWR);
+  if (server.joinable()) server.join();
+  if (!rtts.empty() && !state.error_occurred()) {
+    std::nth_element(rtts.begin(), rtts.begin() + rtts.size() / 2, rtts.end());
+    state.counters["rtt_p50_us"] =
+        benchmark::Counter(static_cast<double>(rtts[rtts.size() / 2]) / 1e3);
+  }
+}
+
+}  // namespace
+
+void RegisterBaselines(const Environment* const* env) {
+  benchmark::RegisterBenchmark("Baseline/Iperf3/size:65536",
+                               [env](benchmark::State& s) { Iperf3(s, **env); })
+      ->Iterations(1)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("Baseline/PlainRR/size:64",
+                               [env](benchmark::State& s) { PlainRR(s, **env); })
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
+}
+
+}  // namespace netbench

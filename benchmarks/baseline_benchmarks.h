@@ -1,0 +1,20 @@
+#ifndef NET_BENCH_BENCHMARKS_BASELINE_BENCHMARKS_H_
+#define NET_BENCH_BENCHMARKS_BASELINE_BENCHMARKS_H_
+
+#include "benchmarks/environment.h"
+
+namespace netbench {
+
+// Yardsticks for the harness itself (--baselines), run over the same
+// topology as the grid so that ratios come from one run:
+//   Baseline/Iperf3/size:65536   iperf3 -l 64K, one stream, its own server
+//                                and client processes inside the namespaces
+//   Baseline/PlainRR/size:64     a minimal request/response loop: raw
+//                                send/recv, no protocol, no counters
+// Compare with Stream/OneCopy/size:65536/real_time/threads:1 and
+// RR/OneCopy/size:64/real_time/threads:1.
+void RegisterBaselines(const Environment* const* env);
+
+}  // namespace netbench
+
+#endif  // NET_BENCH_BENCHMARKS_BASELINE_BENCHMARKS_H_
