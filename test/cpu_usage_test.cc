@@ -144,14 +144,15 @@ TEST(ThreadCpuTimeTest, ASleepingThreadDoesNotGrow) {
 TEST(ThreadRusageTest, SleepsAreVoluntaryContextSwitches) {
   const ThreadRusage before = ReadThreadRusage();
   constexpr int kSleeps = 10;
-  // Each sleep blocks the thread: one voluntary switch at least.
+  // Each sleep blocks the thread, unless its timer has already expired when
+  // the thread would block (a vCPU preempted at that moment): half is safe.
   for (int i = 0; i < kSleeps; ++i) usleep(1000);
   const ThreadRusage after = ReadThreadRusage();
   EXPECT_GE(
       after.voluntary_context_switches - before.voluntary_context_switches,
-      uint64_t{kSleeps});
+      uint64_t{kSleeps / 2});
   EXPECT_GE(after.context_switches() - before.context_switches(),
-            uint64_t{kSleeps});
+            uint64_t{kSleeps / 2});
   EXPECT_GE(after.user_time + after.system_time,
             before.user_time + before.system_time);
 }
