@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "lib/perf_counters.h"
 #include "lib/sys_error.h"
 #include "netns/namespace.h"
 
@@ -111,6 +112,10 @@ std::vector<std::pair<std::string, std::string>> Environment::Context() const {
       c.emplace_back("optmem_max", std::to_string(HostOptmemMax()));
       break;
   }
+  c.emplace_back("hardware_counters",
+                 HardwareCountersAvailable()
+                     ? "available"
+                     : "not supported: " + HardwareCountersUnavailableReason());
   c.emplace_back("nodelay", config_.nodelay ? "true" : "false");
   c.emplace_back("rx", std::string(RxModeName(config_.rx)));
   c.emplace_back("verify", config_.verify ? "true" : "false");

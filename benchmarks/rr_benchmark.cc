@@ -41,7 +41,7 @@ void RunRR(benchmark::State& state, const Environment& env, Mode mode,
   const int fd = connection ? connection->fd() : -1;
   uint64_t request_syscalls = 0;
   ThreadMeter meter;
-  const ThreadSample start = meter.Sample();
+  meter.Start();
   const auto t0 = std::chrono::steady_clock::now();
   uint64_t seq = 0;
   for (auto _ : state) {
@@ -60,7 +60,7 @@ void RunRR(benchmark::State& state, const Environment& env, Mode mode,
     }
   }
   const auto t1 = std::chrono::steady_clock::now();
-  const ThreadSample used = meter.Sample().Since(start);
+  const ThreadSample used = meter.Stop();
 
   ThreadMeasurements m;
   const LatencyHistogram* recorded = nullptr;

@@ -193,7 +193,7 @@ void Server::Serve(Connection* c) {
     if (!refusal.empty()) throw SysError("refused: " + refusal);
     hello_ok = true;
     ThreadMeter meter;
-    const ThreadSample start = meter.Sample();
+    meter.Start();
     try {
       if (static_cast<Pattern>(h.pattern) == Pattern::kStream)
         ServeStream(fd, h, report, std::chrono::milliseconds(h.timeout_ms));
@@ -203,7 +203,7 @@ void Server::Serve(Connection* c) {
     } catch (const std::exception& e) {
       error = e.what();
     }
-    const ThreadSample used = meter.Sample().Since(start);
+    const ThreadSample used = meter.Stop();
     report.cpu_ns = used.cpu_ns;
     report.ctx_switches = used.ctx_switches;
     report.cycles = used.cycles.value_or(kAbsent);

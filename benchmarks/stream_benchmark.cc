@@ -34,7 +34,7 @@ void RunStream(benchmark::State& state, const Environment& env, Mode mode,
 
   const bool verify = config.verify;
   ThreadMeter meter;
-  const ThreadSample start = meter.Sample();
+  meter.Start();
   const auto t0 = std::chrono::steady_clock::now();
   uint64_t seq = 0;
   for (auto _ : state) {
@@ -49,7 +49,7 @@ void RunStream(benchmark::State& state, const Environment& env, Mode mode,
     }
   }
   const auto t1 = std::chrono::steady_clock::now();
-  const ThreadSample used = meter.Sample().Since(start);
+  const ThreadSample used = meter.Stop();
 
   ThreadMeasurements m;
   if (sender && !state.error_occurred()) {

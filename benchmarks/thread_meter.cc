@@ -1,40 +1,52 @@
 #include "benchmarks/thread_meter.h"
 
-#include <sys/resource.h>
+#include <unistd.h>
 
-#include <ctime>
+#include <exception>
+
+#include "lib/cpu_usage.h"
 
 namespace netbench {
+namespace {
 
-struct ThreadMeter::Impl {};
-
-ThreadMeter::ThreadMeter() : impl_(nullptr) {}
-ThreadMeter::~ThreadMeter() = default;
-
-ThreadSample ThreadMeter::Sample() const {
-  ThreadSample s;
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  s.cpu_ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL +
-             static_cast<uint64_t>(ts.tv_nsec);
-  rusage ru{};
-  getrusage(RUSAGE_THREAD, &ru);
-  s.ctx_switches = static_cast<uint64_t>(ru.ru_nvcsw + ru.ru_nivcsw);
-  return s;
+uint64_t CpuNs() {
+  return static_cast<uint64_t>(CurrentThreadCpuTime().count());
 }
 
-ThreadSample ThreadSample::Since(const ThreadSample& earlier) const {
-  ThreadSample d;
-  d.cpu_ns = cpu_ns - earlier.cpu_ns;
-  d.ctx_switches = ctx_switches - earlier.ctx_switches;
-  const auto diff = [](const std::optional<uint64_t>& a,
-                       const std::optional<uint64_t>& b) {
-    return a && b ? std::optional<uint64_t>(*a - *b) : std::nullopt;
-  };
-  d.cycles = diff(cycles, earlier.cycles);
-  d.instructions = diff(instructions, earlier.instructions);
-  d.llc_misses = diff(llc_misses, earlier.llc_misses);
-  return d;
+uint64_t RusageSwitches() {
+  try {
+    return ReadThreadRusage().context_switches();
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+ThreadMeter::ThreadMeter() {
+  try {
+    counters_ = ThreadPerfCounters::Open(::gettid());
+  } catch (const std::exception&) {
+    // perf_event_open refused outright: CPU time and getrusage remain.
+  }
+}
+
+void ThreadMeter::Start() {
+  start_reading_ = counters_.Read();
+  start_ctx_switches_ = RusageSwitches();
+  start_cpu_ns_ = CpuNs();
+}
+
+ThreadSample ThreadMeter::Stop() const {
+  ThreadSample s;
+  s.cpu_ns = CpuNs() - start_cpu_ns_;
+  const PerfReading used = counters_.Read() - start_reading_;
+  s.ctx_switches =
+      used.context_switches().value_or(RusageSwitches() - start_ctx_switches_);
+  s.cycles = used.cycles();
+  s.instructions = used.instructions();
+  s.llc_misses = used.llc_load_misses();
+  return s;
 }
 
 }  // namespace netbench

@@ -4,35 +4,36 @@
 #include <cstdint>
 #include <optional>
 
+#include "lib/perf_counters.h"
+
 namespace netbench {
 
-// What one thread has consumed so far. Hardware counters are absent when the
-// machine has none (never zero for "not measured").
+// What one thread consumed over an interval. Hardware counters are absent
+// when the machine has none (never zero for "not measured").
 struct ThreadSample {
   uint64_t cpu_ns = 0;
   uint64_t ctx_switches = 0;
   std::optional<uint64_t> cycles;
   std::optional<uint64_t> instructions;
   std::optional<uint64_t> llc_misses;
-
-  // The consumption between `earlier` and this sample.
-  ThreadSample Since(const ThreadSample& earlier) const;
 };
 
-// Measures the thread that creates it (CPU time, context switches, and the
-// hardware counters where the PMU offers them). Create and sample it on the
-// same thread.
+// Measures the thread that creates it: CPU time (its CPU-time clock),
+// context switches (perf's software event, or getrusage where perf is
+// refused) and the hardware counters where the PMU offers them. Create,
+// Start and Stop it on the same thread.
 class ThreadMeter {
  public:
   ThreadMeter();
-  ~ThreadMeter();
-  ThreadMeter(const ThreadMeter&) = delete;
-  ThreadMeter& operator=(const ThreadMeter&) = delete;
-  ThreadSample Sample() const;
+  void Start();
+  // The consumption since Start().
+  ThreadSample Stop() const;
 
  private:
-  struct Impl;
-  Impl* impl_;
+  ThreadPerfCounters counters_;
+  PerfReading start_reading_;
+  uint64_t start_cpu_ns_ = 0;
+  uint64_t start_ctx_switches_ = 0;
 };
 
 }  // namespace netbench
