@@ -94,7 +94,17 @@ TEST(SignalsTest, SigintStopsCleanlyWithTheFinishedResults) {
            "--benchmark_min_time=1.5"},
           json),
       json + ".log");
-  std::this_thread::sleep_for(2500ms);  // the first benchmark has finished
+  // Interrupt once the first benchmark's result line is out (Google
+  // Benchmark flushes each line), i.e. during the second one.
+  bool first_done = false;
+  for (int i = 0; i < 600 && !first_done; ++i) {
+    std::this_thread::sleep_for(50ms);
+    first_done = ReadFile(json + ".log").find(
+                     "Stream/OneCopy/size:1024/real_time/threads:1 ") !=
+                 std::string::npos;
+  }
+  ASSERT_TRUE(first_done) << ReadFile(json + ".log");
+  std::this_thread::sleep_for(200ms);
   ::kill(pid, SIGINT);
   const int status = WaitOrKill(pid, 15s);
   ASSERT_NE(status, -1) << "net_bench did not stop within 15 s after SIGINT";
