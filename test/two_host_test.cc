@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <thread>
@@ -40,6 +41,15 @@ long RssKb(pid_t pid) {
   const std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
   const size_t at = status.find("VmRSS:");
   return at == std::string::npos ? -1 : std::stol(status.substr(at + 6));
+}
+
+int TaskCount(pid_t pid) {
+  int n = 0;
+  std::error_code ec;
+  for ([[maybe_unused]] const auto& t : std::filesystem::directory_iterator(
+           "/proc/" + std::to_string(pid) + "/task", ec))
+    ++n;
+  return n;
 }
 
 class TwoHostTest : public ::testing::Test {
@@ -196,7 +206,11 @@ TEST_F(TwoHostTest, ReceiverKilledMidStreamInEachMode) {
     const pid_t victim = StartServer(port);
     const std::string json = dir_.File(std::string(ModeName(mode)) + ".json");
     std::thread killer([victim] {
-      std::this_thread::sleep_for(700ms);
+      // Mid-stream: once serve runs a connection thread (main + acceptor +
+      // one per connection), and a little later.
+      for (int i = 0; i < 400 && TaskCount(victim) < 3; ++i)
+        std::this_thread::sleep_for(25ms);
+      std::this_thread::sleep_for(300ms);
       ::kill(victim, SIGKILL);
     });
     const auto start = std::chrono::steady_clock::now();
