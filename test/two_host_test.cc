@@ -225,9 +225,12 @@ TEST_F(TwoHostTest, ReceiverKilledMidStreamInEachMode) {
     ASSERT_TRUE(WIFEXITED(status)) << ReadFile(json + ".log");
     const std::string out = ReadFile(json);
     EXPECT_EQ(CountOf(out, "\"error_occurred\": true"), 1) << out;
-    EXPECT_TRUE(out.find("peer closed the connection") != std::string::npos ||
+    // The cause, wherever the kill lands: in the timed loop, while the
+    // report is awaited, or between Google Benchmark's sizing rounds.
+    EXPECT_TRUE(out.find("closed the connection") != std::string::npos ||
                 out.find("timed out") != std::string::npos ||
-                out.find("did not arrive") != std::string::npos)
+                out.find("did not arrive") != std::string::npos ||
+                out.find("is the server listening?") != std::string::npos)
         << out;
     ++port;
   }
