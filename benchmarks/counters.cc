@@ -36,6 +36,7 @@ void CopyZeroCopyStats(const Report& r, SenderStats* zc) {
   zc->zc_completed = r.zc_completed;
   zc->zc_copied = r.zc_copied;
   zc->zc_enobufs = r.zc_enobufs;
+  zc->zc_copied_known = r.zc_copied_known != 0;
 }
 
 void SetThreadCounters(benchmark::State& state, const ThreadMeasurements& m) {
@@ -67,7 +68,7 @@ void SetThreadCounters(benchmark::State& state, const ThreadMeasurements& m) {
       Counter(static_cast<double>(syscalls) / msgs, Counter::kAvgThreads);
 
   if (m.zero_copy_notified) {
-    if (m.zc.zc_completed > 0)
+    if (m.zc.zc_completed > 0 && m.zc.zc_copied_known)
       state.counters["zc_copied_ratio"] =
           Counter(static_cast<double>(m.zc.zc_copied) /
                       static_cast<double>(m.zc.zc_completed),

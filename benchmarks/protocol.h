@@ -77,6 +77,7 @@ struct Report {
   uint64_t zc_completed = 0;
   uint64_t zc_copied = 0;
   uint64_t zc_enobufs = 0;
+  uint64_t zc_copied_known = 1;  // 0: the kernel cannot say (zc_copied unusable)
   // Stream with --rx=zerocopy: bytes mapped vs copied.
   uint64_t mapped_bytes = 0;
   uint64_t copied_bytes = 0;

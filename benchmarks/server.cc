@@ -88,6 +88,7 @@ void ServeRR(int fd, const Hello& h, Report& report,
   report.zc_completed = s.zc_completed;
   report.zc_copied = s.zc_copied;
   report.zc_enobufs = s.zc_enobufs;
+  report.zc_copied_known = s.zc_copied_known ? 1 : 0;
 }
 
 }  // namespace

@@ -21,6 +21,9 @@ struct SenderStats {
   uint64_t zc_completed = 0;    // sends whose completion has arrived
   uint64_t zc_copied = 0;       // of those, the ones the kernel copied after all
   uint64_t zc_enobufs = 0;      // ENOBUFS (optmem exhausted) met and drained
+  // False when the kernel cannot say whether it copied (io_uring before
+  // Linux 6.2): zc_copied is then meaningless and left out of the results.
+  bool zc_copied_known = true;
 };
 
 struct SenderOptions {

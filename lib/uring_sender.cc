@@ -181,6 +181,7 @@ class UringSender final : public Sender {
     if (zerocopy_) {
       report_usage_ = AcceptsUsageReport();
       if (!report_usage_) NoteUsageReportUnavailable();
+      stats_.zc_copied_known = report_usage_;
     }
   }
 
@@ -237,6 +238,7 @@ class UringSender final : public Sender {
         if (res == -EINVAL && report_usage_ && !usage_confirmed_) {
           // A kernel that our probe misjudged: go on without the report.
           report_usage_ = false;
+          stats_.zc_copied_known = false;
           NoteUsageReportUnavailable();
           continue;
         }
