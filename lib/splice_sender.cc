@@ -116,8 +116,8 @@ class MemfdMapping {
     if (!fd_) ThrowErrno("memfd_create");
     if (::ftruncate(fd_.get(), static_cast<off_t>(size)) != 0)
       ThrowErrno("ftruncate(memfd)");
-    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-                     fd_.get(), 0);
+    void* p =
+        ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0);
     if (p == MAP_FAILED) ThrowErrno("mmap(memfd)");
     base_ = static_cast<std::byte*>(p);
   }
@@ -136,8 +136,8 @@ class MemfdMapping {
   // access through the mapping gets a new one. Covers the whole file, see
   // the top of the file for why.
   int PunchAll() const {
-    return ::fallocate(fd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                       0, static_cast<off_t>(size_));
+    return ::fallocate(fd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+                       static_cast<off_t>(size_));
   }
 
   // Allocates (zeroed) pages for [offset, offset + len) in one syscall.
@@ -225,7 +225,7 @@ class ScopedSigpipeBlock {
 // Whether the process lets SIGPIPE kill it (checked once per sender: a
 // process that ignores SIGPIPE is assumed to keep ignoring it).
 bool SigpipeIsFatal() {
-  struct sigaction sa{};
+  struct sigaction sa {};
   if (::sigaction(SIGPIPE, nullptr, &sa) != 0) return true;
   return sa.sa_handler != SIG_IGN;
 }

@@ -11,9 +11,9 @@
 // struct tcp_zerocopy_receive: Debian 12's linux/tcp.h (Linux 6.1 uapi)
 // already has every field the running kernel knows (the last ones,
 // msg_flags and reserved, came with Linux 5.11; 6.x uapi headers show the
-// same struct), so the kernel header's struct is used as is. glibc's <netinet/tcp.h> carries only
-// the first three fields of 4.18 and would clash with it, so this file
-// includes <linux/tcp.h> instead.
+// same struct), so the kernel header's struct is used as is. glibc's
+// <netinet/tcp.h> carries only the first three fields of 4.18 and would clash
+// with it, so this file includes <linux/tcp.h> instead.
 
 #include <linux/tcp.h>
 #include <netinet/in.h>
@@ -51,8 +51,8 @@ class ZeroCopyReceiver final : public Receiver {
       : fd_(fd),
         timeout_(o.timeout),
         page_(static_cast<size_t>(::sysconf(_SC_PAGESIZE))),
-        area_len_(RoundUp(std::clamp<size_t>(o.max_chunk, page_, kMaxArea),
-                          page_)),
+        area_len_(
+            RoundUp(std::clamp<size_t>(o.max_chunk, page_, kMaxArea), page_)),
         copy_(std::min(area_len_, kMaxCopyBuffer)) {
     // mmap() on a TCP socket only reserves address space; the pages arrive
     // with each getsockopt (tcp_mmap() refuses PROT_WRITE and PROT_EXEC).
@@ -111,7 +111,8 @@ class ZeroCopyReceiver final : public Receiver {
     const int lowat = static_cast<int>(std::min(want, area_len_));
     if (lowat != lowat_) {
       ++stats_.syscalls;
-      if (::setsockopt(fd_, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)) != 0)
+      if (::setsockopt(fd_, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)) !=
+          0)
         ThrowErrno("setsockopt(SO_RCVLOWAT)");
       lowat_ = lowat;
     }

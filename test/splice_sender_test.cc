@@ -3,8 +3,8 @@
 // hazard that rule guards against is real on this kernel, and every wait is
 // bounded.
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <linux/falloc.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -65,9 +65,9 @@ TEST_F(SpliceSenderTest, RecycledBuffersScribbledOverNeverCorruptData) {
   const Case cases[] = {{1024, 2000}, {65536, 400}, {size_t{1} << 20, 40}};
   uint16_t port = 5600;
   for (const Case& c : cases) {
-    auto r = testing::TransferVerified(*topology_, Mode::kSpliceZeroCopy,
-                                       c.size, c.count, RxMode::kCopy,
-                                       &Scribble, port++);
+    auto r =
+        testing::TransferVerified(*topology_, Mode::kSpliceZeroCopy, c.size,
+                                  c.count, RxMode::kCopy, &Scribble, port++);
     EXPECT_EQ(r.error, "") << "size " << c.size;
     EXPECT_EQ(r.verified, static_cast<uint64_t>(c.count)) << "size " << c.size;
     EXPECT_EQ(r.sender.messages, static_cast<uint64_t>(c.count));
@@ -79,9 +79,8 @@ TEST_F(SpliceSenderTest, SmallAndOddSizesArriveIntact) {
   uint16_t port = 5620;
   for (size_t size : {size_t{1}, size_t{7}, size_t{8}, size_t{4095},
                       size_t{4097}, size_t{(1 << 20) + 3}}) {
-    auto r = testing::TransferVerified(*topology_, Mode::kSpliceZeroCopy,
-                                       size, 16, RxMode::kCopy, &Scribble,
-                                       port++);
+    auto r = testing::TransferVerified(*topology_, Mode::kSpliceZeroCopy, size,
+                                       16, RxMode::kCopy, &Scribble, port++);
     EXPECT_EQ(r.error, "") << "size " << size;
     EXPECT_EQ(r.verified, 16u) << "size " << size;
   }
@@ -131,15 +130,14 @@ TEST_F(SpliceSenderTest, RewritingASentPageChangesDataUnlessPunchedFirst) {
     if (::splice(pipe_read.get(), nullptr, pair.client.get(), nullptr, page,
                  0) != static_cast<ssize_t>(page))
       ThrowErrno("splice");
-    if (punch && ::fallocate(memfd.get(),
-                             FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
-                             static_cast<off_t>(page)) != 0)
+    if (punch &&
+        ::fallocate(memfd.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+                    static_cast<off_t>(page)) != 0)
       ThrowErrno("fallocate");
     std::memset(bytes, 'B', page);
     std::string got(page, '\0');
     uint64_t syscalls = 0;
-    RecvAll(pair.server.get(), got.data(), page, milliseconds(5000),
-            &syscalls);
+    RecvAll(pair.server.get(), got.data(), page, milliseconds(5000), &syscalls);
     ::munmap(p, page);
     return got;
   };

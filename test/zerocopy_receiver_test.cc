@@ -67,8 +67,8 @@ double MappedShare(const ReceiverStats& s) {
 }
 
 TEST_F(ZeroCopyReceiverTest, EverySizeArrivesIntactFromCopySenders) {
-  const size_t sizes[] = {1,     7,     4095,           4096,
-                          65536, 65537, size_t{1} << 20, size_t{4} << 20};
+  const size_t sizes[] = {
+      1, 7, 4095, 4096, 65536, 65537, size_t{1} << 20, size_t{4} << 20};
   uint16_t port = 5710;
   for (Mode mode : {Mode::kOneCopy, Mode::kTwoCopy}) {
     for (size_t size : sizes) {
@@ -92,9 +92,9 @@ TEST_F(ZeroCopyReceiverTest, EverySizeArrivesIntactFromSplice) {
   uint16_t port = 5740;
   for (size_t size : {size_t{1000}, size_t{65536}, size_t{1} << 20}) {
     const int count = size >= (size_t{1} << 20) ? 16 : 128;
-    auto r = testing::TransferVerified(*topology_, Mode::kSpliceZeroCopy, size,
-                                       count, RxMode::kZeroCopy, nullptr,
-                                       port++);
+    auto r =
+        testing::TransferVerified(*topology_, Mode::kSpliceZeroCopy, size,
+                                  count, RxMode::kZeroCopy, nullptr, port++);
     EXPECT_EQ(r.error, "") << "size " << size;
     EXPECT_EQ(r.verified, static_cast<uint64_t>(count)) << "size " << size;
     EXPECT_EQ(r.receiver.mapped_bytes + r.receiver.copied_bytes,
@@ -115,7 +115,8 @@ TEST_F(ZeroCopyReceiverTest, TakesExactlyTheBytesAskedFor) {
 
   struct Collect : ByteSink {
     void Consume(std::span<const std::byte> b) override {
-      bytes.insert(bytes.end(), reinterpret_cast<const unsigned char*>(b.data()),
+      bytes.insert(bytes.end(),
+                   reinterpret_cast<const unsigned char*>(b.data()),
                    reinterpret_cast<const unsigned char*>(b.data()) + b.size());
     }
     std::vector<unsigned char> bytes;
@@ -130,8 +131,7 @@ TEST_F(ZeroCopyReceiverTest, TakesExactlyTheBytesAskedFor) {
   }
   // The rest is still on the socket, for an ordinary recv().
   std::vector<unsigned char> tail(kTail);
-  RecvAll(pair.server.get(), tail.data(), kTail, milliseconds(5000),
-          &syscalls);
+  RecvAll(pair.server.get(), tail.data(), kTail, milliseconds(5000), &syscalls);
   sink.bytes.insert(sink.bytes.end(), tail.begin(), tail.end());
   EXPECT_EQ(sink.bytes, data);
 }
@@ -241,11 +241,12 @@ TEST_F(ZeroCopyReceiverTest, MapsMostBytesUnderPageAlignedConditions) {
   EXPECT_EQ(s.mapped_bytes + s.copied_bytes, kSize * kCount);
   const double share = MappedShare(s);
   RecordProperty("mapped_share_percent", std::to_string(100 * share));
-  std::printf("SpliceZeroCopy -> rx=zerocopy, MTU %d, %zu-byte messages: "
-              "%.1f%% mapped (%llu mapped, %llu copied)\n",
-              kPageAlignedMtu, kSize, 100 * share,
-              static_cast<unsigned long long>(s.mapped_bytes),
-              static_cast<unsigned long long>(s.copied_bytes));
+  std::printf(
+      "SpliceZeroCopy -> rx=zerocopy, MTU %d, %zu-byte messages: "
+      "%.1f%% mapped (%llu mapped, %llu copied)\n",
+      kPageAlignedMtu, kSize, 100 * share,
+      static_cast<unsigned long long>(s.mapped_bytes),
+      static_cast<unsigned long long>(s.copied_bytes));
   EXPECT_GT(share, 0.5);
 }
 
@@ -266,9 +267,10 @@ TEST_F(ZeroCopyReceiverTest, CopySenderDataIsCopiedNotMapped) {
   EXPECT_EQ(verified, static_cast<uint64_t>(kCount));
   EXPECT_EQ(s.mapped_bytes + s.copied_bytes, kSize * kCount);
   RecordProperty("mapped_share_percent", std::to_string(100 * MappedShare(s)));
-  std::printf("OneCopy -> rx=zerocopy, MTU %d: %.1f%% mapped (copy senders "
-              "fill compound page_frag pages, which are never mapped)\n",
-              kPageAlignedMtu, 100 * MappedShare(s));
+  std::printf(
+      "OneCopy -> rx=zerocopy, MTU %d: %.1f%% mapped (copy senders "
+      "fill compound page_frag pages, which are never mapped)\n",
+      kPageAlignedMtu, 100 * MappedShare(s));
 }
 
 }  // namespace
