@@ -1,5 +1,6 @@
 #include <benchmark/benchmark.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -35,6 +36,10 @@ int main(int argc, char** argv) {
     return Fail(e.what(), kBadInput);
   }
   if (config.help) std::fputs(ProjectFlagsHelp(), stdout);
+  // A peer that goes away must become an error (EPIPE), never a killed
+  // process: splice(2) into a socket raises SIGPIPE even where send(2)
+  // would take MSG_NOSIGNAL.
+  ::signal(SIGPIPE, SIG_IGN);
   if (config.serve && !config.help) return Serve(config);
 
   netns::Privilege privilege = netns::Privilege::kRoot;

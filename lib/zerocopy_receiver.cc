@@ -75,24 +75,28 @@ class ZeroCopyReceiver final : public Receiver {
 
   void Receive(size_t n, ByteSink* sink) override {
     size_t remaining = n;
-    while (remaining >= page_) {
-      const size_t want = std::min(RoundDown(remaining), area_len_);
-      // Wait only when not even a page is known to be queued; the wait then
-      // asks for the whole chunk.
-      if (queued_ < page_) WaitFor(want);
-      const size_t mapped = MapSome(want, sink);
-      remaining -= mapped;
-      // Bytes before the next mappable page (or a queue shorter than a page:
-      // the kernel then maps nothing and hints the whole queue). A call that
-      // neither maps nor hints is not expected; copying what is queued then
-      // still guarantees progress.
-      size_t skip = std::min(hint_, remaining);
-      if (skip == 0 && mapped == 0 && queued_ > 0)
-        skip = std::min(queued_, remaining);
-      if (skip > 0) remaining -= CopySome(skip, sink);
+    try {
+      while (remaining >= page_) {
+        const size_t want = std::min(RoundDown(remaining), area_len_);
+        // Wait only when not even a page is known to be queued; the wait
+        // then asks for the whole chunk.
+        if (queued_ < page_) WaitFor(want);
+        const size_t mapped = MapSome(want, sink);
+        remaining -= mapped;
+        // Bytes before the next mappable page (or a queue shorter than a
+        // page: the kernel then maps nothing and hints the whole queue). A
+        // call that neither maps nor hints is not expected; copying what is
+        // queued then still guarantees progress.
+        size_t skip = std::min(hint_, remaining);
+        if (skip == 0 && mapped == 0 && queued_ > 0)
+          skip = std::min(queued_, remaining);
+        if (skip > 0) CopySome(skip, sink, &remaining);
+      }
+      // Less than a page left: it cannot be mapped. CopySome waits for it.
+      if (remaining > 0) CopySome(remaining, sink, &remaining);
+    } catch (const PeerClosed&) {
+      throw PeerClosed(n - remaining);  // how much of this call had arrived
     }
-    // Less than a page left: it cannot be mapped. CopySome waits for it.
-    if (remaining > 0) CopySome(remaining, sink);
   }
 
  private:
@@ -144,7 +148,7 @@ class ZeroCopyReceiver final : public Receiver {
         }) != 0) {
       // -EIO: nothing queued and the peer sent FIN (tcp_zerocopy_receive).
       if (errno == EIO)
-        throw SysError("TCP_ZEROCOPY_RECEIVE: peer closed the connection");
+        throw PeerClosed(0);  // the count is set by Receive
       if (errno == ENOPROTOOPT || errno == EOPNOTSUPP)
         throw NotSupported("TCP_ZEROCOPY_RECEIVE (Linux 4.18)");
       ThrowIoError("getsockopt(TCP_ZEROCOPY_RECEIVE)", errno, timeout_);
@@ -169,16 +173,18 @@ class ZeroCopyReceiver final : public Receiver {
     return mapped;
   }
 
-  // recv() of at most `n` queued bytes into the copy buffer, waiting
-  // (bounded) if none are there. Returns the bytes taken.
-  size_t CopySome(size_t n, ByteSink* sink) {
+  // recv() of exactly `n` bytes into the copy buffer, waiting (bounded)
+  // whenever none are queued. Takes every byte off `*remaining` as it
+  // arrives, so that an end of stream midway leaves the right count for
+  // Receive to report.
+  void CopySome(size_t n, ByteSink* sink, size_t* remaining) {
     size_t done = 0;
     while (done < n) {
       const size_t chunk = std::min(n - done, copy_.size());
       ++stats_.syscalls;
       const ssize_t r = RetryEintr(
           [&] { return ::recv(fd_, copy_.data(), chunk, MSG_DONTWAIT); });
-      if (r == 0) throw SysError("recv: peer closed the connection");
+      if (r == 0) throw PeerClosed(0);  // the count is set by Receive
       if (r < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK)
           ThrowIoError("recv", errno, timeout_);
@@ -190,9 +196,9 @@ class ZeroCopyReceiver final : public Receiver {
       stats_.copied_bytes += got;
       stats_.bytes += got;
       done += got;
+      *remaining -= got;
       queued_ = queued_ > got ? queued_ - got : 0;
     }
-    return done;
   }
 
   // Called when a zero-copy receive returned nothing at all: a recv() tells
@@ -201,7 +207,7 @@ class ZeroCopyReceiver final : public Receiver {
     char c;
     ++stats_.syscalls;
     const ssize_t r = ::recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (r == 0) throw SysError("recv: peer closed the connection");
+    if (r == 0) throw PeerClosed(0);  // the count is set by Receive
     if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
       ThrowIoError("recv", errno, timeout_);
   }
