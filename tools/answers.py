@@ -28,6 +28,11 @@ class Comparison:
         return self.a > self.b if self.higher_is_better else self.a < self.b
 
     @property
+    def clearly_behind(self):
+        """a loses and every repetition of b beats every repetition of a."""
+        return not self.beats and self.separated
+
+    @property
     def separated(self):
         """True when every repetition of the winner beats every one of the loser."""
         if self.higher_is_better:
@@ -37,14 +42,17 @@ class Comparison:
 
 @dataclass
 class Crossover:
-    """The smallest size from which `mode` beats `baseline` at every larger size."""
+    """The smallest size at which `mode` beats `baseline` and is not clearly
+    behind at any larger size (a loss within noise does not undo a crossover;
+    a loss where every repetition is behind does)."""
     mode: str
     baseline: str
     threads: int
     missing: list = field(default_factory=list)  # modes not in this run
     comparisons: list = field(default_factory=list)
     size: int = None         # the crossover size, None for "never"
-    early_wins: list = field(default_factory=list)  # wins below a later loss
+    early_wins: list = field(default_factory=list)  # wins below a later clear loss
+    noisy_losses: list = field(default_factory=list)  # losses within noise above the crossover
 
     @property
     def measured(self):
@@ -81,13 +89,13 @@ def crossover(results, mode, baseline, threads, pattern="Stream", counter="Gbps"
         c = _comparison(results, pattern, counter, mode, baseline, size, threads)
         if c:
             answer.comparisons.append(c)
-    # Walk down from the largest size while the mode keeps winning.
-    first = len(answer.comparisons)
-    while first > 0 and answer.comparisons[first - 1].beats:
-        first -= 1
-    if first < len(answer.comparisons):
-        answer.size = answer.comparisons[first].size
-    answer.early_wins = [c.size for c in answer.comparisons[:first] if c.beats]
+    comps = answer.comparisons
+    first = next((i for i, c in enumerate(comps)
+                  if c.beats and not any(d.clearly_behind for d in comps[i + 1:])), len(comps))
+    if first < len(comps):
+        answer.size = comps[first].size
+        answer.noisy_losses = [c.size for c in comps[first + 1:] if not c.beats]
+    answer.early_wins = [c.size for c in comps[:first] if c.beats]
     return answer
 
 

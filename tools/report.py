@@ -66,17 +66,26 @@ def crossover_sentence(results, x):
     if x.size is None:
         head = "**%s never beats %s in this range (%s)** %s" % (
             x.mode, x.baseline, _range_phrase(sizes), where)
-    elif x.size == sizes[0]:
+    elif x.size == sizes[0] and not x.noisy_losses:
         head = "**%s beats %s at every size measured, from %s** %s" % (
+            x.mode, x.baseline, format_size(x.size), where)
+    elif x.size == sizes[0]:
+        head = "**%s beats %s from %s, the smallest size measured,** %s" % (
             x.mode, x.baseline, format_size(x.size), where)
     else:
         head = "**%s beats %s from %s on** %s" % (x.mode, x.baseline,
                                                   format_size(x.size), where)
+    if x.noisy_losses:
+        head += " (behind at %s, but within noise)" % _sizes(x.noisy_losses)
     text = head + ". " + _ratio_list(x.comparisons, x.mode, x.baseline) + "."
     if x.early_wins:
-        text += " (Also ahead at %s, but behind at a larger size.)" % ", ".join(
-            format_size(s) for s in x.early_wins)
+        text += " (Also ahead at %s, but clearly behind at a larger size.)" % _sizes(
+            x.early_wins)
     return text
+
+
+def _sizes(sizes):
+    return ", ".join(format_size(s) for s in sizes)
 
 
 def _crossover_cell(x):
@@ -84,6 +93,8 @@ def _crossover_cell(x):
         return "not in this run"
     if x.size is None:
         return "never (%s)" % _range_phrase(x.sizes)
+    if x.noisy_losses:
+        return "%s (behind within noise at %s)" % (format_size(x.size), _sizes(x.noisy_losses))
     return format_size(x.size)
 
 
@@ -93,9 +104,9 @@ def crossover_section(results):
     if not threads:
         return lines + ["No Stream benchmark in this run.", ""]
     lines += ["A mode *beats* `TwoCopy` at a size when its median Stream throughput is "
-              "higher; the crossover is the smallest size from which it beats `TwoCopy` "
-              "at that size and every larger one. \"Within noise\" marks sizes where the "
-              "two modes' repetitions overlap.", ""]
+              "higher; the crossover is the smallest size at which it beats `TwoCopy` and "
+              "is not clearly behind (every repetition slower) at any larger size. "
+              "\"Within noise\" marks sizes where the two modes' repetitions overlap.", ""]
     ref = results.reference_threads("Stream")
     for mode in ("OneCopy", "ZeroCopy"):
         lines += ["- " + crossover_sentence(results, answers.crossover(
@@ -211,6 +222,11 @@ def copied_section(results):
             if answers.local_delivery(results):
                 text += " The kernel's reason, for topology `%s`: %s." % (
                     results.context.get("topology"), ZEROCOPY_DOC)
+            else:
+                text += (" The topology `%s` is not local delivery; msg_zerocopy.rst, "
+                         "\"Deferred copies\", names devices without scatter-gather I/O and "
+                         "packets needing a private copy (e.g. to compute a checksum) as "
+                         "the cases where the kernel copies." % results.context.get("topology"))
         elif c.never_copied:
             text += " No zero-copy send was copied."
         lines.append(text)
@@ -258,8 +274,8 @@ def context_section(results):
         grid.append("- The 1-minute load average was %s on %s CPUs when the run started: "
                     "other work shared the machine, so expect noise." % (num(load[0]), cpus))
     if c.get("library_build_type") == "debug":
-        grid.append("- Google Benchmark reports its library as a debug build (Debian's "
-                    "package); it times net_bench's release code all the same.")
+        grid.append("- `library_build_type: debug` describes Google Benchmark's library "
+                    "(Debian's package), not how net_bench itself was compiled.")
     if results.errors:
         grid.append("- **%d benchmark%s failed:** %s" % (
             len(results.errors), "" if len(results.errors) == 1 else "s",

@@ -201,7 +201,22 @@ def stop(proc):
             proc.wait()
 
 
+USAGE = """usage: tools/run [net_bench flags...]
+
+Builds the release preset, runs net_bench's sweep with progress, and writes
+results/<timestamp>/ with net_bench.json, net_bench.txt, the plots and
+report.md. Flags go to net_bench; unless given, --benchmark_min_time=%s
+--benchmark_repetitions=%s. Examples:
+  tools/run --modes=OneCopy,TwoCopy --sizes=4K,64K --threads=1,8
+  tools/run --benchmark_filter=^Stream/ --benchmark_repetitions=10
+net_bench's own flags follow.
+""" % (DEFAULT_MIN_TIME, DEFAULT_REPETITIONS)
+
+
 def run(net_bench, results_root, user_args):
+    if any(a in ("--help", "-h", "--helpfull") for a in user_args):
+        print(USAGE, flush=True)
+        return subprocess.run([net_bench, "--help"]).returncode
     args = with_defaults(user_args)
     names, status = list_benchmarks(net_bench, args)
     if names is None:
