@@ -134,6 +134,7 @@ class Results:
         self.other = {}        # run_name -> list of repetition dicts (e.g. Topology)
         medians = {}           # run_name -> median aggregate, for aggregates-only files
         self.has_aggregates = False
+        self.time_units = {}   # run_name -> unit of real_time and cpu_time
         for b in data["benchmarks"]:
             if not isinstance(b, dict) or "name" not in b:
                 raise ResultsError("%s: a benchmark entry has no name" % path)
@@ -141,6 +142,7 @@ class Results:
             if b.get("error_occurred"):
                 self.errors.append((b["name"], b.get("error_message", "")))
                 continue
+            self.time_units[run_name] = b.get("time_unit", "ns")
             entry = {k: v for k, v in b.items()
                      if isinstance(v, (int, float)) and not isinstance(v, bool)}
             if b.get("run_type") == "aggregate":

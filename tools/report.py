@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import answers  # noqa: E402
 import plots  # noqa: E402
-from netbench_results import (COUNTERS, MODES, NOTIFIED_MODES, ResultsError,  # noqa: E402
+from netbench_results import (COUNTERS, MODES, ResultsError,  # noqa: E402
                               format_number as num, format_size, load, median)
 
 ZEROCOPY_DOC = ("Documentation/networking/msg_zerocopy.rst, \"Loopback\": packets "
@@ -263,7 +263,7 @@ def context_section(results):
     topo = results.other.get("Topology/SetupTeardown/real_time")
     if topo:
         times = [r.get("real_time") for r in topo if "real_time" in r]
-        unit = "ms"
+        unit = results.time_units.get("Topology/SetupTeardown/real_time", "ns")
         if times:
             grid.append("- `Topology/SetupTeardown`: building and tearing down the two "
                         "namespaces and the veth pair took %s %s (median of %d), not plotted."
