@@ -1,0 +1,266 @@
+"""Loads net_bench's Google Benchmark JSON and groups it into grid points.
+
+A grid point is one (pattern, mode, size, threads) benchmark; it holds the
+counters of every repetition. Aggregates (_mean, _median, ...) written by
+Google Benchmark are not used: every statistic here is recomputed from the
+repetitions, so a file written with or without aggregates reads the same. A
+file holding only aggregates (--benchmark_report_aggregates_only) falls back
+to its median, as a single repetition.
+"""
+import json
+import re
+import statistics
+
+# The modes in the order of the design's table (reference study first).
+MODES = ["TwoCopy", "TwoCopyPacked", "OneCopy", "ZeroCopy", "UringOneCopy",
+         "UringZeroCopy", "SpliceZeroCopy"]
+# Modes whose counters include zc_copied_ratio (completion notifications).
+NOTIFIED_MODES = ["ZeroCopy", "UringZeroCopy"]
+PATTERNS = ["Stream", "RR"]
+# The reference study's figure is at 8 threads.
+REFERENCE_THREADS = 8
+REFERENCE_SIZE = 65536
+
+_NAME = re.compile(r"^(?P<pattern>[^/]+)/(?P<mode>[^/]+)/size:(?P<size>\d+)"
+                   r"(?:/real_time)?/threads:(?P<threads>\d+)$")
+
+# name: (label with unit, better) where better is "higher", "lower" or None.
+COUNTERS = {
+    "Gbps": ("throughput (Gbit/s)", "higher"),
+    "bytes_per_second": ("throughput (bytes/s)", "higher"),
+    "msgs_per_second": ("messages per second", "higher"),
+    "ns_per_msg": ("time per message (ns)", "lower"),
+    "rtt_mean_us": ("RR round trip, mean (µs)", "lower"),
+    "rtt_p50_us": ("RR round trip, p50 (µs)", "lower"),
+    "rtt_p99_us": ("RR round trip, p99 (µs)", "lower"),
+    "rtt_p999_us": ("RR round trip, p99.9 (µs)", "lower"),
+    "tx_cpu_ns_per_byte": ("sender CPU (ns/byte)", "lower"),
+    "rx_cpu_ns_per_byte": ("receiver CPU (ns/byte)", "lower"),
+    "sys_cpu_ns_per_byte": ("all CPUs busy (ns/byte)", "lower"),
+    "softirq_share": ("softirq share of busy time", None),
+    "tx_cycles_per_byte": ("sender cycles/byte", "lower"),
+    "rx_cycles_per_byte": ("receiver cycles/byte", "lower"),
+    "tx_instructions_per_byte": ("sender instructions/byte", "lower"),
+    "tx_llc_misses_per_kb": ("sender LLC misses/KiB", "lower"),
+    "rx_llc_misses_per_kb": ("receiver LLC misses/KiB", "lower"),
+    "ctx_switches_per_msg": ("context switches/message", "lower"),
+    "syscalls_per_msg": ("syscalls/message", "lower"),
+    "zc_copied_ratio": ("zero-copy sends copied (share)", "lower"),
+    "zc_completions_per_msg": ("zero-copy completions/message", None),
+    "zc_enobufs": ("zero-copy ENOBUFS", "lower"),
+    "rx_mapped_share": ("received bytes mapped (share)", "higher"),
+    "real_time": ("real time", "lower"),
+    "cpu_time": ("CPU time", "lower"),
+}
+
+
+class ResultsError(Exception):
+    """Bad input: the message is one line, fit for the user."""
+
+
+def parse_name(run_name):
+    """Returns (pattern, mode, size, threads) or None for other benchmarks."""
+    m = _NAME.match(run_name)
+    if not m:
+        return None
+    return (m["pattern"], m["mode"], int(m["size"]), int(m["threads"]))
+
+
+def format_size(size):
+    """1024 -> '1 KiB', 65536 -> '64 KiB', 1000 -> '1000 B'."""
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale and size % scale == 0:
+            return "%d %s" % (size // scale, unit)
+    return "%d B" % size
+
+
+def format_number(value, digits=3):
+    """Three significant digits, no exponent for ordinary magnitudes."""
+    if value is None:
+        return "–"
+    if value == 0:
+        return "0"
+    magnitude = abs(value)
+    if magnitude >= 10 ** digits:
+        return "%.0f" % value
+    if magnitude < 1e-3:
+        return "%.2e" % value
+    return "%.*g" % (digits, value)
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+class Point:
+    """One grid point: its repetitions' counters."""
+
+    def __init__(self, pattern, mode, size, threads):
+        self.pattern = pattern
+        self.mode = mode
+        self.size = size
+        self.threads = threads
+        self.repetitions = []  # one dict per repetition: counter -> value
+
+    def samples(self, counter):
+        return [r[counter] for r in self.repetitions if counter in r]
+
+    def value(self, counter):
+        """Median over repetitions, None when the counter was not measured."""
+        return median(self.samples(counter))
+
+    def spread(self, counter):
+        """(min, max) over repetitions, None when not measured."""
+        s = self.samples(counter)
+        return (min(s), max(s)) if s else None
+
+    @property
+    def name(self):
+        return "%s/%s/size:%d/real_time/threads:%d" % (
+            self.pattern, self.mode, self.size, self.threads)
+
+
+class Results:
+    """A net_bench run: its context, grid points and errors."""
+
+    def __init__(self, data, path="<data>"):
+        if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
+            raise ResultsError("%s: not Google Benchmark JSON (no 'benchmarks' list)" % path)
+        self.path = path
+        self.context = data.get("context", {})
+        self.points = {}       # (pattern, mode, size, threads) -> Point
+        self.runs = {}         # run_name -> list of repetition dicts (every benchmark)
+        self.errors = []       # (name, message)
+        self.other = {}        # run_name -> list of repetition dicts (e.g. Topology)
+        medians = {}           # run_name -> median aggregate, for aggregates-only files
+        self.has_aggregates = False
+        self.time_units = {}   # run_name -> unit of real_time and cpu_time
+        for b in data["benchmarks"]:
+            if not isinstance(b, dict) or "name" not in b:
+                raise ResultsError("%s: a benchmark entry has no name" % path)
+            run_name = b.get("run_name", b["name"])
+            if b.get("error_occurred"):
+                self.errors.append((b["name"], b.get("error_message", "")))
+                continue
+            self.time_units[run_name] = b.get("time_unit", "ns")
+            entry = {k: v for k, v in b.items()
+                     if isinstance(v, (int, float)) and not isinstance(v, bool)}
+            if b.get("run_type") == "aggregate":
+                self.has_aggregates = True
+                if b.get("aggregate_name") == "median":
+                    medians[run_name] = entry
+                continue
+            self.runs.setdefault(run_name, []).append(entry)
+        for run_name, entry in medians.items():
+            if run_name not in self.runs:
+                self.runs[run_name] = [entry]
+        for run_name, reps in self.runs.items():
+            key = parse_name(run_name)
+            if key is None:
+                self.other[run_name] = reps
+                continue
+            point = self.points.setdefault(key, Point(*key))
+            point.repetitions.extend(reps)
+
+    # The grid's axes, as present in this run.
+    @property
+    def patterns(self):
+        present = {k[0] for k in self.points}
+        return [p for p in PATTERNS if p in present] + sorted(present - set(PATTERNS))
+
+    @property
+    def modes(self):
+        present = {k[1] for k in self.points}
+        return [m for m in MODES if m in present] + sorted(present - set(MODES))
+
+    def sizes(self, pattern=None):
+        return sorted({k[2] for k in self.points if pattern in (None, k[0])})
+
+    def threads(self, pattern=None):
+        return sorted({k[3] for k in self.points if pattern in (None, k[0])})
+
+    def point(self, pattern, mode, size, threads):
+        return self.points.get((pattern, mode, size, threads))
+
+    def value(self, pattern, mode, size, threads, counter):
+        p = self.point(pattern, mode, size, threads)
+        return p.value(counter) if p else None
+
+    def has_counter(self, counter, pattern=None):
+        return any(p.samples(counter) for k, p in self.points.items()
+                   if pattern in (None, k[0]))
+
+    def repetitions(self):
+        """(min, max) number of repetitions over the grid's points."""
+        counts = [len(p.repetitions) for p in self.points.values()]
+        return (min(counts), max(counts)) if counts else (0, 0)
+
+    def reference_threads(self, pattern="Stream"):
+        """The thread count the reference study uses, else the largest run."""
+        threads = self.threads(pattern)
+        if not threads:
+            return None
+        return REFERENCE_THREADS if REFERENCE_THREADS in threads else threads[-1]
+
+    def reference_size(self, pattern=None):
+        sizes = self.sizes(pattern)
+        if not sizes:
+            return None
+        return REFERENCE_SIZE if REFERENCE_SIZE in sizes else sizes[-1]
+
+    def hardware_counters(self):
+        """The context's verdict on hardware counters, or None if unsaid."""
+        return self.context.get("hardware_counters")
+
+    def caption(self):
+        """The run's context in one line, for every figure and table."""
+        c = self.context
+        parts = ["kernel %s" % c.get("kernel", "?"),
+                 "topology %s" % c.get("topology", "?"),
+                 "MTU %s" % c.get("mtu", "?")]
+        if c.get("rx") and c.get("rx") != "copy":
+            parts.append("rx %s" % c["rx"])
+        if c.get("num_cpus"):
+            parts.append("%s CPUs" % c["num_cpus"])
+        lo, hi = self.repetitions()
+        if hi:
+            parts.append("median of %s repetitions" % (lo if lo == hi else "%d-%d" % (lo, hi)))
+        return ", ".join(parts)
+
+
+def load(path):
+    """Reads a net_bench JSON file. Raises ResultsError with one line."""
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise ResultsError("%s: no such file" % path) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ResultsError("%s: %s" % (path, e)) from None
+    except json.JSONDecodeError as e:
+        raise ResultsError("%s: not JSON (%s)" % (path, e)) from None
+    return Results(data, path)
+
+
+def slim(src, dst):
+    """Copies a JSON file without its aggregate entries, compactly.
+
+    Aggregates are derived from the repetitions (every tool here recomputes
+    them), so the copy holds the same measurements in a fraction of the
+    bytes: this is how committed fixtures and baselines are stored. Every
+    other entry and field is net_bench's output unchanged.
+    """
+    with open(src) as f:
+        data = json.load(f)
+    data["benchmarks"] = [b for b in data["benchmarks"] if b.get("run_type") != "aggregate"]
+    with open(dst, "w") as f:
+        json.dump(data, f, separators=(",", ":"))
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    import sys
+    if len(sys.argv) != 4 or sys.argv[1] != "slim":
+        print("usage: netbench_results.py slim IN.json OUT.json", file=sys.stderr)
+        sys.exit(2)
+    slim(sys.argv[2], sys.argv[3])

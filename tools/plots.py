@@ -1,0 +1,299 @@
+"""The report's figures (matplotlib, Agg backend, PNG).
+
+Every figure carries its units on the axes, a legend, and the run's context
+(kernel, topology, MTU, repetitions) in a caption under the plot. Points are
+medians over repetitions; error bars span the repetitions' min to max. A
+figure whose counters the run did not measure is not drawn: make_all()
+returns a note saying why instead, for the report to print.
+"""
+import os
+import textwrap
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+from matplotlib.ticker import FixedLocator, NullLocator  # noqa: E402
+
+from netbench_results import MODES, format_size, median  # noqa: E402
+
+
+@dataclass
+class Figure:
+    filename: str
+    title: str
+    caption: str      # what the figure shows, in one sentence, with units
+
+
+@dataclass
+class Missing:
+    title: str
+    reason: str
+
+
+_STYLE = {}
+
+
+def _plural(n, word):
+    return "%d %s%s" % (n, word, "" if n == 1 else "s")
+
+
+def _style(mode):
+    """A fixed color and marker per mode, the same in every figure."""
+    if mode not in _STYLE:
+        i = MODES.index(mode) if mode in MODES else len(MODES) + len(_STYLE)
+        cmap = plt.get_cmap("tab10")
+        _STYLE[mode] = dict(color=cmap(i % 10), marker="osD^v<>ph*"[i % 10])
+    return _STYLE[mode]
+
+
+def _new_figure(results, title, panels=1,
+                note="points: median; bars: min-max over repetitions"):
+    fig, axes = plt.subplots(1, panels, figsize=(7.5 if panels == 1 else 11, 5),
+                             squeeze=False)
+    fig.suptitle(title, fontsize=12)
+    caption = "\n".join(textwrap.wrap(results.caption(), 180 if panels > 1 else 125))
+    caption += "\n" + note
+    fig.text(0.01, 0.01, caption, fontsize=7, va="bottom", ha="left", color="0.3")
+    return fig, list(axes[0])
+
+
+def _save(fig, out_dir, filename):
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.savefig(os.path.join(out_dir, filename), dpi=110)
+    plt.close(fig)
+
+
+def _size_axis(ax, sizes):
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_locator(FixedLocator(sizes))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticks(sizes)
+    ax.set_xticklabels([format_size(s) for s in sizes])
+    ax.set_xlabel("message size")
+
+
+def _threads_axis(ax, threads):
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticks(threads)
+    ax.set_xticklabels([str(t) for t in threads])
+    ax.set_xlabel("threads (one connection each)")
+
+
+def _line(ax, xs, points, counter, label, scale=1.0, **style):
+    """Plots a counter's median with min-max bars; skips unmeasured points."""
+    x, y, lo, hi = [], [], [], []
+    for xv, p in zip(xs, points):
+        if p is None or p.value(counter) is None:
+            continue
+        v = p.value(counter) * scale
+        a, b = p.spread(counter)
+        x.append(xv)
+        y.append(v)
+        lo.append(v - a * scale)
+        hi.append(b * scale - v)
+    if not x:
+        return False
+    style = {**style}
+    ax.errorbar(x, y, yerr=[lo, hi], label=label, capsize=3, linewidth=1.5,
+                markersize=5, **style)
+    return True
+
+
+def _finish(ax, ylabel, ymin=0):
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=ymin)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+def throughput(results, out_dir):
+    """Stream Gbps vs size, one line per mode, one figure per thread count."""
+    figures = []
+    sizes = results.sizes("Stream")
+    for threads in results.threads("Stream"):
+        fig, (ax,) = _new_figure(results, "Stream throughput vs message size, %s"
+                                 % _plural(threads, "thread"))
+        for mode in results.modes:
+            pts = [results.point("Stream", mode, s, threads) for s in sizes]
+            _line(ax, sizes, pts, "Gbps", mode, **_style(mode))
+        _size_axis(ax, sizes)
+        _finish(ax, "throughput (Gbit/s, payload)")
+        name = "throughput_threads_%d.png" % threads
+        _save(fig, out_dir, name)
+        figures.append(Figure(name, "Throughput, %s" % _plural(threads, "thread"),
+                              "Stream payload throughput (Gbit/s) against message size "
+                              "at %s, one line per mode." % _plural(threads, "thread")))
+    return figures
+
+
+def time_per_message(results, out_dir):
+    size = results.reference_size("Stream")
+    threads = results.threads("Stream")
+    if size is None:
+        return []
+    fig, (ax,) = _new_figure(results, "Stream time per message vs threads, %s messages"
+                             % format_size(size))
+    for mode in results.modes:
+        pts = [results.point("Stream", mode, size, t) for t in threads]
+        _line(ax, threads, pts, "ns_per_msg", mode, scale=1e-3, **_style(mode))
+    _threads_axis(ax, threads)
+    _finish(ax, "time per message, each thread (µs)")
+    name = "time_per_message.png"
+    _save(fig, out_dir, name)
+    return [Figure(name, "Time per message, %s" % format_size(size),
+                   "Stream time per message (µs, each thread's own messages) against "
+                   "the number of threads, %s messages, one line per mode." % format_size(size))]
+
+
+def rr_latency(results, out_dir):
+    size = results.reference_size("RR")
+    threads = results.threads("RR")
+    if size is None or not results.has_counter("rtt_p50_us", "RR"):
+        return []
+    fig, axes = _new_figure(results, "RR round-trip time vs threads, %s responses"
+                            % format_size(size), panels=2)
+    for ax, counter, label in ((axes[0], "rtt_p50_us", "p50"), (axes[1], "rtt_p99_us", "p99")):
+        for mode in results.modes:
+            pts = [results.point("RR", mode, size, t) for t in threads]
+            _line(ax, threads, pts, counter, mode, **_style(mode))
+        ax.set_title("%s round trip" % label, fontsize=10)
+        _threads_axis(ax, threads)
+        if counter == "rtt_p99_us":
+            # Tails spread over decades under contention.
+            ax.set_yscale("log")
+        _finish(ax, "round-trip time, %s (µs%s)" % (label, ", log scale" if
+                                                    counter == "rtt_p99_us" else ""),
+                ymin=None if counter == "rtt_p99_us" else 0)
+    name = "rr_latency.png"
+    _save(fig, out_dir, name)
+    return [Figure(name, "RR round trip, %s" % format_size(size),
+                   "Request/response round-trip time (µs), p50 (left) and p99 (right), "
+                   "against the number of threads, %s responses, one line per mode."
+                   % format_size(size))]
+
+
+def cpu_per_byte(results, out_dir):
+    """Sender and receiver CPU cost per byte vs size, one figure per thread count."""
+    if results.has_counter("tx_cycles_per_byte", "Stream"):
+        counters = ("tx_cycles_per_byte", "rx_cycles_per_byte")
+        unit, what = "CPU cycles per byte", "cycles per byte (hardware counters)"
+    else:
+        counters = ("tx_cpu_ns_per_byte", "rx_cpu_ns_per_byte")
+        unit = "CPU ns per byte (thread CPU time; no hardware counters)"
+        what = "CPU time per byte (ns; thread CPU clocks, hardware counters not available)"
+    if not results.has_counter(counters[0], "Stream"):
+        return []
+    sizes = results.sizes("Stream")
+    figures = []
+    for threads in results.threads("Stream"):
+        fig, axes = _new_figure(results, "Stream CPU cost per byte vs message size, %s"
+                                % _plural(threads, "thread"), panels=2)
+        for ax, counter, side in ((axes[0], counters[0], "sender"),
+                                  (axes[1], counters[1], "receiver")):
+            for mode in results.modes:
+                pts = [results.point("Stream", mode, s, threads) for s in sizes]
+                _line(ax, sizes, pts, counter, mode, **_style(mode))
+            ax.set_yscale("log")
+            ax.set_title(side, fontsize=10)
+            _size_axis(ax, sizes)
+            _finish(ax, unit, ymin=None)
+        name = "cpu_per_byte_threads_%d.png" % threads
+        _save(fig, out_dir, name)
+        figures.append(Figure(name, "CPU per byte, %s" % _plural(threads, "thread"),
+                              "Sender (left) and receiver (right) %s against message size "
+                              "at %s, log scale, one line per mode."
+                              % (what, _plural(threads, "thread"))))
+    return figures
+
+
+def llc_misses(results, out_dir):
+    if not results.has_counter("tx_llc_misses_per_kb", "Stream"):
+        return []
+    threads = results.reference_threads("Stream")
+    sizes = results.sizes("Stream")
+    fig, axes = _new_figure(results, "Stream LLC load misses per KiB vs message size, "
+                            "%d threads" % threads, panels=2)
+    for ax, counter, side in ((axes[0], "tx_llc_misses_per_kb", "sender"),
+                              (axes[1], "rx_llc_misses_per_kb", "receiver")):
+        for mode in results.modes:
+            pts = [results.point("Stream", mode, s, threads) for s in sizes]
+            _line(ax, sizes, pts, counter, mode, **_style(mode))
+        ax.set_title(side, fontsize=10)
+        _size_axis(ax, sizes)
+        _finish(ax, "LLC load misses per KiB moved")
+    name = "llc_misses.png"
+    _save(fig, out_dir, name)
+    return [Figure(name, "LLC misses per KiB",
+                   "Last-level-cache load misses per KiB moved, sender (left) and receiver "
+                   "(right), against message size at %d threads, one line per mode." % threads)]
+
+
+def copied_ratio(results, out_dir):
+    """Grouped bars: zc_copied_ratio per zero-copy mode and size."""
+    modes = [m for m in results.modes
+             if any(p.samples("zc_copied_ratio") for k, p in results.points.items() if k[1] == m)]
+    if not modes:
+        return []
+    sizes = sorted({k[2] for k, p in results.points.items()
+                    if k[1] in modes and p.samples("zc_copied_ratio")})
+    fig, (ax,) = _new_figure(results, "Zero-copy sends the kernel copied anyway",
+                             note="bars: median; whiskers: min-max over thread counts, "
+                             "patterns and repetitions")
+    width = 0.8 / len(modes)
+    for i, mode in enumerate(modes):
+        xs, ys, lo, hi = [], [], [], []
+        for j, size in enumerate(sizes):
+            s = [v for k, p in results.points.items() if k[1] == mode and k[2] == size
+                 for v in p.samples("zc_copied_ratio")]
+            if not s:
+                continue
+            m = median(s)
+            xs.append(j + (i - (len(modes) - 1) / 2) * width)
+            ys.append(m)
+            lo.append(m - s[0])
+            hi.append(s[-1] - m)
+        ax.bar(xs, ys, width * 0.9, yerr=[lo, hi], capsize=3, label=mode,
+               color=_style(mode)["color"])
+    ax.set_xticks(range(len(sizes)))
+    ax.set_xticklabels([format_size(s) for s in sizes])
+    ax.set_xlabel("message size")
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("share of zero-copy sends copied (0 = none, 1 = all)")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    name = "zc_copied_ratio.png"
+    _save(fig, out_dir, name)
+    return [Figure(name, "Zero-copy copied ratio",
+                   "Share of zero-copy sends whose completion said the kernel copied the data "
+                   "(SO_EE_CODE_ZEROCOPY_COPIED), per mode and message size; bars: median over "
+                   "thread counts, patterns and repetitions, whiskers: min-max.")]
+
+
+def make_all(results, out_dir):
+    """Draws every figure the run's data supports: (figures, missing)."""
+    figures, missing = [], []
+    figures += throughput(results, out_dir)
+    if not results.threads("Stream"):
+        missing.append(Missing("Throughput", "no Stream benchmark in this run"))
+    figures += time_per_message(results, out_dir)
+    rr = rr_latency(results, out_dir)
+    figures += rr
+    if not rr:
+        missing.append(Missing("RR round trip", "no RR benchmark with round-trip "
+                               "percentiles in this run"))
+    figures += cpu_per_byte(results, out_dir)
+    llc = llc_misses(results, out_dir)
+    figures += llc
+    if not llc:
+        hw = results.hardware_counters()
+        missing.append(Missing("LLC misses per KiB", "not measured on this machine" +
+                               (" (hardware counters: %s)" % hw if hw else "")))
+    zc = copied_ratio(results, out_dir)
+    figures += zc
+    if not zc:
+        missing.append(Missing("Zero-copy copied ratio",
+                               "not in this run (no ZeroCopy or UringZeroCopy benchmark)"))
+    return figures, missing
