@@ -10,7 +10,9 @@ namespace netbench {
 //   Baseline/Iperf3/size:65536   iperf3 -l 64K, one stream, its own server
 //                                and client processes inside the namespaces
 //   Baseline/PlainRR/size:64     a minimal request/response loop: raw
-//                                send/recv, no protocol, no counters
+//                                send/recv (the answer a sendmsg of 8
+//                                fields, as OneCopy's), no protocol, no
+//                                counters
 // Compare with Stream/OneCopy/size:65536/real_time/threads:1 and
 // RR/OneCopy/size:64/real_time/threads:1.
 void RegisterBaselines(const Environment* const* env);
