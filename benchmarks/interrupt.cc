@@ -54,9 +54,4 @@ std::string InterruptMessage() {
   return std::string("interrupted by SIG") + (abbrev ? abbrev : "?");
 }
 
-std::string FailureCause(const std::exception& e) {
-  std::string interrupted = InterruptMessage();
-  return interrupted.empty() ? e.what() : interrupted;
-}
-
 }  // namespace netbench

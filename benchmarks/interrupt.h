@@ -1,7 +1,6 @@
 #ifndef NET_BENCH_BENCHMARKS_INTERRUPT_H_
 #define NET_BENCH_BENCHMARKS_INTERRUPT_H_
 
-#include <exception>
 #include <functional>
 #include <string>
 
@@ -21,10 +20,6 @@ int InterruptSignal();
 
 // "interrupted by SIGINT" (or SIGTERM); "" when the run was not interrupted.
 std::string InterruptMessage();
-
-// Why a benchmark failed: the interruption when there was one (a cut
-// connection fails with EPIPE, but the cause is the signal), else `e`.
-std::string FailureCause(const std::exception& e);
 
 }  // namespace netbench
 

@@ -3,9 +3,11 @@
 
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <string>
 
 #include "benchmarks/client.h"
+#include "benchmarks/counters.h"
 #include "benchmarks/environment.h"
 #include "benchmarks/protocol.h"
 #include "lib/mode.h"
@@ -31,6 +33,16 @@ Hello MakeHello(const Config& config, Pattern pattern, Mode mode, size_t size);
 std::string FinishConnection(ClientConnection& connection,
                              const Config& config, uint64_t messages,
                              bool server_verifies, Report* report);
+
+// The measurements every pattern fills the same way: what was moved, in how
+// long, and which optional counters apply to this mode and receiver.
+ThreadMeasurements BasicMeasurements(const Config& config, Mode mode,
+                                     size_t size, uint64_t messages,
+                                     std::chrono::steady_clock::duration elapsed);
+
+// SkipWithError with `cause`, or with the interruption when a signal ended
+// the run (a cut connection reports EPIPE, but the cause is the signal).
+void SkipWithCause(benchmark::State& state, const std::string& cause);
 
 }  // namespace netbench
 

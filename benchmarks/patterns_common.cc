@@ -1,5 +1,7 @@
 #include "benchmarks/patterns.h"
 
+#include "benchmarks/interrupt.h"
+
 #include <exception>
 
 namespace netbench {
@@ -33,6 +35,24 @@ std::string FinishConnection(ClientConnection& connection,
     return "server verified " + std::to_string(report->verified) + " of " +
            std::to_string(messages) + " messages";
   return "";
+}
+
+ThreadMeasurements BasicMeasurements(
+    const Config& config, Mode mode, size_t size, uint64_t messages,
+    std::chrono::steady_clock::duration elapsed) {
+  ThreadMeasurements m;
+  m.messages = messages;
+  m.message_size = size;
+  m.elapsed_ns = static_cast<double>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count());
+  m.zero_copy_notified = IsZeroCopyNotified(mode);
+  m.rx_zerocopy = config.rx == RxMode::kZeroCopy;
+  return m;
+}
+
+void SkipWithCause(benchmark::State& state, const std::string& cause) {
+  const std::string interrupted = InterruptMessage();
+  state.SkipWithError((interrupted.empty() ? cause : interrupted).c_str());
 }
 
 }  // namespace netbench

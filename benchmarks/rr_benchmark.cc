@@ -4,7 +4,6 @@
 #include <optional>
 
 #include "benchmarks/counters.h"
-#include "benchmarks/interrupt.h"
 #include "benchmarks/patterns.h"
 #include "benchmarks/run_aggregate.h"
 #include "benchmarks/thread_meter.h"
@@ -33,7 +32,7 @@ void RunRR(benchmark::State& state, const Environment& env, Mode mode,
     ro.timeout = config.timeout;
     receiver = MakeReceiver(config.rx, connection->fd(), ro);
   } catch (const std::exception& e) {
-    state.SkipWithError(FailureCause(e).c_str());
+    SkipWithCause(state, e.what());
   }
 
   StreamVerifier verifier(size);
@@ -55,7 +54,7 @@ void RunRR(benchmark::State& state, const Environment& env, Mode mode,
               .count()));
       ++seq;
     } catch (const std::exception& e) {
-      state.SkipWithError(FailureCause(e).c_str());
+      SkipWithCause(state, e.what());
       break;
     }
   }
@@ -72,20 +71,14 @@ void RunRR(benchmark::State& state, const Environment& env, Mode mode,
       error = "verified " + std::to_string(verifier.messages_verified()) +
               " of " + std::to_string(seq) + " answers";
     if (!error.empty()) {
-      if (InterruptSignal()) error = InterruptMessage();
-      state.SkipWithError(error.c_str());
+      SkipWithCause(state, error);
     } else {
-      m.messages = seq;
-      m.message_size = size;
-      m.elapsed_ns = static_cast<double>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+      m = BasicMeasurements(config, mode, size, seq, t1 - t0);
       // RR: the server sends the messages of the mode under test (tx), this
       // thread receives them (rx).
       m.tx = FromReport(report);
       m.rx = SideUsage{used, receiver->stats().syscalls};
-      m.zero_copy_notified = IsZeroCopyNotified(mode);
       CopyZeroCopyStats(report, &m.zc);
-      m.rx_zerocopy = config.rx == RxMode::kZeroCopy;
       m.mapped_bytes = receiver->stats().mapped_bytes;
       m.copied_bytes = receiver->stats().copied_bytes;
       SetThreadCounters(state, m);

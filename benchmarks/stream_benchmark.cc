@@ -4,7 +4,6 @@
 #include <optional>
 
 #include "benchmarks/counters.h"
-#include "benchmarks/interrupt.h"
 #include "benchmarks/patterns.h"
 #include "benchmarks/run_aggregate.h"
 #include "benchmarks/thread_meter.h"
@@ -29,7 +28,7 @@ void RunStream(benchmark::State& state, const Environment& env, Mode mode,
     so.timeout = config.timeout;
     sender = MakeSender(mode, connection->fd(), so);
   } catch (const std::exception& e) {
-    state.SkipWithError(FailureCause(e).c_str());
+    SkipWithCause(state, e.what());
   }
 
   const bool verify = config.verify;
@@ -44,7 +43,7 @@ void RunStream(benchmark::State& state, const Environment& env, Mode mode,
       sender->Send();
       ++seq;
     } catch (const std::exception& e) {
-      state.SkipWithError(FailureCause(e).c_str());
+      SkipWithCause(state, e.what());
       break;
     }
   }
@@ -58,25 +57,19 @@ void RunStream(benchmark::State& state, const Environment& env, Mode mode,
     try {
       sender->Drain(config.timeout);
     } catch (const std::exception& e) {
-      error = FailureCause(e);
+      error = e.what();
     }
     if (error.empty())
       error = FinishConnection(*connection, config, seq,
                                /*server_verifies=*/true, &report);
     if (!error.empty()) {
-      if (InterruptSignal()) error = InterruptMessage();
-      state.SkipWithError(error.c_str());
+      SkipWithCause(state, error);
     } else {
-      m.messages = seq;
-      m.message_size = size;
-      m.elapsed_ns = static_cast<double>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+      m = BasicMeasurements(config, mode, size, seq, t1 - t0);
       m.tx.usage = used;
       m.tx.syscalls = sender->stats().syscalls;
       m.rx = FromReport(report);  // measured by the server, local or remote
-      m.zero_copy_notified = IsZeroCopyNotified(mode);
       m.zc = sender->stats();
-      m.rx_zerocopy = config.rx == RxMode::kZeroCopy;
       m.mapped_bytes = report.mapped_bytes;
       m.copied_bytes = report.copied_bytes;
       SetThreadCounters(state, m);

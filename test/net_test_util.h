@@ -125,3 +125,23 @@ class TempDir {
 };
 
 }  // namespace netbench::testing
+
+#include <gtest/gtest.h>
+
+namespace netbench::testing {
+
+// A test suite whose tests share one veth topology, built before the first
+// test of the suite and destroyed after the last. `Base` is ::testing::Test
+// or a ::testing::TestWithParam<T>.
+template <typename Base>
+class SharedTopology : public Base {
+ protected:
+  static void SetUpTestSuite() { topology_ = new netns::Topology(); }
+  static void TearDownTestSuite() {
+    delete topology_;
+    topology_ = nullptr;
+  }
+  static inline netns::Topology* topology_ = nullptr;
+};
+
+}  // namespace netbench::testing

@@ -28,20 +28,13 @@ namespace {
 
 using std::chrono::milliseconds;
 
-class SpliceSenderTest : public ::testing::Test {
+class SpliceSenderTest : public testing::SharedTopology<::testing::Test> {
  protected:
-  static void SetUpTestSuite() { topology_ = new netns::Topology(); }
-  static void TearDownTestSuite() {
-    delete topology_;
-    topology_ = nullptr;
-  }
   void SetUp() override {
     if (std::string why = ProbeSplice(); !why.empty())
       GTEST_SKIP() << "SpliceZeroCopy not supported here: " << why;
   }
-  static netns::Topology* topology_;
 };
-netns::Topology* SpliceSenderTest::topology_ = nullptr;
 
 // Writes garbage over the whole message, as a careless application reusing
 // the buffer would; the stamp then overwrites it. If the buffer's pages were

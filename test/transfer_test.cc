@@ -19,16 +19,8 @@ constexpr size_t kSizes[] = {1, 7, 1000, 1024, 4096, 16384, 65536, 65537,
 
 int CountFor(size_t size) { return size >= (size_t{1} << 20) ? 4 : 64; }
 
-class TransferTest : public ::testing::TestWithParam<Mode> {
- protected:
-  static void SetUpTestSuite() { topology_ = new netns::Topology(); }
-  static void TearDownTestSuite() {
-    delete topology_;
-    topology_ = nullptr;
-  }
-  static netns::Topology* topology_;
-};
-netns::Topology* TransferTest::topology_ = nullptr;
+class TransferTest
+    : public testing::SharedTopology<::testing::TestWithParam<Mode>> {};
 
 TEST_P(TransferTest, EverySizeArrivesIntact) {
   const Mode mode = GetParam();

@@ -49,13 +49,8 @@ Mode ModeOf(bool zerocopy) {
   return zerocopy ? Mode::kUringZeroCopy : Mode::kUringOneCopy;
 }
 
-class UringSenderTest : public ::testing::TestWithParam<bool> {
+class UringSenderTest : public testing::SharedTopology<::testing::TestWithParam<bool>> {
  protected:
-  static void SetUpTestSuite() { topology_ = new netns::Topology(); }
-  static void TearDownTestSuite() {
-    delete topology_;
-    topology_ = nullptr;
-  }
   void SetUp() override {
     if (std::string why = ProbeUring(GetParam()); !why.empty())
       GTEST_SKIP() << ModeName(ModeOf(GetParam())) << " not supported here: "
@@ -65,10 +60,8 @@ class UringSenderTest : public ::testing::TestWithParam<bool> {
   // connection of another in TIME_WAIT.
   static uint16_t NextPort() { return next_port_++; }
 
-  static netns::Topology* topology_;
   static uint16_t next_port_;
 };
-netns::Topology* UringSenderTest::topology_ = nullptr;
 uint16_t UringSenderTest::next_port_ = 5600;
 
 TEST_P(UringSenderTest, PrepareReturnsTheSameMessageUntilSend) {

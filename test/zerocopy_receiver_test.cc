@@ -45,20 +45,13 @@ std::string ZeroCopyUnsupported(const netns::Topology& t, uint16_t port) {
   return "";
 }
 
-class ZeroCopyReceiverTest : public ::testing::Test {
+class ZeroCopyReceiverTest : public testing::SharedTopology<::testing::Test> {
  protected:
-  static void SetUpTestSuite() { topology_ = new netns::Topology(); }
-  static void TearDownTestSuite() {
-    delete topology_;
-    topology_ = nullptr;
-  }
   void SetUp() override {
     if (std::string why = ZeroCopyUnsupported(*topology_, 5700); !why.empty())
       GTEST_SKIP() << why;
   }
-  static netns::Topology* topology_;
 };
-netns::Topology* ZeroCopyReceiverTest::topology_ = nullptr;
 
 double MappedShare(const ReceiverStats& s) {
   return s.bytes ? static_cast<double>(s.mapped_bytes) /

@@ -22,20 +22,13 @@ namespace {
 
 using std::chrono::milliseconds;
 
-class ZeroCopySenderTest : public ::testing::Test {
+class ZeroCopySenderTest : public testing::SharedTopology<::testing::Test> {
  protected:
-  static void SetUpTestSuite() { topology_ = new netns::Topology(); }
-  static void TearDownTestSuite() {
-    delete topology_;
-    topology_ = nullptr;
-  }
   void SetUp() override {
     if (std::string why = ModeUnsupportedReason(Mode::kZeroCopy); !why.empty())
       GTEST_SKIP() << "MSG_ZEROCOPY not supported here: " << why;
   }
-  static netns::Topology* topology_;
 };
-netns::Topology* ZeroCopySenderTest::topology_ = nullptr;
 
 // Every id the sender used has completed, and the copied share is honest.
 void ExpectAllCompleted(const testing::TransferResult& r, int count) {
