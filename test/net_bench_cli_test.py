@@ -65,6 +65,34 @@ class BadInput(unittest.TestCase):
         self.assertEqual(netns_mounts(), [])
 
 
+class Rootless(unittest.TestCase):
+    def test_an_ordinary_user_runs_the_grid_through_a_user_namespace(self):
+        import pwd
+        nobody = pwd.getpwnam("nobody")
+
+        def drop():
+            os.setgroups([])
+            os.setgid(nobody.pw_gid)
+            os.setuid(nobody.pw_uid)
+
+        r = subprocess.run(
+            [NET_BENCH, "--modes=OneCopy", "--sizes=1K", "--threads=1",
+             "--verify", "--benchmark_filter=^(Stream|RR)/",
+             "--benchmark_min_time=0.01", "--benchmark_format=json"],
+            capture_output=True, text=True, timeout=60, preexec_fn=drop)
+        if "CLONE_NEWUSER" in r.stderr:
+            self.skipTest("the kernel forbids user namespaces: " + r.stderr.strip())
+        if r.returncode == 126 or "Permission denied" in r.stderr:
+            self.skipTest("nobody cannot run the binary here: " + r.stderr.strip())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        import json
+        data = json.loads(r.stdout)
+        self.assertEqual(data["context"]["privilege"], "rootless (user namespace)")
+        self.assertEqual(len(data["benchmarks"]), 2)
+        for b in data["benchmarks"]:
+            self.assertFalse(b.get("error_occurred", False), b)
+
+
 class Filters(unittest.TestCase):
     def names(self, *args):
         r = run("--benchmark_list_tests=true", *args)
