@@ -81,17 +81,4 @@ std::unique_ptr<Receiver> MakeTruncReceiver(int fd, const ReceiverOptions& o) {
   return std::make_unique<TruncReceiver>(fd, o);
 }
 
-std::unique_ptr<Receiver> MakeReceiver(RxMode mode, int fd,
-                                       const ReceiverOptions& options) {
-  switch (mode) {
-    case RxMode::kCopy:
-      return MakeCopyReceiver(fd, options);
-    case RxMode::kTrunc:
-      return MakeTruncReceiver(fd, options);
-    case RxMode::kZeroCopy:
-      return MakeZeroCopyReceiver(fd, options);
-  }
-  throw NotSupported("unknown receive mode");
-}
-
 }  // namespace netbench

@@ -97,8 +97,8 @@ Topology::Topology(const TopologyOptions& options)
 
   if (options.bind_mount) {
     try {
-      BindMount("server", server_ns_.get());
-      BindMount("client", client_ns_.get());
+      BindMount(Side::kServer);
+      BindMount(Side::kClient);
     } catch (...) {
       RemoveBindMounts();
       throw;
@@ -132,20 +132,22 @@ std::string Topology::AddressString(Side side) const {
 
 // Same layout as iproute2's `ip netns add`: an empty file under
 // /var/run/netns with the namespace bind-mounted on it.
-void Topology::BindMount(const char* name, int ns_fd) {
+void Topology::BindMount(Side side) {
   ::mkdir("/var/run/netns", 0755);
+  const int index = side == Side::kServer ? 0 : 1;
   std::string path = "/var/run/netns/net_bench-" +
-                     std::to_string(::getpid()) + "-" + name;
+                     std::to_string(::getpid()) + "-" +
+                     (index == 0 ? "server" : "client");
   UniqueFd file(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC,
                        0444));
   if (!file) ThrowErrno("create " + path);
-  const std::string source = "/proc/self/fd/" + std::to_string(ns_fd);
+  const std::string source = "/proc/self/fd/" + std::to_string(ns_fd(side));
   if (::mount(source.c_str(), path.c_str(), "none", MS_BIND, nullptr) != 0) {
     const int err = errno;
     ::unlink(path.c_str());
     throw SysError("bind-mount " + path, err);
   }
-  mount_paths_[name[0] == 's' ? 0 : 1] = std::move(path);
+  mount_paths_[index] = std::move(path);
 }
 
 void Topology::RemoveBindMounts() {

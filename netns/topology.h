@@ -70,7 +70,7 @@ class Topology {
   bool optmem_per_namespace() const { return optmem_per_namespace_; }
 
  private:
-  void BindMount(const char* name, int ns_fd);
+  void BindMount(Side side);
   void RemoveBindMounts();
 
   Ipv4Subnet subnet_;
@@ -79,7 +79,7 @@ class Topology {
   bool optmem_per_namespace_ = false;
   UniqueFd server_ns_;
   UniqueFd client_ns_;
-  std::string mount_paths_[2];
+  std::string mount_paths_[2];  // server, client; empty when not mounted
 };
 
 // Reads net.core.optmem_max as seen from the namespace `ns_fd`.
