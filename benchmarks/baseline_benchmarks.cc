@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "benchmarks/server.h"
 #include "lib/message.h"
 #include "lib/socket_io.h"
 #include "lib/sys_error.h"
@@ -72,7 +73,7 @@ void Iperf3(benchmark::State& state, const Environment& env) {
   }
   const std::string server_out = std::string(dir) + "/server.json";
   const std::string client_out = std::string(dir) + "/client.json";
-  const std::string host = target.Describe().substr(0, target.Describe().find(':'));
+  const std::string host = target.ServerAddress();
   for (auto _ : state) {
     pid_t server = -1, client = -1;
     try {
@@ -125,21 +126,12 @@ void PlainRR(benchmark::State& state, const Environment& env) {
     {
       std::optional<netns::ScopedNetns> in;
       if (env.server_ns_fd() >= 0) in.emplace(env.server_ns_fd());
-      listener = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-      sockaddr_in a = env.target().server;
-      a.sin_port = 0;
-      if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 ||
-          ::listen(listener.get(), 1) != 0)
-        ThrowErrno("listen");
+      listener = ListenTcp(env.target().ServerAddress(), 0);
     }
     sockaddr_in a{};
     socklen_t len = sizeof(a);
     ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&a), &len);
-    {
-      std::optional<netns::ScopedNetns> in;
-      if (env.target().ns_fd >= 0) in.emplace(env.target().ns_fd);
-      client = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    }
+    client = TcpSocketIn(env.target().ns_fd);
     if (::connect(client.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0)
       ThrowErrno("connect");
     served = UniqueFd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));

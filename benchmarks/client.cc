@@ -19,14 +19,6 @@
 namespace netbench {
 namespace {
 
-UniqueFd MakeSocket(int ns_fd) {
-  std::optional<netns::ScopedNetns> in;
-  if (ns_fd >= 0) in.emplace(ns_fd);
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) ThrowErrno("socket");
-  return fd;
-}
-
 // connect(2) bounded by `timeout`: non-blocking connect, then poll.
 void ConnectBounded(int fd, const ClientTarget& target,
                     std::chrono::milliseconds timeout) {
@@ -79,17 +71,29 @@ void CutAllClientConnections() {
   for (int fd : g_open) ::shutdown(fd, SHUT_RDWR);
 }
 
-std::string ClientTarget::Describe() const {
+UniqueFd TcpSocketIn(int ns_fd) {
+  std::optional<netns::ScopedNetns> in;
+  if (ns_fd >= 0) in.emplace(ns_fd);
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) ThrowErrno("socket");
+  return fd;
+}
+
+std::string ClientTarget::ServerAddress() const {
   char text[INET_ADDRSTRLEN] = {};
   inet_ntop(AF_INET, &server.sin_addr, text, sizeof(text));
-  return std::string(text) + ":" + std::to_string(ntohs(server.sin_port));
+  return text;
+}
+
+std::string ClientTarget::Describe() const {
+  return ServerAddress() + ":" + std::to_string(ntohs(server.sin_port));
 }
 
 ClientConnection ClientConnection::Open(const ClientTarget& target,
                                         const Hello& hello) {
   if (InterruptSignal()) throw SysError(InterruptMessage());
   const std::chrono::milliseconds timeout(hello.timeout_ms);
-  UniqueFd fd = MakeSocket(target.ns_fd);
+  UniqueFd fd = TcpSocketIn(target.ns_fd);
   ConnectBounded(fd.get(), target, timeout);
   SetSocketTimeouts(fd.get(), timeout);
   SetNoDelay(fd.get(), (hello.flags & kHelloNoDelay) != 0);

@@ -15,8 +15,13 @@ namespace netbench {
 struct ClientTarget {
   int ns_fd = -1;  // -1: the calling thread's namespace
   sockaddr_in server{};
-  std::string Describe() const;
+  std::string ServerAddress() const;  // "198.18.0.1"
+  std::string Describe() const;       // "198.18.0.1:5301"
 };
+
+// A TCP socket made in the network namespace `ns_fd` (-1: the calling
+// thread's); it stays bound to that namespace.
+UniqueFd TcpSocketIn(int ns_fd);
 
 // The client side of one benchmark connection.
 class ClientConnection {
