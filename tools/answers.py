@@ -118,6 +118,10 @@ class Best:
     separated: bool = False   # every repetition of the best beats every one of the runner-up
 
     @property
+    def decided(self):
+        return self.separated
+
+    @property
     def margin(self):
         """How much better than the runner-up, as a ratio >= 1."""
         if self.runner_up_value is None or not self.value or not self.runner_up_value:
