@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <optional>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +19,8 @@
 
 #include "benchmarks/server.h"
 #include "lib/message.h"
+#include "lib/placement.h"
+#include "lib/wait_policy.h"
 #include "lib/socket_io.h"
 #include "lib/sys_error.h"
 #include "netns/namespace.h"
@@ -35,7 +38,7 @@ constexpr size_t kPlainRRSize = 64;
 // `out_path`; the child dies with this process (PR_SET_PDEATHSIG is not
 // needed: every child is waited for or killed before returning).
 pid_t SpawnInNamespace(int ns_fd, const std::vector<std::string>& argv,
-                       const std::string& out_path) {
+                       const std::string& out_path, int cpu) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -43,6 +46,13 @@ pid_t SpawnInNamespace(int ns_fd, const std::vector<std::string>& argv,
   if (pid < 0) ThrowErrno("fork");
   if (pid == 0) {
     if (ns_fd >= 0 && ::setns(ns_fd, CLONE_NEWNET) != 0) ::_exit(126);
+    // The same placement as net_bench's own threads (--affinity).
+    if (cpu >= 0) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(cpu, &set);
+      if (::sched_setaffinity(0, sizeof(set), &set) != 0) ::_exit(126);
+    }
     if (!std::freopen(out_path.c_str(), "w", stdout)) ::_exit(126);
     std::freopen("/dev/null", "w", stderr);
     ::execvp(args[0], args.data());
@@ -80,13 +90,13 @@ void Iperf3(benchmark::State& state, const Environment& env) {
       server = SpawnInNamespace(
           env.server_ns_fd(),
           {"iperf3", "-s", "-1", "-B", host, "-p", std::to_string(kIperfPort)},
-          server_out);
+          server_out, env.placement().ServerCpu(0));
       std::this_thread::sleep_for(300ms);  // let it listen
       client = SpawnInNamespace(
           target.ns_fd,
           {"iperf3", "-c", host, "-p", std::to_string(kIperfPort), "-l", "64K",
            "-t", std::to_string(kIperfSeconds), "-J"},
-          client_out);
+          client_out, env.placement().ClientCpu(0));
       int status = 0;
       ::waitpid(client, &status, 0);
       client = -1;
@@ -117,12 +127,38 @@ void Iperf3(benchmark::State& state, const Environment& env) {
   ::rmdir(dir);
 }
 
+// recv(2) of exactly `n` bytes, sleeping in the kernel or spinning on
+// non-blocking calls like net_bench's receivers (--wait), without their
+// bookkeeping. Returns false on error, end of stream or timeout (a blocking
+// wait is bounded by SO_RCVTIMEO, a spinning one by SpinDeadline).
+bool PlainRecv(int fd, void* data, size_t n, WaitPolicy wait,
+               std::chrono::milliseconds timeout) {
+  char* p = static_cast<char*>(data);
+  const int flags = wait == WaitPolicy::kSpin ? MSG_DONTWAIT : MSG_WAITALL;
+  SpinDeadline spin(timeout);
+  while (n > 0) {
+    const ssize_t r = ::recv(fd, p, n, flags);
+    if (r > 0) {
+      p += r;
+      n -= static_cast<size_t>(r);
+    } else if (r == 0 || errno != EAGAIN || wait != WaitPolicy::kSpin ||
+               !spin.KeepSpinning()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void PlainRR(benchmark::State& state, const Environment& env) {
   const std::chrono::milliseconds timeout = env.config().timeout;
+  // The placement and waiting of RR/OneCopy at one thread.
+  const WaitPolicy wait = env.WaitFor(Pattern::kRR, 1);
+  std::optional<ScopedAffinity> pinned;
   UniqueFd listener, client, served;
   std::thread server;
   std::vector<uint64_t> rtts;
   try {
+    pinned.emplace(env.placement().ClientCpu(0));
     {
       std::optional<netns::ScopedNetns> in;
       if (env.server_ns_fd() >= 0) in.emplace(env.server_ns_fd());
@@ -141,7 +177,14 @@ void PlainRR(benchmark::State& state, const Environment& env) {
     }
     // The same syscalls as OneCopy's answer (one sendmsg of 8 fields), so
     // that the difference to RR/OneCopy/size:64 is the harness alone.
-    server = std::thread([fd = served.get()] {
+    server = std::thread([fd = served.get(), wait, timeout,
+                          cpu = env.placement().ServerCpu(0)] {
+      std::optional<ScopedAffinity> on;
+      try {
+        on.emplace(cpu);
+      } catch (const std::exception&) {
+        return;  // the client's first receive then fails: a visible error
+      }
       uint64_t request;
       char fields[kFields][kPlainRRSize / kFields] = {};
       iovec iov[kFields];
@@ -149,8 +192,7 @@ void PlainRR(benchmark::State& state, const Environment& env) {
       msghdr msg{};
       msg.msg_iov = iov;
       msg.msg_iovlen = kFields;
-      while (::recv(fd, &request, sizeof(request), MSG_WAITALL) ==
-                 sizeof(request) &&
+      while (PlainRecv(fd, &request, sizeof(request), wait, timeout) &&
              ::sendmsg(fd, &msg, MSG_NOSIGNAL) ==
                  static_cast<ssize_t>(kPlainRRSize)) {
       }
@@ -164,8 +206,7 @@ void PlainRR(benchmark::State& state, const Environment& env) {
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
     if (::send(client.get(), &seq, sizeof(seq), MSG_NOSIGNAL) != sizeof(seq) ||
-        ::recv(client.get(), answer, sizeof(answer), MSG_WAITALL) !=
-            sizeof(answer)) {
+        !PlainRecv(client.get(), answer, sizeof(answer), wait, timeout)) {
       state.SkipWithError("plain request/response failed");
       break;
     }

@@ -97,6 +97,7 @@ ClientConnection ClientConnection::Open(const ClientTarget& target,
   ConnectBounded(fd.get(), target, timeout);
   SetSocketTimeouts(fd.get(), timeout);
   SetNoDelay(fd.get(), (hello.flags & kHelloNoDelay) != 0);
+  if (hello.flags & kHelloSpin) TrySetBusyPoll(fd.get(), kBusyPollUsec);
   uint64_t syscalls = 0;
   SendAll(fd.get(), &hello, sizeof(hello), 0, timeout, &syscalls);
   Ack ack;

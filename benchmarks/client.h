@@ -15,6 +15,9 @@ namespace netbench {
 struct ClientTarget {
   int ns_fd = -1;  // -1: the calling thread's namespace
   sockaddr_in server{};
+  // The server runs in this process (veth, loopback): its steady clock is
+  // ours, so the times in its Report can be used as they are.
+  bool server_in_process = false;
   std::string ServerAddress() const;  // "198.18.0.1"
   std::string Describe() const;       // "198.18.0.1:5301"
 };

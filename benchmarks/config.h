@@ -3,12 +3,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "benchmarks/protocol.h"
 #include "lib/mode.h"
+#include "lib/placement.h"
+#include "lib/wait_policy.h"
 #include "netns/topology.h"
 
 namespace netbench {
@@ -31,6 +34,15 @@ struct Config {
   uint16_t peer_port = 0;
   netns::TopologyOptions topology_options;
   std::chrono::milliseconds timeout{5000};
+  // Where the threads run (--affinity, --cpus): by default split over every
+  // CPU the process may use (same on a single CPU). See README, "Placement
+  // and waiting", for the measurements behind the default.
+  Affinity affinity = Affinity::kSplit;
+  bool affinity_explicit = false;  // else it falls back to same on one CPU
+  std::vector<int> cpus;  // filled by ParseFlags: never empty afterwards
+  // --wait; absent: auto (spin for RR where every waiting thread has a CPU
+  // of its own, block otherwise).
+  std::optional<WaitPolicy> wait;
 
   // `net_bench serve`
   bool serve = false;

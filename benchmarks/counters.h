@@ -1,49 +1,85 @@
 #ifndef NET_BENCH_BENCHMARKS_COUNTERS_H_
 #define NET_BENCH_BENCHMARKS_COUNTERS_H_
 
+// The counters of DESIGN.md section 3, computed for one run of a benchmark
+// (one call of the benchmark function by all its threads) from the records
+// of its connections. Pure functions: counters_test.cc drives them with
+// synthetic records.
+//
+// Windows. Every counter of a run is taken over one window: from the moment
+// every connection is up and the timed loop starts (the earliest loop start
+// of its threads) to the moment the receiver has consumed the last byte (the
+// latest end of its connections). Per connection:
+//  - Stream: the client's loop start to the server's end of stream, which
+//    follows its last message at once (the client shuts the connection down
+//    right after its last send).
+//  - RR: the client's loop start to its receipt of the last answer.
+// Throughput is total bytes over that wall time, not a mean over threads.
+// CPU time, syscalls and context switches of each thread are read at its own
+// ends of the window; setup (connecting, creating the sender or receiver,
+// pools, probes) and teardown (zero-copy drains, the report) are outside it.
+
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "benchmarks/protocol.h"
-#include "benchmarks/thread_meter.h"
-#include "lib/receiver.h"
-#include "lib/sender.h"
+#include "lib/cpu_usage.h"
+#include "lib/histogram.h"
+#include "lib/side_record.h"
 
 namespace netbench {
 
-// One side of a connection over the timed run: the thread that sends the
-// messages of the mode under test (tx) or the one that receives them (rx).
-struct SideUsage {
-  ThreadSample usage;
-  uint64_t syscalls = 0;
+// One connection of a run.
+struct ConnectionRecord {
+  SideRecord client;  // the benchmark thread: tx in Stream, rx in RR
+  SideRecord server;  // the server's thread, from its Report
+  // The connection's share of the window, on the client's steady clock.
+  int64_t window_start_ns = 0;
+  int64_t window_end_ns = 0;
+
+  const SideRecord& tx(Pattern p) const {
+    return p == Pattern::kStream ? client : server;
+  }
+  const SideRecord& rx(Pattern p) const {
+    return p == Pattern::kStream ? server : client;
+  }
 };
 
-// What one benchmark thread measured over its connection.
-struct ThreadMeasurements {
-  uint64_t messages = 0;
+// Everything one run measured.
+struct RunRecord {
+  Pattern pattern = Pattern::kStream;
   size_t message_size = 0;
-  double elapsed_ns = 0;  // wall time of the timed loop
-  SideUsage tx;
-  std::optional<SideUsage> rx;  // absent when the receiver is remote
-  bool zero_copy_notified = false;  // ZeroCopy / UringZeroCopy
-  SenderStats zc;  // the tx side's sender statistics
-  bool rx_zerocopy = false;  // --rx=zerocopy
-  uint64_t mapped_bytes = 0;
-  uint64_t copied_bytes = 0;
+  bool zero_copy_notified = false;  // ZeroCopy, UringZeroCopy
+  bool rx_zerocopy = false;         // --rx=zerocopy
+  std::vector<ConnectionRecord> connections;
+  // Every CPU's time over the window (/proc/stat), when it could be read.
+  std::optional<SystemCpuTimes> system;
+  // RR: every round trip of every connection.
+  const LatencyHistogram* round_trips = nullptr;
 };
 
-// Turns a Report's fields into a SideUsage (kAbsent -> absent).
-SideUsage FromReport(const Report& r);
-void CopyZeroCopyStats(const Report& r, SenderStats* zc);
+using CounterList = std::vector<std::pair<std::string, double>>;
 
-// Sets this thread's user counters (DESIGN.md section 3): throughput and
-// message rate as rates summed over threads, per-byte and per-message costs
-// averaged over threads (every thread runs the same number of iterations,
-// so the average of ratios is the ratio of sums). Counters that were not
-// measured are left out, never set to zero.
-void SetThreadCounters(benchmark::State& state, const ThreadMeasurements& m);
+// The run's counters, by name. A counter whose inputs were not measured
+// (hardware counters on a VM, the copied verdict on an old kernel) is left
+// out, never set to zero, and never averaged over the connections that have
+// it: it is absent unless every connection measured it.
+CounterList ComputeCounters(const RunRecord& run);
+
+// The CPUs each thread ran on, for the run's label: "cpus tx=0 rx=1", one
+// entry per connection ("tx=0,0 rx=1,1"), "0|1" for a thread seen on two
+// CPUs, "?" where unknown.
+std::string DescribeCpus(const RunRecord& run);
+
+// Sets `counters` on `state` as plain values: the caller is the one thread
+// of the run that sets them, so Google Benchmark's sum over threads leaves
+// them unchanged.
+void SetCounters(benchmark::State& state, const CounterList& counters);
 
 }  // namespace netbench
 

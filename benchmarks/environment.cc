@@ -41,9 +41,12 @@ long HostOptmemMax() {
 }  // namespace
 
 Environment::Environment(const Config& config, netns::Privilege privilege)
-    : config_(config), privilege_(privilege) {
+    : config_(config),
+      placement_(config.affinity, config.cpus),
+      privilege_(privilege) {
   ServerOptions so;
   so.control_timeout = config.timeout;
+  so.placement = placement_;
   switch (config.topology) {
     case TopologyKind::kVeth: {
       topology_ = std::make_unique<netns::Topology>(config.topology_options);
@@ -54,6 +57,7 @@ Environment::Environment(const Config& config, netns::Privilege privilege)
       }
       server_ = std::make_unique<Server>(std::move(listener), so);
       target_.ns_fd = topology_->ns_fd(netns::Side::kClient);
+      target_.server_in_process = true;
       target_.server = topology_->Address(netns::Side::kServer, server_->port());
       break;
     }
@@ -62,6 +66,7 @@ Environment::Environment(const Config& config, netns::Privilege privilege)
       target_.server.sin_family = AF_INET;
       target_.server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
       target_.server.sin_port = htons(server_->port());
+      target_.server_in_process = true;
       break;
     case TopologyKind::kPeer:
       target_.server = Resolve(config.peer_host, config.peer_port);
@@ -74,6 +79,21 @@ Environment::~Environment() {
   // first.
   server_.reset();
   topology_.reset();
+}
+
+WaitPolicy Environment::WaitFor(Pattern pattern, int threads) const {
+  if (config_.wait) return *config_.wait;
+  return pattern == Pattern::kRR && threads <= placement_.ThreadsWithOwnCpu()
+             ? WaitPolicy::kSpin
+             : WaitPolicy::kBlock;
+}
+
+std::string Environment::DescribeWait() const {
+  if (config_.wait) return std::string(WaitPolicyName(*config_.wait));
+  const int own = placement_.ThreadsWithOwnCpu();
+  if (own == 0) return "auto: block (no thread has a CPU of its own)";
+  return "auto: spin for RR up to " + std::to_string(own) + " thread" +
+         (own == 1 ? "" : "s") + ", block otherwise";
 }
 
 void Environment::CutAllConnections() {
@@ -119,6 +139,9 @@ std::vector<std::pair<std::string, std::string>> Environment::Context() const {
   c.emplace_back("nodelay", config_.nodelay ? "true" : "false");
   c.emplace_back("rx", std::string(RxModeName(config_.rx)));
   c.emplace_back("verify", config_.verify ? "true" : "false");
+  c.emplace_back("affinity", placement_.Describe());
+  c.emplace_back("cpus", FormatCpuList(config_.cpus));
+  c.emplace_back("wait", DescribeWait());
   return c;
 }
 

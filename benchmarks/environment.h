@@ -27,6 +27,16 @@ class Environment {
 
   const Config& config() const { return config_; }
   const ClientTarget& target() const { return target_; }
+  const Placement& placement() const { return placement_; }
+  // How the threads of a benchmark of `pattern` with `threads` connections
+  // wait for data: --wait, or its auto choice: spin for RR when every
+  // client thread (and so every server thread) has a CPU of its own, since
+  // the idle CPU's wake-up then decides the round trip; block otherwise
+  // (spinning threads sharing a CPU take turns by preemption), and for
+  // Stream, whose receiver has data waiting nearly always.
+  WaitPolicy WaitFor(Pattern pattern, int threads) const;
+  // "auto: ..." or "block" or "spin", for the context.
+  std::string DescribeWait() const;
   // The server namespace (veth), or -1 (loopback, peer).
   int server_ns_fd() const {
     return topology_ ? topology_->ns_fd(netns::Side::kServer) : -1;
@@ -38,6 +48,7 @@ class Environment {
 
  private:
   Config config_;
+  Placement placement_;
   netns::Privilege privilege_;
   std::unique_ptr<netns::Topology> topology_;
   std::unique_ptr<Server> server_;

@@ -145,6 +145,29 @@ void Apply(Config& c, const std::string& name, const std::string& value,
     c.topology_options.bind_mount = ParseBool(name, value);
   } else if (name == "baselines") {
     c.baselines = ParseBool(name, value);
+  } else if (name == "affinity") {
+    need_value();
+    auto a = ParseAffinity(value);
+    if (!a)
+      throw FlagError("--affinity: '" + value + "' is not split, same or none");
+    c.affinity = *a;
+    c.affinity_explicit = true;
+  } else if (name == "cpus") {
+    need_value();
+    try {
+      c.cpus = ParseCpuList(value);
+    } catch (const std::invalid_argument& e) {
+      throw FlagError(std::string("--cpus: ") + e.what());
+    }
+  } else if (name == "wait") {
+    need_value();
+    if (value == "auto") {
+      c.wait.reset();
+    } else if (auto w = ParseWaitPolicy(value)) {
+      c.wait = *w;
+    } else {
+      throw FlagError("--wait: '" + value + "' is not auto, block or spin");
+    }
   } else if (name == "listen") {
     need_value();
     ParseHostPort(name, value, &c.listen_host, &c.listen_port);
@@ -156,7 +179,28 @@ void Apply(Config& c, const std::string& name, const std::string& value,
 constexpr const char* kFlags[] = {
     "modes",    "sizes",  "threads",  "patterns",   "mtu",
     "nodelay",  "rx",     "optmem",   "verify",     "topology",
-    "subnet",   "timeout_ms", "netns_bind_mount", "listen", "baselines"};
+    "subnet",   "timeout_ms", "netns_bind_mount", "listen", "baselines",
+    "affinity", "cpus",   "wait"};
+
+// Checks --cpus against the CPUs this process may use (default: all of
+// them) and settles the default affinity.
+void SettlePlacement(Config& c) {
+  const std::vector<int> allowed = AllowedCpus();
+  if (c.cpus.empty()) {
+    c.cpus = allowed;
+  } else {
+    for (int cpu : c.cpus)
+      if (!std::binary_search(allowed.begin(), allowed.end(), cpu))
+        throw FlagError("--cpus: CPU " + std::to_string(cpu) +
+                        " is not available (this process may use " +
+                        FormatCpuList(allowed) + ")");
+  }
+  if (!c.affinity_explicit && c.affinity == Affinity::kSplit && c.cpus.size() < 2)
+    c.affinity = Affinity::kSame;
+  if (const std::string why = Placement::Validate(c.affinity, c.cpus);
+      !why.empty())
+    throw FlagError(why);
+}
 
 }  // namespace
 
@@ -207,6 +251,7 @@ Config ParseFlags(int* argc, char** argv) {
   }
   *argc = out;
   argv[out] = nullptr;
+  SettlePlacement(c);
   if (c.verify && c.rx == RxMode::kTrunc)
     throw FlagError("--verify cannot check bytes that --rx=trunc discards");
   if (c.topology == TopologyKind::kVeth)
@@ -222,7 +267,8 @@ const char* ProjectFlagsHelp() {
   return R"(net_bench: what it costs to move a message across the Linux network stack.
 
 usage: net_bench [project flags] [Google Benchmark flags]
-       net_bench serve [--listen=ADDR:PORT] [--timeout_ms=N]
+       net_bench serve [--listen=ADDR:PORT] [--timeout_ms=N] [--affinity=A]
+                       [--cpus=LIST] [--wait=W]
 
 Project flags (parsed before Google Benchmark's):
   --modes=A,B,...      modes to run (default: every mode the kernel supports):
@@ -242,6 +288,18 @@ Project flags (parsed before Google Benchmark's):
                        running `net_bench serve`)
   --subnet=A.B.C.D/P   veth subnet (default 198.18.0.0/24: server .1, client .2)
   --timeout_ms=N       bound on every blocking wait (default 5000)
+  --affinity=A         where each connection's two threads run: split (client
+                       threads on the first half of --cpus, server threads on
+                       the second; default), same (both on one CPU), none
+                       (the scheduler decides). serve: pins connection i's
+                       thread to CPU i mod the list unless none
+  --cpus=LIST          CPUs to place threads on, e.g. 0-3,6 (default: every
+                       CPU this process may use)
+  --wait=W             how a thread waits for its peer's data: block (sleep),
+                       spin (poll without sleeping, SO_BUSY_POLL where
+                       honoured), auto (default: spin for RR where every
+                       waiting thread has a CPU of its own, else block).
+                       serve: block refuses clients' requests to spin
   --netns_bind_mount   debug: also mount the namespaces under /var/run/netns
   --baselines          also run Baseline/Iperf3 (iperf3 -l 64K on the same veth)
                        and Baseline/PlainRR (a bare request/response loop)

@@ -3,7 +3,6 @@
 
 #include <benchmark/benchmark.h>
 
-#include <chrono>
 #include <string>
 
 #include "benchmarks/client.h"
@@ -11,6 +10,7 @@
 #include "benchmarks/environment.h"
 #include "benchmarks/protocol.h"
 #include "lib/mode.h"
+#include "lib/wait_policy.h"
 
 namespace netbench {
 
@@ -24,21 +24,20 @@ void RunStream(benchmark::State& state, const Environment& env, Mode mode,
 void RunRR(benchmark::State& state, const Environment& env, Mode mode,
            size_t size);
 
-// The Hello for one connection of the given pattern.
-Hello MakeHello(const Config& config, Pattern pattern, Mode mode, size_t size);
+// The Hello for connection `connection` of a benchmark of `pattern`.
+Hello MakeHello(const Config& config, Pattern pattern, Mode mode, size_t size,
+                int connection, WaitPolicy wait);
 
-// Ends the data phase, reads the server's Report and checks it against what
-// this side sent (and, with --verify, that the server checked every message
-// when `server_verifies`): returns "" when all is well, else the cause.
-std::string FinishConnection(ClientConnection& connection,
-                             const Config& config, uint64_t messages,
-                             bool server_verifies, Report* report);
+// Checks the server's Report against what this side did: `messages` sent
+// (Stream) or answered (RR), and with --verify that the server checked every
+// message when `server_verifies`. Returns "" when all is well, else the
+// cause.
+std::string CheckReport(const Report& report, const Config& config,
+                        uint64_t messages, bool server_verifies);
 
-// The measurements every pattern fills the same way: what was moved, in how
-// long, and which optional counters apply to this mode and receiver.
-ThreadMeasurements BasicMeasurements(const Config& config, Mode mode,
-                                     size_t size, uint64_t messages,
-                                     std::chrono::steady_clock::duration elapsed);
+// The shape of a run's record: its pattern, size and flags.
+RunRecord RunShape(const Config& config, Pattern pattern, Mode mode,
+                   size_t size);
 
 // SkipWithError with `cause`, or with the interruption when a signal ended
 // the run (a cut connection reports EPIPE, but the cause is the signal).

@@ -19,6 +19,7 @@
 
 #include "lib/message.h"
 #include "lib/mode.h"
+#include "lib/side_record.h"
 
 namespace netbench {
 
@@ -29,12 +30,17 @@ std::optional<Pattern> ParsePattern(std::string_view name);
 inline constexpr uint32_t kHelloMagic = 0x4e42454e;   // "NEBN"
 inline constexpr uint32_t kAckMagic = 0x4e42414b;     // "KABN"
 inline constexpr uint32_t kReportMagic = 0x4e425250;  // "PRBN"
-inline constexpr uint16_t kProtocolVersion = 1;
+// 2: Hello names its connection and may ask the server to spin; the Report
+// carries the server's SideRecord.
+inline constexpr uint16_t kProtocolVersion = 2;
 // RR requests are this many bytes: the request's sequence number.
 inline constexpr size_t kRequestSize = 8;
 
 inline constexpr uint8_t kHelloVerify = 1;
 inline constexpr uint8_t kHelloNoDelay = 2;
+// The server side waits for data by spinning (lib/wait_policy.h), where the
+// server allows it.
+inline constexpr uint8_t kHelloSpin = 4;
 
 struct Hello {
   uint32_t magic = kHelloMagic;
@@ -42,8 +48,10 @@ struct Hello {
   uint8_t pattern = 0;  // Pattern
   uint8_t mode = 0;     // Mode of the side that sends messages
   uint8_t rx = 0;       // RxMode of the side that receives messages
-  uint8_t flags = 0;    // kHelloVerify | kHelloNoDelay
-  uint16_t reserved = 0;
+  uint8_t flags = 0;    // kHelloVerify | kHelloNoDelay | kHelloSpin
+  // The client's connection index in its benchmark (0..threads-1): the
+  // server places its thread for this connection by it (lib/placement.h).
+  uint16_t connection = 0;
   uint32_t timeout_ms = 0;
   uint32_t reserved2 = 0;
   uint64_t size = 0;  // message size
@@ -57,33 +65,54 @@ struct Ack {
 };
 static_assert(sizeof(Ack) == 128);
 
-// What the server side of one connection measured, over the whole connection.
-struct Report {
-  uint32_t magic = kReportMagic;
-  uint32_t ok = 0;  // 1: no error on the server side
-  uint64_t messages = 0;  // messages received (Stream) or answered (RR)
+inline constexpr uint64_t kAbsent = ~uint64_t{0};
+
+// A SideRecord on the wire: every field 64 bits, optional ones kAbsent when
+// absent. Times are the server's steady clock: the client uses them only
+// when the server runs in its own process (same clock), and durations
+// otherwise.
+struct WireRecord {
+  uint64_t messages = 0;
   uint64_t bytes = 0;
-  uint64_t verified = 0;  // messages whose every byte was checked
-  uint64_t cpu_ns = 0;    // CPU time of the server's connection thread
   uint64_t syscalls = 0;
-  // Hardware counters of the server thread; kAbsent when not measured.
-  uint64_t cycles = 0;
-  uint64_t instructions = 0;
-  uint64_t llc_misses = 0;
-  uint64_t ctx_switches = 0;
-  // RR: the server's sender statistics (zero-copy truth).
   uint64_t zc_sends = 0;
   uint64_t zc_notifications = 0;
   uint64_t zc_completed = 0;
   uint64_t zc_copied = 0;
   uint64_t zc_enobufs = 0;
-  uint64_t zc_copied_known = 1;  // 0: the kernel cannot say (zc_copied unusable)
-  // Stream with --rx=zerocopy: bytes mapped vs copied.
+  uint64_t zc_copied_known = 1;
   uint64_t mapped_bytes = 0;
   uint64_t copied_bytes = 0;
+  uint64_t verified = 0;
+  int64_t start_ns = 0;
+  int64_t end_ns = 0;
+  uint64_t cpu_ns = 0;
+  uint64_t ctx_switches = 0;
+  uint64_t cycles = kAbsent;
+  uint64_t instructions = kAbsent;
+  uint64_t llc_misses = kAbsent;
+  int64_t cpu_at_start = -1;
+  int64_t cpu_at_end = -1;
+};
+static_assert(sizeof(WireRecord) == 21 * 8);
+
+WireRecord ToWire(const SideRecord& r);
+SideRecord FromWire(const WireRecord& w);
+
+// What the server side of one connection measured over its window (Stream:
+// from its first wait for data to the end of the stream; RR: from its first
+// wait for a request to the end of the requests), sent when the client ends
+// the data phase.
+struct Report {
+  uint32_t magic = kReportMagic;
+  uint32_t ok = 0;  // 1: no error on the server side
+  WireRecord side;
+  // Nanoseconds from the end of the server's window to sending this
+  // report: lets a client on another host place the end of the window on
+  // its own clock (its receipt of the report, less this delay).
+  int64_t report_delay_ns = 0;
   char error[128] = {};
 };
-inline constexpr uint64_t kAbsent = ~uint64_t{0};
 
 // Checks a received Hello; returns "" when acceptable, else why not (wrong
 // magic or version, unknown pattern/mode/rx, size out of range, ...).

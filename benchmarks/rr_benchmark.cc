@@ -1,49 +1,63 @@
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <memory>
 #include <optional>
 
-#include "benchmarks/counters.h"
 #include "benchmarks/patterns.h"
-#include "benchmarks/run_aggregate.h"
-#include "benchmarks/thread_meter.h"
+#include "benchmarks/run_window.h"
 #include "lib/histogram.h"
 #include "lib/integrity.h"
+#include "lib/placement.h"
 #include "lib/receiver.h"
 #include "lib/socket_io.h"
+#include "lib/thread_meter.h"
 
 namespace netbench {
 
 void RunRR(benchmark::State& state, const Environment& env, Mode mode,
            size_t size) {
   const Config& config = env.config();
-  RunAggregate& aggregate = RunAggregate::Instance();
-  aggregate.Begin();
+  const int index = state.thread_index();
+  Participant participant(state, config.timeout);
+  const WaitPolicy wait = env.WaitFor(Pattern::kRR, state.threads());
 
   // Preallocated before the timed loop: recording never allocates.
   LatencyHistogram round_trips;
+  std::optional<ScopedAffinity> pinned;
   std::optional<ClientConnection> connection;
   std::unique_ptr<Receiver> receiver;
   try {
+    pinned.emplace(env.placement().ClientCpu(index));
     connection.emplace(ClientConnection::Open(
-        env.target(), MakeHello(config, Pattern::kRR, mode, size)));
+        env.target(), MakeHello(config, Pattern::kRR, mode, size, index, wait)));
     ReceiverOptions ro;
     ro.max_chunk = std::min<size_t>(size, size_t{1} << 20);
     ro.timeout = config.timeout;
+    ro.wait = wait;
     receiver = MakeReceiver(config.rx, connection->fd(), ro);
   } catch (const std::exception& e) {
     SkipWithCause(state, e.what());
   }
-
   StreamVerifier verifier(size);
   ByteSink* const sink = config.verify ? &verifier : nullptr;
   const int fd = connection ? connection->fd() : -1;
+  ThreadMeter meter;  // opens its perf events here, outside the window
+  participant.Ready();
+  if (state.error_occurred()) participant.Arrive();
+
+  const uint64_t last = static_cast<uint64_t>(state.max_iterations);
+  ConnectionRecord record;
   uint64_t request_syscalls = 0;
-  ThreadMeter meter;
-  meter.Start();
-  const auto t0 = std::chrono::steady_clock::now();
+  bool finished = false;
   uint64_t seq = 0;
-  for (auto _ : state) {
+  // The range-for of Google Benchmark, spelled out so that the window opens
+  // right after its start barrier: end() waits for every thread and starts
+  // the timer.
+  auto it = state.begin();
+  const auto stop = state.end();
+  meter.Start();
+  for (; it != stop; ++it) {
     try {
       const auto sent = std::chrono::steady_clock::now();
       SendAll(fd, &seq, sizeof(seq), 0, config.timeout, &request_syscalls);
@@ -52,41 +66,43 @@ void RunRR(benchmark::State& state, const Environment& env, Mode mode,
       round_trips.Record(static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(answered - sent)
               .count()));
-      ++seq;
+      if (++seq == last) {
+        // The last answer is in: the connection's window ends here.
+        record.client = receiver->stats();
+        record.client.messages = seq;
+        record.client.syscalls += request_syscalls;
+        record.client.verified = verifier.messages_verified();
+        meter.Stop(&record.client);
+        record.window_start_ns = record.client.start_ns;
+        record.window_end_ns = record.client.end_ns;
+        finished = true;
+        participant.Arrive();
+      }
     } catch (const std::exception& e) {
       SkipWithCause(state, e.what());
+      participant.Arrive();
       break;
     }
   }
-  const auto t1 = std::chrono::steady_clock::now();
-  const ThreadSample used = meter.Stop();
 
-  ThreadMeasurements m;
-  const LatencyHistogram* recorded = nullptr;
-  if (receiver && !state.error_occurred()) {
+  if (finished && !state.error_occurred()) {
+    std::string error;
     Report report;
-    std::string error = FinishConnection(*connection, config, seq,
-                                         /*server_verifies=*/false, &report);
+    try {
+      report = connection->Finish(config.timeout);
+      error = CheckReport(report, config, seq, /*server_verifies=*/false);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
     if (error.empty() && config.verify && verifier.messages_verified() != seq)
       error = "verified " + std::to_string(verifier.messages_verified()) +
               " of " + std::to_string(seq) + " answers";
-    if (!error.empty()) {
-      SkipWithCause(state, error);
-    } else {
-      m = BasicMeasurements(config, mode, size, seq, t1 - t0);
-      // RR: the server sends the messages of the mode under test (tx), this
-      // thread receives them (rx).
-      m.tx = FromReport(report);
-      m.rx = SideUsage{used, receiver->stats().syscalls};
-      CopyZeroCopyStats(report, &m.zc);
-      m.mapped_bytes = receiver->stats().mapped_bytes;
-      m.copied_bytes = receiver->stats().copied_bytes;
-      SetThreadCounters(state, m);
-      recorded = &round_trips;
-    }
+    if (!error.empty()) SkipWithCause(state, error);
+    record.server = FromWire(report.side);
   }
-  aggregate.End(state, recorded,
-                static_cast<double>(m.messages) * static_cast<double>(size));
+  const bool ok = finished && !state.error_occurred();
+  participant.Submit(RunShape(config, Pattern::kRR, mode, size),
+                     ok ? &record : nullptr, ok ? &round_trips : nullptr);
 }
 
 }  // namespace netbench

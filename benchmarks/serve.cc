@@ -20,6 +20,11 @@ int Serve(const Config& config) {
     ServerOptions options;
     options.control_timeout = config.timeout;
     options.log = true;
+    // serve has no client threads: with any affinity but none, connection
+    // i's thread runs on CPU i mod the list.
+    if (config.affinity != Affinity::kNone)
+      options.placement = Placement(Affinity::kSame, config.cpus);
+    options.allow_spin = config.wait != WaitPolicy::kBlock;
     Server server(ListenTcp(config.listen_host, config.listen_port), options);
     std::fprintf(stderr, "net_bench serve: listening on %s:%u\n",
                  config.listen_host.c_str(), server.port());

@@ -8,14 +8,15 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "benchmarks/protocol.h"
-#include "benchmarks/thread_meter.h"
 #include "lib/integrity.h"
 #include "lib/receiver.h"
 #include "lib/sender.h"
 #include "lib/socket_io.h"
 #include "lib/sys_error.h"
+#include "lib/thread_meter.h"
 
 namespace netbench {
 namespace {
@@ -30,46 +31,54 @@ void SendAck(int fd, const std::string& refusal,
 }
 
 // Stream: receive messages until the client ends the stream between two
-// messages.
-void ServeStream(int fd, const Hello& h, Report& report,
-                 std::chrono::milliseconds timeout) {
+// messages. The window runs from the first wait for data to the end of the
+// stream, which comes right after the last byte.
+SideRecord ServeStream(int fd, const Hello& h, std::chrono::milliseconds timeout,
+                       WaitPolicy wait) {
   ReceiverOptions ro;
   ro.max_chunk = std::min<size_t>(h.size, size_t{1} << 20);
   ro.timeout = timeout;
+  ro.wait = wait;
   auto receiver = MakeReceiver(static_cast<RxMode>(h.rx), fd, ro);
   const bool verify = h.flags & kHelloVerify;
   StreamVerifier verifier(h.size);
+  ThreadMeter meter;
+  uint64_t messages = 0;
+  meter.Start();
   try {
     while (true) {
       receiver->Receive(h.size, verify ? &verifier : nullptr);
-      ++report.messages;
+      ++messages;
     }
   } catch (const PeerClosed& e) {
     if (e.received() != 0)
       throw SysError("the stream ended in the middle of message " +
-                     std::to_string(report.messages));
+                     std::to_string(messages));
   }
-  const ReceiverStats& s = receiver->stats();
-  report.bytes = s.bytes;
-  report.syscalls = s.syscalls;
-  report.mapped_bytes = s.mapped_bytes;
-  report.copied_bytes = s.copied_bytes;
-  report.verified = verifier.messages_verified();
+  SideRecord r = receiver->stats();
+  meter.Stop(&r);
+  r.messages = messages;
+  r.verified = verifier.messages_verified();
+  return r;
 }
 
-// RR: answer each request with one message sent by the mode under test.
-void ServeRR(int fd, const Hello& h, Report& report,
-             std::chrono::milliseconds timeout) {
+// RR: answer each request with one message sent by the mode under test. The
+// window runs from the first wait for a request to the end of the requests;
+// the sender's final drain (zero-copy completions) comes after it.
+SideRecord ServeRR(int fd, const Hello& h, std::chrono::milliseconds timeout,
+                   WaitPolicy wait) {
   SenderOptions so;
   so.message_size = h.size;
   so.timeout = timeout;
   auto sender = MakeSender(static_cast<Mode>(h.mode), fd, so);
   const bool verify = h.flags & kHelloVerify;
   uint64_t request_syscalls = 0;
+  ThreadMeter meter;
+  meter.Start();
   while (true) {
     uint64_t seq = 0;
     try {
-      RecvAll(fd, &seq, sizeof(seq), timeout, &request_syscalls);
+      RecvAll(fd, &seq, sizeof(seq), timeout, &request_syscalls, wait);
     } catch (const PeerClosed& e) {
       if (e.received() != 0) throw SysError("a request was cut short");
       break;
@@ -77,18 +86,13 @@ void ServeRR(int fd, const Hello& h, Report& report,
     Message& m = sender->Prepare();
     if (verify) StampMessage(m, seq);
     sender->Send();
-    ++report.messages;
   }
+  SideRecord r = sender->stats();
+  meter.Stop(&r);
+  r.syscalls += request_syscalls;
   sender->Drain(timeout);
-  const SenderStats& s = sender->stats();
-  report.bytes = s.bytes;
-  report.syscalls = s.syscalls;
-  report.zc_sends = s.zc_sends;
-  report.zc_notifications = s.zc_notifications;
-  report.zc_completed = s.zc_completed;
-  report.zc_copied = s.zc_copied;
-  report.zc_enobufs = s.zc_enobufs;
-  report.zc_copied_known = s.zc_copied_known ? 1 : 0;
+  r.TakeZeroCopyTotals(sender->stats());
+  return r;
 }
 
 }  // namespace
@@ -190,26 +194,34 @@ void Server::Serve(Connection* c) {
       if (pattern == Pattern::kRR)
         refusal = ModeUnsupportedReason(static_cast<Mode>(h.mode));
     }
+    // Placed before the Ack, so that the client's timed loop never starts
+    // while this thread is still moving to its CPU.
+    std::optional<ScopedAffinity> pinned;
+    if (refusal.empty()) {
+      try {
+        pinned.emplace(options_.placement.ServerCpu(h.connection));
+      } catch (const std::exception& e) {
+        refusal = e.what();
+      }
+    }
+    const WaitPolicy wait = (h.flags & kHelloSpin) && options_.allow_spin
+                                ? WaitPolicy::kSpin
+                                : WaitPolicy::kBlock;
+    if (wait == WaitPolicy::kSpin) TrySetBusyPoll(fd, kBusyPollUsec);
     SendAck(fd, refusal, options_.control_timeout);
     if (!refusal.empty()) throw SysError("refused: " + refusal);
     hello_ok = true;
-    ThreadMeter meter;
-    meter.Start();
     try {
-      if (static_cast<Pattern>(h.pattern) == Pattern::kStream)
-        ServeStream(fd, h, report, std::chrono::milliseconds(h.timeout_ms));
-      else
-        ServeRR(fd, h, report, std::chrono::milliseconds(h.timeout_ms));
+      const std::chrono::milliseconds timeout(h.timeout_ms);
+      const SideRecord side = static_cast<Pattern>(h.pattern) == Pattern::kStream
+                                  ? ServeStream(fd, h, timeout, wait)
+                                  : ServeRR(fd, h, timeout, wait);
+      report.side = ToWire(side);
+      report.report_delay_ns = SteadyNowNs() - side.end_ns;
       report.ok = 1;
     } catch (const std::exception& e) {
       error = e.what();
     }
-    const ThreadSample used = meter.Stop();
-    report.cpu_ns = used.cpu_ns;
-    report.ctx_switches = used.ctx_switches;
-    report.cycles = used.cycles.value_or(kAbsent);
-    report.instructions = used.instructions.value_or(kAbsent);
-    report.llc_misses = used.llc_misses.value_or(kAbsent);
     CopyText(report.error, error);
     uint64_t syscalls2 = 0;
     SendAll(fd, &report, sizeof(report), 0, options_.control_timeout,

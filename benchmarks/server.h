@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "lib/placement.h"
 #include "lib/unique_fd.h"
 
 namespace netbench {
@@ -20,6 +21,11 @@ struct ServerOptions {
   int max_connections = 512;
   // Log refused or failed connections on stderr (net_bench serve).
   bool log = false;
+  // Where the thread serving connection i (the Hello's index) runs.
+  Placement placement;
+  // Whether a client's request to spin (kHelloSpin) is honoured; otherwise
+  // every wait blocks.
+  bool allow_spin = true;
 };
 
 // The server side of every benchmark: accepts connections on a listening

@@ -18,14 +18,17 @@ namespace {
 class CopyReceiver final : public Receiver {
  public:
   CopyReceiver(int fd, const ReceiverOptions& o)
-      : fd_(fd), timeout_(o.timeout), buffer_(std::max<size_t>(o.max_chunk, 1)) {}
+      : fd_(fd),
+        timeout_(o.timeout),
+        wait_(o.wait),
+        buffer_(std::max<size_t>(o.max_chunk, 1)) {}
 
   void Receive(size_t n, ByteSink* sink) override {
     size_t done = 0;
     while (n > 0) {
       const size_t chunk = std::min(n, buffer_.size());
       try {
-        RecvAll(fd_, buffer_.data(), chunk, timeout_, &stats_.syscalls);
+        RecvAll(fd_, buffer_.data(), chunk, timeout_, &stats_.syscalls, wait_);
       } catch (const PeerClosed& e) {
         throw PeerClosed(done + e.received());
       }
@@ -39,6 +42,7 @@ class CopyReceiver final : public Receiver {
  private:
   int fd_;
   std::chrono::milliseconds timeout_;
+  WaitPolicy wait_;
   std::vector<std::byte> buffer_;
 };
 
@@ -47,18 +51,27 @@ class CopyReceiver final : public Receiver {
 class TruncReceiver final : public Receiver {
  public:
   TruncReceiver(int fd, const ReceiverOptions& o)
-      : fd_(fd), timeout_(o.timeout) {}
+      : fd_(fd),
+        timeout_(o.timeout),
+        wait_(o.wait),
+        flags_(MSG_TRUNC |
+               (o.wait == WaitPolicy::kSpin ? MSG_DONTWAIT : MSG_WAITALL)) {}
 
   void Receive(size_t n, ByteSink* sink) override {
     if (sink)
       throw std::invalid_argument("--rx=trunc discards the bytes: cannot verify");
     size_t done = 0;
+    SpinDeadline spin(timeout_);
+    int eintr = 0;
     while (n > 0) {
       ++stats_.syscalls;
-      const ssize_t r = ::recv(fd_, nullptr, n, MSG_TRUNC | MSG_WAITALL);
+      const ssize_t r = ::recv(fd_, nullptr, n, flags_);
       if (r == 0) throw PeerClosed(done);
       if (r < 0) {
-        if (errno == EINTR) continue;
+        if (errno == EINTR && ++eintr < kMaxEintrRetries) continue;
+        if (wait_ == WaitPolicy::kSpin &&
+            (errno == EAGAIN || errno == EWOULDBLOCK) && spin.KeepSpinning())
+          continue;
         ThrowIoError("recv(MSG_TRUNC)", errno, timeout_);
       }
       stats_.bytes += static_cast<size_t>(r);
@@ -70,6 +83,8 @@ class TruncReceiver final : public Receiver {
  private:
   int fd_;
   std::chrono::milliseconds timeout_;
+  WaitPolicy wait_;
+  int flags_;
 };
 
 }  // namespace

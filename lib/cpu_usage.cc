@@ -87,9 +87,12 @@ SystemCpuTimes ParseProcStat(std::string_view text, long ticks_per_second) {
   }
   const uint64_t busy = columns[kUser] + columns[kNice] + columns[kSystem] +
                         columns[kIrq] + columns[kSoftirq] + columns[kSteal];
+  const uint64_t total = busy + columns[kIdle] + columns[kIowait];
   return SystemCpuTimes{
       .busy = TicksToNs(busy, ticks_per_second),
       .softirq = TicksToNs(columns[kSoftirq], ticks_per_second),
+      .steal = TicksToNs(columns[kSteal], ticks_per_second),
+      .total = TicksToNs(total, ticks_per_second),
   };
 }
 

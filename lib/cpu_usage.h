@@ -23,6 +23,11 @@ struct SystemCpuTimes {
   std::chrono::nanoseconds busy{0};
   // Time spent in softirq context (network receive processing among it).
   std::chrono::nanoseconds softirq{0};
+  // Time the hypervisor ran something else while a virtual CPU wanted to
+  // run: on a VM, the noise a benchmark cannot control.
+  std::chrono::nanoseconds steal{0};
+  // busy + idle + iowait: every CPU's time, the denominator of shares.
+  std::chrono::nanoseconds total{0};
 };
 
 // Reads /proc/stat. Throws SysError if it cannot be read, std::runtime_error

@@ -8,6 +8,8 @@
 #include <span>
 
 #include "lib/mode.h"
+#include "lib/side_record.h"
+#include "lib/wait_policy.h"
 
 namespace netbench {
 
@@ -18,19 +20,14 @@ class ByteSink {
   virtual void Consume(std::span<const std::byte> bytes) = 0;
 };
 
-struct ReceiverStats {
-  uint64_t bytes = 0;     // bytes taken off the socket
-  uint64_t syscalls = 0;  // recv/getsockopt/... issued
-  // TCP_ZEROCOPY_RECEIVE only: bytes mapped into memory vs copied.
-  uint64_t mapped_bytes = 0;
-  uint64_t copied_bytes = 0;
-};
-
 struct ReceiverOptions {
   // The largest Receive() call to expect (the message size, or more).
   size_t max_chunk = 1 << 20;
   // Bound on each blocking wait; past it Receive throws SysError.
   std::chrono::milliseconds timeout{5000};
+  // How to wait for data that has not arrived yet: sleep in the kernel, or
+  // poll without sleeping (lib/wait_policy.h).
+  WaitPolicy wait = WaitPolicy::kBlock;
 };
 
 // Takes bytes off one connected TCP socket (borrowed, not owned).
@@ -42,10 +39,12 @@ class Receiver {
   // (lib/sys_error.h) on end of stream, with how many of the `n` bytes had
   // arrived; SysError on timeout or error.
   virtual void Receive(size_t n, ByteSink* sink) = 0;
-  const ReceiverStats& stats() const { return stats_; }
+  // What the receiver counted so far (messages are not counted here: a
+  // Receive() call is not necessarily one message).
+  const SideRecord& stats() const { return stats_; }
 
  protected:
-  ReceiverStats stats_;
+  SideRecord stats_;
 };
 
 // Throws NotSupported when the running kernel lacks the mechanism.

@@ -8,23 +8,9 @@
 
 #include "lib/message.h"
 #include "lib/mode.h"
+#include "lib/side_record.h"
 
 namespace netbench {
-
-struct SenderStats {
-  uint64_t messages = 0;  // messages sent completely
-  uint64_t bytes = 0;     // payload bytes sent
-  uint64_t syscalls = 0;  // syscalls issued by the sender (io_uring_enter included)
-  // Zero-copy truth; only the modes that ask for notifications fill these.
-  uint64_t zc_sends = 0;        // sends that asked for zero-copy
-  uint64_t zc_notifications = 0;  // completion notifications read
-  uint64_t zc_completed = 0;    // sends whose completion has arrived
-  uint64_t zc_copied = 0;       // of those, the ones the kernel copied after all
-  uint64_t zc_enobufs = 0;      // ENOBUFS (optmem exhausted) met and drained
-  // False when the kernel cannot say whether it copied (io_uring before
-  // Linux 6.2): zc_copied is then meaningless and left out of the results.
-  bool zc_copied_known = true;
-};
 
 struct SenderOptions {
   size_t message_size = 1024;
@@ -54,10 +40,12 @@ class Sender {
   // completions). Throws SysError when `timeout` passes first.
   virtual void Drain(std::chrono::milliseconds timeout) { (void)timeout; }
 
-  const SenderStats& stats() const { return stats_; }
+  // What the sender counted so far (messages, bytes, syscalls, zero-copy
+  // truth); the time and CPU fields are left to a ThreadMeter.
+  const SideRecord& stats() const { return stats_; }
 
  protected:
-  SenderStats stats_;
+  SideRecord stats_;
 };
 
 // Creates the sender for `mode` on the connected socket `fd`.

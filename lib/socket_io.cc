@@ -44,11 +44,12 @@ void ThrowIoError(const char* step, int err,
 void SendAll(int fd, const void* data, size_t n, int flags,
              std::chrono::milliseconds timeout, uint64_t* syscalls) {
   const char* p = static_cast<const char*>(data);
+  int eintr = 0;
   while (n > 0) {
     ++*syscalls;
     const ssize_t r = ::send(fd, p, n, flags | MSG_NOSIGNAL);
     if (r < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR && ++eintr < kMaxEintrRetries) continue;
       ThrowIoError("send", errno, timeout);
     }
     p += r;
@@ -72,6 +73,7 @@ void SendMsgAll(int fd, iovec* iov, int iovcnt, int flags,
                 std::chrono::milliseconds timeout, uint64_t* syscalls) {
   // Empty leading entries (small messages) would otherwise stop the loop.
   AdvanceIov(&iov, &iovcnt, 0);
+  int eintr = 0;
   while (iovcnt > 0) {
     msghdr msg{};
     msg.msg_iov = iov;
@@ -79,7 +81,7 @@ void SendMsgAll(int fd, iovec* iov, int iovcnt, int flags,
     ++*syscalls;
     const ssize_t r = ::sendmsg(fd, &msg, flags | MSG_NOSIGNAL);
     if (r < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR && ++eintr < kMaxEintrRetries) continue;
       ThrowIoError("sendmsg", errno, timeout);
     }
     AdvanceIov(&iov, &iovcnt, static_cast<size_t>(r));
@@ -87,20 +89,43 @@ void SendMsgAll(int fd, iovec* iov, int iovcnt, int flags,
 }
 
 void RecvAll(int fd, void* data, size_t n, std::chrono::milliseconds timeout,
-             uint64_t* syscalls) {
+             uint64_t* syscalls, WaitPolicy wait) {
   char* p = static_cast<char*>(data);
   const char* const start = p;
+  const int flags = wait == WaitPolicy::kSpin ? MSG_DONTWAIT : MSG_WAITALL;
+  SpinDeadline spin(timeout);
+  int eintr = 0;
   while (n > 0) {
     ++*syscalls;
-    const ssize_t r = ::recv(fd, p, n, MSG_WAITALL);
+    const ssize_t r = ::recv(fd, p, n, flags);
     if (r == 0) throw PeerClosed(static_cast<size_t>(p - start));
     if (r < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR && ++eintr < kMaxEintrRetries) continue;
+      if (wait == WaitPolicy::kSpin &&
+          (errno == EAGAIN || errno == EWOULDBLOCK) && spin.KeepSpinning())
+        continue;
       ThrowIoError("recv", errno, timeout);
     }
     p += r;
     n -= static_cast<size_t>(r);
   }
+}
+
+bool SpinDeadline::KeepSpinning() {
+  const auto now = std::chrono::steady_clock::now();
+  if (deadline_ == std::chrono::steady_clock::time_point{}) {
+    deadline_ = now + timeout_;
+  } else if (now >= deadline_) {
+    return false;
+  }
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+  return true;
+}
+
+bool TrySetBusyPoll(int fd, int usec) {
+  return ::setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &usec, sizeof(usec)) == 0;
 }
 
 }  // namespace netbench

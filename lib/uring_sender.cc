@@ -460,7 +460,7 @@ class UringSender final : public Sender {
       throw SysError("io_uring_submit(probe)", -r);
     WaitUntil([this] { return probe_done_ && (!probe_more_ || probe_notif_); },
               Clock::now() + timeout_, timeout_, "io_uring probe");
-    stats_ = SenderStats{};  // setup is not part of the measurement
+    stats_ = SideRecord{};  // setup is not part of the measurement
     return probe_res_ != -EINVAL;
   }
 

@@ -50,6 +50,7 @@ class ZeroCopyReceiver final : public Receiver {
   ZeroCopyReceiver(int fd, const ReceiverOptions& o)
       : fd_(fd),
         timeout_(o.timeout),
+        wait_(o.wait),
         page_(static_cast<size_t>(::sysconf(_SC_PAGESIZE))),
         area_len_(
             RoundUp(std::clamp<size_t>(o.max_chunk, page_, kMaxArea), page_)),
@@ -121,9 +122,15 @@ class ZeroCopyReceiver final : public Receiver {
       lowat_ = lowat;
     }
     pollfd pfd{fd_, POLLIN, 0};
-    ++stats_.syscalls;
-    const int r = RetryEintr(
-        [&] { return ::poll(&pfd, 1, static_cast<int>(timeout_.count())); });
+    // Spinning polls with a zero timeout until the bytes are there.
+    const int poll_ms =
+        wait_ == WaitPolicy::kSpin ? 0 : static_cast<int>(timeout_.count());
+    SpinDeadline spin(timeout_);
+    int r;
+    do {
+      ++stats_.syscalls;
+      r = RetryEintr([&] { return ::poll(&pfd, 1, poll_ms); });
+    } while (r == 0 && wait_ == WaitPolicy::kSpin && spin.KeepSpinning());
     if (r < 0) ThrowErrno("poll");
     if (r == 0) ThrowIoError("recv", EAGAIN, timeout_);
     // Unknown until the next getsockopt/recv says; assume what was asked.
@@ -214,6 +221,7 @@ class ZeroCopyReceiver final : public Receiver {
 
   int fd_;
   std::chrono::milliseconds timeout_;
+  WaitPolicy wait_;
   size_t page_;
   size_t area_len_;
   std::byte* area_ = nullptr;

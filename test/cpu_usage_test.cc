@@ -38,6 +38,10 @@ TEST(ParseProcStatTest, SumsBusyColumnsOfTheAggregateLine) {
   // user + nice + system + irq + softirq + steal; not idle, iowait, guest.
   EXPECT_EQ(t.busy, milliseconds((10680 + 7 + 7529 + 3 + 220 + 5) * 10));
   EXPECT_EQ(t.softirq, milliseconds(220 * 10));
+  EXPECT_EQ(t.steal, milliseconds(5 * 10));
+  // busy + idle + iowait.
+  EXPECT_EQ(t.total, milliseconds((10680 + 7 + 7529 + 3 + 220 + 5 + 416820 +
+                                   437) * 10));
 }
 
 TEST(ParseProcStatTest, ConvertsAnyTickRate) {

@@ -53,8 +53,8 @@ namespace netbench::testing {
 
 struct TransferResult {
   std::string error;  // empty on success
-  SenderStats sender;
-  ReceiverStats receiver;
+  SideRecord sender;
+  SideRecord receiver;
   uint64_t verified = 0;  // messages whose every byte was checked
 };
 

@@ -174,7 +174,7 @@ TEST_P(UringSenderTest, ReceiverThatStopsReadingIsABoundedError) {
     }
   });
   EXPECT_NO_THROW(s->Drain(5s));
-  const SenderStats st = s->stats();
+  const SideRecord st = s->stats();
   EXPECT_EQ(st.zc_completed, st.zc_sends);
   s.reset();
   ::shutdown(pair.client.get(), SHUT_WR);  // the reader sees end of stream

@@ -53,7 +53,7 @@ class ZeroCopyReceiverTest : public testing::SharedTopology<::testing::Test> {
   }
 };
 
-double MappedShare(const ReceiverStats& s) {
+double MappedShare(const SideRecord& s) {
   return s.bytes ? static_cast<double>(s.mapped_bytes) /
                        static_cast<double>(s.bytes)
                  : 0.0;
@@ -172,7 +172,7 @@ TEST_F(ZeroCopyReceiverTest, SilentPeerTimesOut) {
 // the sender's memfd) before the receiver asks for it, so what the receiver
 // sees does not depend on scheduling. The receive buffer is raised so that a
 // whole message fits unread.
-ReceiverStats LockStep(const netns::Topology& t, Mode mode, size_t size,
+SideRecord LockStep(const netns::Topology& t, Mode mode, size_t size,
                        int count, uint16_t port, uint64_t* verified) {
   UniqueFd listener = t.Socket(netns::Side::kServer, AF_INET, SOCK_STREAM);
   const int one = 1;
@@ -228,7 +228,7 @@ TEST_F(ZeroCopyReceiverTest, MapsMostBytesUnderPageAlignedConditions) {
   constexpr size_t kSize = size_t{128} << 10;
   constexpr int kCount = 16;
   uint64_t verified = 0;
-  const ReceiverStats s =
+  const SideRecord s =
       LockStep(t, Mode::kSpliceZeroCopy, kSize, kCount, 5760, &verified);
   EXPECT_EQ(verified, static_cast<uint64_t>(kCount));
   EXPECT_EQ(s.mapped_bytes + s.copied_bytes, kSize * kCount);
@@ -255,7 +255,7 @@ TEST_F(ZeroCopyReceiverTest, CopySenderDataIsCopiedNotMapped) {
   constexpr size_t kSize = size_t{128} << 10;
   constexpr int kCount = 16;
   uint64_t verified = 0;
-  const ReceiverStats s =
+  const SideRecord s =
       LockStep(t, Mode::kOneCopy, kSize, kCount, 5761, &verified);
   EXPECT_EQ(verified, static_cast<uint64_t>(kCount));
   EXPECT_EQ(s.mapped_bytes + s.copied_bytes, kSize * kCount);

@@ -32,7 +32,7 @@ class ZeroCopySenderTest : public testing::SharedTopology<::testing::Test> {
 
 // Every id the sender used has completed, and the copied share is honest.
 void ExpectAllCompleted(const testing::TransferResult& r, int count) {
-  const SenderStats& s = r.sender;
+  const SideRecord& s = r.sender;
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.verified, static_cast<uint64_t>(count));
   EXPECT_EQ(s.messages, static_cast<uint64_t>(count));

@@ -1,10 +1,12 @@
-#include "benchmarks/thread_meter.h"
+#include "lib/thread_meter.h"
 
 #include <unistd.h>
 
+#include <chrono>
 #include <exception>
 
 #include "lib/cpu_usage.h"
+#include "lib/placement.h"
 
 namespace netbench {
 namespace {
@@ -23,6 +25,12 @@ uint64_t RusageSwitches() {
 
 }  // namespace
 
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 ThreadMeter::ThreadMeter() {
   // Without a PMU, perf would only add software events that the thread's
   // CPU clock and getrusage already give, and an active perf event makes
@@ -37,21 +45,25 @@ ThreadMeter::ThreadMeter() {
 }
 
 void ThreadMeter::Start() {
+  start_cpu_ = CurrentCpu();
   start_reading_ = counters_.Read();
   start_ctx_switches_ = RusageSwitches();
   start_cpu_ns_ = CpuNs();
+  start_ns_ = SteadyNowNs();
 }
 
-ThreadSample ThreadMeter::Stop() const {
-  ThreadSample s;
-  s.cpu_ns = CpuNs() - start_cpu_ns_;
+void ThreadMeter::Stop(SideRecord* record) const {
+  record->end_ns = SteadyNowNs();
+  record->start_ns = start_ns_;
+  record->cpu_ns = CpuNs() - start_cpu_ns_;
   const PerfReading used = counters_.Read() - start_reading_;
-  s.ctx_switches =
+  record->ctx_switches =
       used.context_switches().value_or(RusageSwitches() - start_ctx_switches_);
-  s.cycles = used.cycles();
-  s.instructions = used.instructions();
-  s.llc_misses = used.llc_load_misses();
-  return s;
+  record->cycles = used.cycles();
+  record->instructions = used.instructions();
+  record->llc_misses = used.llc_load_misses();
+  record->cpu_at_start = start_cpu_;
+  record->cpu_at_end = CurrentCpu();
 }
 
 }  // namespace netbench

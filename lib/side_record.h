@@ -1,0 +1,74 @@
+#ifndef NET_BENCH_LIB_SIDE_RECORD_H_
+#define NET_BENCH_LIB_SIDE_RECORD_H_
+
+#include <cstdint>
+#include <optional>
+
+namespace netbench {
+
+// What one side of one connection did: the thread that sends the messages of
+// the mode under test (tx) or the one that receives them (rx). It is the one
+// measurement type of the project: a Sender or Receiver counts into it as it
+// works, a ThreadMeter adds time, CPU and where the thread ran over the
+// benchmark's window, the server sends it to the client in its Report, and
+// the counters are computed from the records of every connection
+// (benchmarks/counters.h).
+//
+// Every field is a total over the window unless it says otherwise. Optional
+// fields are absent when not measured (never zero for "not measured").
+struct SideRecord {
+  // Counted by the sender or receiver.
+  uint64_t messages = 0;  // messages sent or received completely
+  uint64_t bytes = 0;     // payload bytes moved
+  // Syscalls issued for the data phase: sends, receives, error-queue reads,
+  // polls, io_uring_enter; in RR also the request's send or receive; with
+  // --wait=spin every empty non-blocking poll counts too.
+  uint64_t syscalls = 0;
+
+  // Zero-copy truth, filled only by the modes that ask for notifications.
+  // These are totals over the connection, the final drain included.
+  uint64_t zc_sends = 0;          // sends that asked for zero-copy
+  uint64_t zc_notifications = 0;  // completion notifications read
+  uint64_t zc_completed = 0;      // sends whose completion has arrived
+  uint64_t zc_copied = 0;         // of those, the ones the kernel copied
+  uint64_t zc_enobufs = 0;        // ENOBUFS (optmem exhausted) met and drained
+  // False when the kernel cannot say whether it copied (io_uring before
+  // Linux 6.2): zc_copied is then meaningless and left out of the results.
+  bool zc_copied_known = true;
+
+  // --rx=zerocopy (TCP_ZEROCOPY_RECEIVE): bytes mapped vs copied.
+  uint64_t mapped_bytes = 0;
+  uint64_t copied_bytes = 0;
+  // --verify: messages whose every byte was checked.
+  uint64_t verified = 0;
+
+  // Filled by ThreadMeter (lib/thread_meter.h) at the window's ends.
+  // steady_clock (CLOCK_MONOTONIC) nanoseconds: comparable between threads
+  // of one host, not between hosts.
+  int64_t start_ns = 0;
+  int64_t end_ns = 0;
+  uint64_t cpu_ns = 0;  // the thread's CPU time (user + system)
+  uint64_t ctx_switches = 0;
+  std::optional<uint64_t> cycles;  // hardware PMU, absent without one
+  std::optional<uint64_t> instructions;
+  std::optional<uint64_t> llc_misses;
+  // The CPU the thread ran on when the window started and when it ended
+  // (sched_getcpu); -1 when not known.
+  int cpu_at_start = -1;
+  int cpu_at_end = -1;
+
+  // Takes the zero-copy totals of `later` (the same sender's record after
+  // its final drain) and keeps everything else of this window.
+  void TakeZeroCopyTotals(const SideRecord& later) {
+    zc_sends = later.zc_sends;
+    zc_notifications = later.zc_notifications;
+    zc_completed = later.zc_completed;
+    zc_copied = later.zc_copied;
+    zc_enobufs = later.zc_enobufs;
+    zc_copied_known = later.zc_copied_known;
+  }
+};
+
+}  // namespace netbench
+
+#endif  // NET_BENCH_LIB_SIDE_RECORD_H_

@@ -1,0 +1,81 @@
+// The control protocol's records: the SideRecord crosses the wire unchanged,
+// and a Hello is checked before anything is done with it.
+
+#include "benchmarks/protocol.h"
+
+#include <gtest/gtest.h>
+
+namespace netbench {
+namespace {
+
+TEST(WireRecordTest, RoundTripKeepsEveryField) {
+  SideRecord r;
+  r.messages = 1;
+  r.bytes = 2;
+  r.syscalls = 3;
+  r.zc_sends = 4;
+  r.zc_notifications = 5;
+  r.zc_completed = 6;
+  r.zc_copied = 7;
+  r.zc_enobufs = 8;
+  r.zc_copied_known = false;
+  r.mapped_bytes = 9;
+  r.copied_bytes = 10;
+  r.verified = 11;
+  r.start_ns = 12;
+  r.end_ns = 13;
+  r.cpu_ns = 14;
+  r.ctx_switches = 15;
+  r.cycles = 16;
+  r.instructions = 0;  // present and zero is not absent
+  r.cpu_at_start = 1;
+  r.cpu_at_end = 0;
+  const SideRecord back = FromWire(ToWire(r));
+  EXPECT_EQ(back.messages, 1u);
+  EXPECT_EQ(back.bytes, 2u);
+  EXPECT_EQ(back.syscalls, 3u);
+  EXPECT_EQ(back.zc_sends, 4u);
+  EXPECT_EQ(back.zc_notifications, 5u);
+  EXPECT_EQ(back.zc_completed, 6u);
+  EXPECT_EQ(back.zc_copied, 7u);
+  EXPECT_EQ(back.zc_enobufs, 8u);
+  EXPECT_FALSE(back.zc_copied_known);
+  EXPECT_EQ(back.mapped_bytes, 9u);
+  EXPECT_EQ(back.copied_bytes, 10u);
+  EXPECT_EQ(back.verified, 11u);
+  EXPECT_EQ(back.start_ns, 12);
+  EXPECT_EQ(back.end_ns, 13);
+  EXPECT_EQ(back.cpu_ns, 14u);
+  EXPECT_EQ(back.ctx_switches, 15u);
+  EXPECT_EQ(back.cycles, 16u);
+  EXPECT_EQ(back.instructions, 0u);
+  EXPECT_FALSE(back.llc_misses.has_value());
+  EXPECT_EQ(back.cpu_at_start, 1);
+  EXPECT_EQ(back.cpu_at_end, 0);
+}
+
+TEST(WireRecordTest, GarbledCpuNumbersBecomeUnknown) {
+  WireRecord w;
+  w.cpu_at_start = 1 << 20;
+  w.cpu_at_end = -7;
+  const SideRecord r = FromWire(w);
+  EXPECT_EQ(r.cpu_at_start, -1);
+  EXPECT_EQ(r.cpu_at_end, -1);
+}
+
+TEST(HelloTest, AcceptsTheFlagsItKnowsOnly) {
+  Hello h;
+  h.pattern = static_cast<uint8_t>(Pattern::kRR);
+  h.timeout_ms = 1000;
+  h.size = 64;
+  h.flags = kHelloVerify | kHelloNoDelay | kHelloSpin;
+  EXPECT_EQ(ValidateHello(h), "");
+  h.flags = 8;
+  EXPECT_EQ(ValidateHello(h), "unknown flags");
+  h.flags = 0;
+  h.version = 1;
+  EXPECT_NE(ValidateHello(h).find("protocol version 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace netbench
