@@ -99,6 +99,47 @@ class SmokeSweep(unittest.TestCase):
             self.assertIn(key, ctx)
         self.assertEqual(ctx["verify"], "true")
 
+    def test_one_window_for_throughput_and_real_time(self):
+        # Throughput is total bytes over the window's wall time W, and
+        # real_time (what compare.py compares) describes the same window:
+        # each thread's timer runs from the common start to the last end.
+        # They differ by wake-ups only: Google Benchmark's start barrier wakes
+        # the threads one after the other, and (Stream) the server report's
+        # trip back tells the client where the window ended. Google
+        # Benchmark's iterations are summed
+        # over the threads, and its real_time is the threads' mean time over
+        # that sum.
+        scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+        for b in self.data["benchmarks"]:
+            size = int(b["name"].split("size:")[1].split("/")[0])
+            timed_s = b["real_time"] * scale[b["time_unit"]] * b["iterations"]
+            window_s = b["iterations"] * size / b["bytes_per_second"]
+            # A wake-up is milliseconds at worst on a busy machine, whatever
+            # the window's length.
+            self.assertLess(abs(timed_s - window_s), 0.02 * window_s + 0.010,
+                            b["name"])
+            self.assertAlmostEqual(b["Gbps"], b["bytes_per_second"] * 8 / 1e9,
+                                   delta=b["Gbps"] * 1e-9, msg=b["name"])
+
+    def test_cpus_each_thread_ran_on_are_recorded(self):
+        ctx = self.data["context"]
+        for key in ["affinity", "cpus", "wait"]:
+            self.assertIn(key, ctx)
+        split = ctx["affinity"].startswith("split")
+        for b in self.data["benchmarks"]:
+            threads = int(b["name"].rsplit("threads:", 1)[1])
+            label = b.get("label", "")
+            self.assertRegex(label, r"^cpus tx=\S+ rx=\S+$", b["name"])
+            tx, rx = (part.split("=", 1)[1] for part in label.split()[1:])
+            self.assertEqual(len(tx.split(",")), threads, b["name"])
+            self.assertEqual(len(rx.split(",")), threads, b["name"])
+            if split:
+                # Pinned: every thread stayed on one CPU, the two threads of
+                # a connection on different ones.
+                for t, r in zip(tx.split(","), rx.split(",")):
+                    self.assertNotIn("|", t + r, b["name"])
+                    self.assertNotEqual(t, r, b["name"])
+
     def test_compare_py_accepts_the_json(self):
         if not os.path.exists(COMPARE):
             self.skipTest("compare.py is not installed (libbenchmark-tools)")
@@ -107,6 +148,30 @@ class SmokeSweep(unittest.TestCase):
                            capture_output=True, text=True, timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("Stream/OneCopy/size:4096/real_time/threads:1", r.stdout)
+
+
+class RrSyscalls(unittest.TestCase):
+    """RR counts both threads' syscalls, the request's included: with
+    blocking waits a OneCopy round trip is 4 (the client's send and recv, the
+    server's recv and sendmsg)."""
+
+    def test_blocking_round_trip_is_four_syscalls(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "rr.json")
+            r = subprocess.run(
+                [NET_BENCH, "--modes=OneCopy", "--patterns=RR", "--sizes=64",
+                 "--threads=1", "--wait=block", "--benchmark_filter=^RR/",
+                 "--benchmark_min_time=0.05", "--benchmark_out=" + out,
+                 "--benchmark_out_format=json"],
+                capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(out) as f:
+                data = json.load(f)
+        self.assertEqual(data["context"]["wait"], "block")
+        (b,) = data["benchmarks"]
+        # A message is a round trip; the control exchange is not counted.
+        self.assertGreaterEqual(b["syscalls_per_msg"], 4.0)
+        self.assertLess(b["syscalls_per_msg"], 4.05)
 
 
 if __name__ == "__main__":
