@@ -1,23 +1,99 @@
 """The questions the reference study asked, answered from a run's numbers.
 
 Every answer is a small record holding the numbers behind it; report.py turns
-records into sentences. "A beats B" compares medians over repetitions; a win
-whose repetition ranges overlap is kept but marked as within noise.
+records into sentences. An answer claims only what the repetitions support:
+"A beats B" needs A's median to be better AND a two-sided Mann-Whitney U test
+over the two sides' repetitions to give p <= ALPHA, with at least
+MIN_REPETITIONS on each side. Anything else is "not decided by this run".
+The run's noise (each point's coefficient of variation, and a likely cause
+when many points are unstable) is a record here too.
 """
 from dataclasses import dataclass, field
+from math import comb
+
+from scipy.stats import mannwhitneyu
 
 from netbench_results import NOTIFIED_MODES, median
+
+ALPHA = 0.05
+# Below this many repetitions on a side nothing is tested, let alone decided.
+MIN_REPETITIONS = 3
+# Exact p-values such as 2/252 are compared with ALPHA with this slack, so a
+# p-value equal to ALPHA up to rounding passes (as in tools/compare).
+P_SLACK = 1e-9
+# Repetitions per side below which the U test's p-value is computed exactly.
+EXACT_BELOW = 8
+# A point is unstable when its main metric's CV is above this.
+UNSTABLE_CV = 0.05
+# The run warns when more than this share of its points is unstable...
+UNSTABLE_SHARE = 0.10
+# ...and names these as likely causes: steal above this median share of all
+# CPU time, fewer repetitions than tools/run's default.
+STEAL_SHARE = 0.02
+ADVISED_REPETITIONS = 5
+
+
+def p_value(a, b):
+    """Two-sided Mann-Whitney U p-value of samples a against b, or None when
+    a side has fewer than MIN_REPETITIONS (too few to test). Two-sided because
+    which side is ahead is read from the same data the test runs on."""
+    if len(a) < MIN_REPETITIONS or len(b) < MIN_REPETITIONS:
+        return None
+    if len(set(a) | set(b)) == 1:
+        return 1.0   # all equal: no difference (and no variance to test)
+    # Exact for small samples even with ties: scipy's "auto" then switches to
+    # the normal approximation, which gives 3 tied against 3 tied p=0.047
+    # where the exact bound is 0.1 (RR percentiles, read from histogram
+    # buckets, do tie).
+    method = "exact" if max(len(a), len(b)) < EXACT_BELOW else "asymptotic"
+    return float(mannwhitneyu(a, b, alternative="two-sided", method=method).pvalue)
+
+
+def significant(p):
+    return p is not None and p <= ALPHA + P_SLACK
+
+
+def smallest_p(n, m):
+    """The smallest two-sided exact U test p-value n against m repetitions
+    can give (complete separation): 2 / C(n+m, n). Says when a run cannot
+    decide anything however clear its numbers."""
+    return min(1.0, 2.0 / comb(n + m, n))
+
+
+def repetitions_needed():
+    """The fewest repetitions per side (equal sides) with which the test can
+    reach ALPHA at all: 4 at 0.05 (3 against 3 gives at best 0.1)."""
+    n = MIN_REPETITIONS
+    while smallest_p(n, n) > ALPHA + P_SLACK:
+        n += 1
+    return n
 
 
 @dataclass
 class Comparison:
-    """Mode a against mode b at one size (or one grid point)."""
+    """Mode a against mode b at one size (or one grid point): their
+    repetitions, and whether the test tells them apart."""
     size: int
-    a: float              # median of a
-    b: float              # median of b
-    a_range: tuple
-    b_range: tuple
+    a_samples: list
+    b_samples: list
     higher_is_better: bool = True
+    p: float = field(init=False)   # None: too few repetitions to test
+
+    def __post_init__(self):
+        self.p = p_value(self.a_samples, self.b_samples)
+
+    @property
+    def a(self):
+        return median(self.a_samples)
+
+    @property
+    def b(self):
+        return median(self.b_samples)
+
+    @property
+    def repetitions(self):
+        """(repetitions of a, repetitions of b)."""
+        return (len(self.a_samples), len(self.b_samples))
 
     @property
     def ratio(self):
@@ -25,34 +101,36 @@ class Comparison:
 
     @property
     def beats(self):
+        """a's median is better (a description of this run, not a conclusion)."""
         return self.a > self.b if self.higher_is_better else self.a < self.b
 
     @property
-    def clearly_behind(self):
-        """a loses and every repetition of b beats every repetition of a."""
-        return not self.beats and self.separated
+    def decided(self):
+        """The test tells the two apart at ALPHA (and their medians differ,
+        so there is a direction to tell)."""
+        return significant(self.p) and self.a != self.b
 
     @property
-    def separated(self):
-        """True when every repetition of the winner beats every one of the loser."""
-        if self.higher_is_better:
-            return self.a_range[0] > self.b_range[1] or self.b_range[0] > self.a_range[1]
-        return self.a_range[1] < self.b_range[0] or self.b_range[1] < self.a_range[0]
+    def wins(self):
+        return self.decided and self.beats
+
+    @property
+    def loses(self):
+        return self.decided and not self.beats
 
 
 @dataclass
 class Crossover:
-    """The smallest size at which `mode` beats `baseline` and is not clearly
-    behind at any larger size (a loss within noise does not undo a crossover;
-    a loss where every repetition is behind does)."""
+    """The smallest size at which `mode` beats `baseline` (a decided win) and
+    is not behind (a decided loss) at any larger size. A size the test does not
+    decide neither makes nor undoes a crossover."""
     mode: str
     baseline: str
     threads: int
     missing: list = field(default_factory=list)  # modes not in this run
     comparisons: list = field(default_factory=list)
-    size: int = None         # the crossover size, None for "never"
-    early_wins: list = field(default_factory=list)  # wins below a later clear loss
-    noisy_losses: list = field(default_factory=list)  # losses within noise above the crossover
+    size: int = None         # the crossover size, None when not found
+    early_wins: list = field(default_factory=list)  # decided wins below a later decided loss
 
     @property
     def measured(self):
@@ -60,21 +138,35 @@ class Crossover:
 
     @property
     def never(self):
-        return self.measured and self.size is None
+        """No crossover whatever the undecided sizes would turn out to be:
+        the largest size is a decided loss, so every size has one above it."""
+        return self.measured and self.size is None and self.comparisons[-1].loses
+
+    @property
+    def decided(self):
+        return self.measured and (self.size is not None or self.never)
 
     @property
     def sizes(self):
         return [c.size for c in self.comparisons]
+
+    @property
+    def undecided(self):
+        """Sizes where the test does not tell the two modes apart."""
+        return [c.size for c in self.comparisons if not c.decided]
+
+    @property
+    def fewest_repetitions(self):
+        return min((min(c.repetitions) for c in self.comparisons), default=0)
 
 
 def _comparison(results, pattern, counter, mode_a, mode_b, size, threads,
                 higher_is_better=True):
     pa = results.point(pattern, mode_a, size, threads)
     pb = results.point(pattern, mode_b, size, threads)
-    if not pa or not pb or pa.value(counter) is None or pb.value(counter) is None:
+    if not pa or not pb or not pa.samples(counter) or not pb.samples(counter):
         return None
-    return Comparison(size, pa.value(counter), pb.value(counter),
-                      pa.spread(counter), pb.spread(counter), higher_is_better)
+    return Comparison(size, pa.samples(counter), pb.samples(counter), higher_is_better)
 
 
 def crossover(results, mode, baseline, threads, pattern="Stream", counter="Gbps"):
@@ -91,11 +183,10 @@ def crossover(results, mode, baseline, threads, pattern="Stream", counter="Gbps"
             answer.comparisons.append(c)
     comps = answer.comparisons
     first = next((i for i, c in enumerate(comps)
-                  if c.beats and not any(d.clearly_behind for d in comps[i + 1:])), len(comps))
+                  if c.wins and not any(d.loses for d in comps[i + 1:])), len(comps))
     if first < len(comps):
         answer.size = comps[first].size
-        answer.noisy_losses = [c.size for c in comps[first + 1:] if not c.beats]
-    answer.early_wins = [c.size for c in comps[:first] if c.beats]
+    answer.early_wins = [c.size for c in comps[:first] if c.wins]
     return answer
 
 
@@ -107,7 +198,8 @@ def crossovers(results, mode, baseline, pattern="Stream"):
 
 @dataclass
 class Best:
-    """The best mode at one grid point of a pattern, and its runner-up."""
+    """The best mode at one grid point of a pattern (by median), its
+    runner-up, and the modes the test cannot tell apart from it."""
     size: int
     threads: int
     counter: str
@@ -115,11 +207,15 @@ class Best:
     value: float
     runner_up: str = None
     runner_up_value: float = None
-    separated: bool = False   # every repetition of the best beats every one of the runner-up
+    tied: list = field(default_factory=list)   # modes not decided against the best, by median
 
     @property
     def decided(self):
-        return self.separated
+        """The best is better than every other mode by the test (a lone mode
+        at a point decides nothing). Every pairwise test must pass, so the
+        chance of naming a wrong winner stays within ALPHA without a
+        correction for the number of modes."""
+        return self.runner_up is not None and not self.tied
 
     @property
     def margin(self):
@@ -134,6 +230,24 @@ def best_counter(pattern):
     return ("Gbps", True) if pattern == "Stream" else ("rtt_p50_us", False)
 
 
+def _best_at(results, pattern, counter, higher, size, threads):
+    """Best at one point, or None when no mode measured the counter there."""
+    ranked = []
+    for mode in results.modes:
+        p = results.point(pattern, mode, size, threads)
+        if p and p.samples(counter):
+            ranked.append((p.value(counter), mode, p.samples(counter)))
+    if not ranked:
+        return None
+    ranked.sort(key=lambda r: -r[0] if higher else r[0])
+    (value, mode, samples), others = ranked[0], ranked[1:]
+    best = Best(size, threads, counter, mode, value)
+    if others:
+        best.runner_up, best.runner_up_value = others[0][1], others[0][0]
+        best.tied = [m for v, m, s in others if v == value or not significant(p_value(samples, s))]
+    return best
+
+
 def best_modes(results, pattern):
     """{(size, threads): Best} over the modes present at each point."""
     counter, higher = best_counter(pattern)
@@ -142,22 +256,40 @@ def best_modes(results, pattern):
     out = {}
     for size in results.sizes(pattern):
         for threads in results.threads(pattern):
-            ranked = []
-            for mode in results.modes:
-                p = results.point(pattern, mode, size, threads)
-                if p and p.value(counter) is not None:
-                    ranked.append((p.value(counter), mode, p.spread(counter)))
-            if not ranked:
-                continue
-            ranked.sort(key=lambda r: -r[0] if higher else r[0])
-            best = Best(size, threads, counter, ranked[0][1], ranked[0][0])
-            if len(ranked) > 1:
-                best.runner_up, best.runner_up_value = ranked[1][1], ranked[1][0]
-                lo_best, hi_best = ranked[0][2]
-                lo_next, hi_next = ranked[1][2]
-                best.separated = lo_best > hi_next if higher else hi_best < lo_next
-            out[(size, threads)] = best
+            best = _best_at(results, pattern, counter, higher, size, threads)
+            if best:
+                out[(size, threads)] = best
     return out
+
+
+@dataclass
+class Change:
+    """One mode and size: throughput at the most threads against the fewest."""
+    low_samples: list
+    high_samples: list
+    p: float = field(init=False)
+
+    def __post_init__(self):
+        self.p = p_value(self.low_samples, self.high_samples)
+
+    @property
+    def low(self):
+        return median(self.low_samples)
+
+    @property
+    def high(self):
+        return median(self.high_samples)
+
+    @property
+    def ratio(self):
+        return self.high / self.low
+
+    @property
+    def direction(self):
+        """"up" or "down" where the test decides, None otherwise."""
+        if not significant(self.p) or self.high == self.low:
+            return None
+        return "up" if self.high > self.low else "down"
 
 
 @dataclass
@@ -165,21 +297,27 @@ class Scaling:
     """Throughput at the most threads over throughput at the fewest."""
     low: int                # fewest threads in the run
     high: int               # most threads considered (8 if run)
-    ratios: dict = field(default_factory=dict)   # (mode, size) -> (ratio, gbps_low, gbps_high)
+    changes: dict = field(default_factory=dict)   # (mode, size) -> Change
 
     @property
     def measured(self):
-        return bool(self.ratios) and self.low != self.high
+        return bool(self.changes) and self.low != self.high
 
     def extreme(self, pick):
-        key = pick(self.ratios, key=lambda k: self.ratios[k][0])
-        return key, self.ratios[key]
+        """((mode, size), Change) of the lowest (pick=min) or highest ratio."""
+        key = pick(self.changes, key=lambda k: self.changes[k].ratio)
+        return key, self.changes[key]
 
     def median_ratio(self):
-        return median([r[0] for r in self.ratios.values()])
+        return median([c.ratio for c in self.changes.values()])
 
     def mode_median(self, mode):
-        return median([r[0] for (m, _), r in self.ratios.items() if m == mode])
+        return median([c.ratio for (m, _), c in self.changes.items() if m == mode])
+
+    def count(self, direction):
+        """How many (mode, size) pairs the test says went `direction`
+        ("up", "down", or None for not decided)."""
+        return sum(1 for c in self.changes.values() if c.direction == direction)
 
 
 def scaling(results, pattern="Stream", counter="Gbps"):
@@ -193,10 +331,10 @@ def scaling(results, pattern="Stream", counter="Gbps"):
         return answer
     for mode in results.modes:
         for size in results.sizes(pattern):
-            a = results.value(pattern, mode, size, low, counter)
-            b = results.value(pattern, mode, size, high, counter)
-            if a and b is not None:
-                answer.ratios[(mode, size)] = (b / a, a, b)
+            a = results.point(pattern, mode, size, low)
+            b = results.point(pattern, mode, size, high)
+            if a and b and a.value(counter) and b.samples(counter):
+                answer.changes[(mode, size)] = Change(a.samples(counter), b.samples(counter))
     return answer
 
 
@@ -247,3 +385,83 @@ def local_delivery(results):
     """True when the run's data never left the machine (veth or loopback)."""
     topology = results.context.get("topology", "")
     return topology.startswith("veth") or topology.startswith("loopback")
+
+
+@dataclass
+class Spread:
+    """One grid point's spread: the CV of its main metric over repetitions."""
+    name: str
+    pattern: str
+    counter: str
+    cv: float
+
+    @property
+    def unstable(self):
+        return self.cv > UNSTABLE_CV
+
+
+@dataclass
+class Noise:
+    """How noisy a run was, and what in its record may explain it."""
+    points: int                                   # grid points in the run
+    spreads: list = field(default_factory=list)   # one Spread per point with a CV
+    repetitions: int = 0                          # fewest repetitions of any point
+    affinity: str = None                          # the context's placement, None if unsaid
+    steal: float = None                           # median steal_share, None if unmeasured
+    moved: list = field(default_factory=list)     # points where a thread changed CPU
+
+    @property
+    def unstable(self):
+        """Unstable points, worst first."""
+        return sorted((s for s in self.spreads if s.unstable), key=lambda s: -s.cv)
+
+    @property
+    def share(self):
+        """Share of the points with a CV that are unstable."""
+        return len(self.unstable) / len(self.spreads) if self.spreads else 0.0
+
+    @property
+    def warn(self):
+        return self.share > UNSTABLE_SHARE
+
+    @property
+    def unpinned(self):
+        """The context says threads were not placed (affinity none)."""
+        return self.affinity is not None and str(self.affinity).split(":")[0].strip() == "none"
+
+    @property
+    def stolen(self):
+        return self.steal is not None and self.steal > STEAL_SHARE
+
+    @property
+    def few_repetitions(self):
+        return 0 < self.repetitions < ADVISED_REPETITIONS
+
+    @property
+    def causes(self):
+        """The likely causes the record supports: any of "placement",
+        "steal", "repetitions", in that order; [] when none applies."""
+        return [name for name, hit in (("placement", self.unpinned), ("steal", self.stolen),
+                                       ("repetitions", self.few_repetitions)) if hit]
+
+    def median_cv(self, pattern):
+        return median([s.cv for s in self.spreads if s.pattern == pattern])
+
+
+def noise(results):
+    """The run's Noise: every point's CV of its pattern's main metric, and the
+    context and counters that can explain a noisy run."""
+    answer = Noise(len(results.points), affinity=results.context.get("affinity"))
+    def order(k):   # the grid's order: pattern, mode, size, threads
+        return (results.patterns.index(k[0]), results.modes.index(k[1]), k[2], k[3])
+    for key in sorted(results.points, key=order):
+        p = results.points[key]
+        counter = results.main_counter(p.pattern)
+        c = p.cv(counter)
+        if c is not None:
+            answer.spreads.append(Spread(p.name, p.pattern, counter, c))
+        if p.moved:
+            answer.moved.append(p.name)
+    answer.repetitions = results.repetitions()[0]
+    answer.steal = median([v for p in results.points.values() for v in p.samples("steal_share")])
+    return answer

@@ -20,6 +20,8 @@ PATTERNS = ["Stream", "RR"]
 # The reference study's figure is at 8 threads.
 REFERENCE_THREADS = 8
 REFERENCE_SIZE = 65536
+# The counter that ranks modes and measures a point's spread, per pattern.
+MAIN_COUNTER = {"Stream": "Gbps", "RR": "rtt_p50_us"}
 
 _NAME = re.compile(r"^(?P<pattern>[^/]+)/(?P<mode>[^/]+)/size:(?P<size>\d+)"
                    r"(?:/real_time)?/threads:(?P<threads>\d+)$")
@@ -38,6 +40,7 @@ COUNTERS = {
     "rx_cpu_ns_per_byte": ("receiver CPU (ns/byte)", "lower"),
     "sys_cpu_ns_per_byte": ("all CPUs busy (ns/byte)", "lower"),
     "softirq_share": ("softirq share of busy time", None),
+    "steal_share": ("CPU steal share of all CPU time", "lower"),
     "tx_cycles_per_byte": ("sender cycles/byte", "lower"),
     "rx_cycles_per_byte": ("receiver cycles/byte", "lower"),
     "tx_instructions_per_byte": ("sender instructions/byte", "lower"),
@@ -92,6 +95,18 @@ def median(values):
     return statistics.median(values) if values else None
 
 
+def cv(values):
+    """Coefficient of variation (sample stdev / mean) of repetitions.
+
+    None with fewer than two values or a zero mean: no spread can be said.
+    A ratio rather than a stdev so that points of any magnitude compare.
+    """
+    if len(values) < 2:
+        return None
+    mean = statistics.mean(values)
+    return statistics.stdev(values) / mean if mean else None
+
+
 class Point:
     """One grid point: its repetitions' counters."""
 
@@ -101,6 +116,7 @@ class Point:
         self.size = size
         self.threads = threads
         self.repetitions = []  # one dict per repetition: counter -> value
+        self.labels = []       # Google Benchmark's label of each repetition that has one
 
     def samples(self, counter):
         return [r[counter] for r in self.repetitions if counter in r]
@@ -113,6 +129,26 @@ class Point:
         """(min, max) over repetitions, None when not measured."""
         s = self.samples(counter)
         return (min(s), max(s)) if s else None
+
+    def cv(self, counter):
+        """Coefficient of variation of a counter over repetitions, or None."""
+        return cv(self.samples(counter))
+
+    def cpus(self):
+        """The CPUs its threads ran on, from the labels ('tx=0 rx=1'), each
+        distinct value once in order of appearance; [] when net_bench did not
+        say (older runs)."""
+        seen = []
+        for label in self.labels:
+            text = label[len("cpus "):] if label.startswith("cpus ") else label
+            if text not in seen:
+                seen.append(text)
+        return seen
+
+    @property
+    def moved(self):
+        """True when a thread was seen on more than one CPU ('tx=0|1')."""
+        return any("|" in c for c in self.cpus())
 
     @property
     def name(self):
@@ -135,6 +171,7 @@ class Results:
         medians = {}           # run_name -> median aggregate, for aggregates-only files
         self.has_aggregates = False
         self.time_units = {}   # run_name -> unit of real_time and cpu_time
+        labels = {}            # run_name -> labels of its repetitions
         for b in data["benchmarks"]:
             if not isinstance(b, dict) or "name" not in b:
                 raise ResultsError("%s: a benchmark entry has no name" % path)
@@ -151,6 +188,8 @@ class Results:
                     medians[run_name] = entry
                 continue
             self.runs.setdefault(run_name, []).append(entry)
+            if isinstance(b.get("label"), str) and b["label"]:
+                labels.setdefault(run_name, []).append(b["label"])
         for run_name, entry in medians.items():
             if run_name not in self.runs:
                 self.runs[run_name] = [entry]
@@ -161,6 +200,7 @@ class Results:
                 continue
             point = self.points.setdefault(key, Point(*key))
             point.repetitions.extend(reps)
+            point.labels.extend(labels.get(run_name, []))
 
     # The grid's axes, as present in this run.
     @property
@@ -195,6 +235,12 @@ class Results:
         counts = [len(p.repetitions) for p in self.points.values()]
         return (min(counts), max(counts)) if counts else (0, 0)
 
+    def main_counter(self, pattern):
+        """The counter that ranks modes and gives a point's spread (Stream:
+        Gbps, RR: rtt_p50_us); Gbps where the pattern's own is not measured."""
+        counter = MAIN_COUNTER.get(pattern, "Gbps")
+        return counter if self.has_counter(counter, pattern) else "Gbps"
+
     def reference_threads(self, pattern="Stream"):
         """The thread count the reference study uses, else the largest run."""
         threads = self.threads(pattern)
@@ -222,6 +268,9 @@ class Results:
             parts.append("rx %s" % c["rx"])
         if c.get("num_cpus"):
             parts.append("%s CPUs" % c["num_cpus"])
+        for key, word in (("affinity", "placement"), ("wait", "wait")):
+            if c.get(key):
+                parts.append("%s %s" % (word, str(c[key]).split(":")[0]))
         lo, hi = self.repetitions()
         if hi:
             parts.append("median of %s repetitions" % (lo if lo == hi else "%d-%d" % (lo, hi)))

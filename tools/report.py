@@ -1,9 +1,12 @@
 #!/usr/bin/python3
-"""report.md for a net_bench run: context, answers, figures, tables.
+"""report.md for a net_bench run: noise, context, answers, figures, tables.
 
 Every finding in the report is a sentence built from the numbers of the run
 (answers.py computes them); the only fixed text is headings, definitions and
-the kernel's documented reason for copies on local delivery.
+the kernel's documented reason for copies on local delivery. A finding that
+compares (a crossover, a best mode, a direction of scaling) is stated only
+where the repetitions support it; the rest says "not decided by this run", so
+a reader never mistakes noise for a result.
 
 usage: report.py RESULTS.json [OUT_DIR]   (writes OUT_DIR/report.md and the PNGs;
                                            OUT_DIR defaults to the JSON's folder)
@@ -23,6 +26,9 @@ ZEROCOPY_DOC = ("Documentation/networking/msg_zerocopy.rst, \"Loopback\": packet
                 "deferred copy (skb_orphan_frags_rx on the receive path); veth between "
                 "namespaces is local delivery, so the test \"will not show any improvement\"")
 
+# The unstable threshold as the report prints it: "5%".
+_UNSTABLE = "%g%%" % (100 * answers.UNSTABLE_CV)
+
 
 def _x(ratio):
     """A ratio with two decimals: 1.00×, 3.16×."""
@@ -36,7 +42,8 @@ def _plural(n, word):
 def _threads_phrase(results, threads, pattern="Stream"):
     ref = results.reference_threads(pattern)
     if threads == ref and threads != 8:
-        return "at %d threads (the most in this run; the reference study uses 8)" % threads
+        return "at %s (the most in this run; the reference study uses 8)" % _plural(
+            threads, "thread")
     return "at " + _plural(threads, "thread")
 
 
@@ -44,17 +51,46 @@ def _range_phrase(sizes):
     return "%s–%s" % (format_size(sizes[0]), format_size(sizes[-1])) if sizes else "no sizes"
 
 
+def _cv(cv):
+    """A CV as a percentage, 0.0712 -> '7.1%', with a second decimal where one
+    is needed to show that an unstable CV is above the threshold (0.0502 ->
+    '5.02%', not '5.0%')."""
+    if cv > answers.UNSTABLE_CV and round(100 * cv, 1) <= 100 * answers.UNSTABLE_CV:
+        return "%.2f%%" % (100 * cv)
+    return "%.1f%%" % (100 * cv)
+
+
+def _verdict(decided, p, repetitions):
+    """What the test said about one comparison, in a few words."""
+    if p is None:
+        return "not decided: %d vs %d repetitions" % repetitions
+    if decided:
+        return "p=%.3f" % p
+    return "not decided, p=%.2f" % p
+
+
 def _ratio_list(comparisons, mode, baseline):
     parts = []
     for c in comparisons:
-        noise = "" if c.separated else ", within noise"
-        parts.append("%s %s (%s vs %s Gbps%s)" % (format_size(c.size), _x(c.ratio),
-                                                    num(c.a), num(c.b), noise))
+        parts.append("%s %s (%s vs %s Gbps, %s)" % (
+            format_size(c.size), _x(c.ratio), num(c.a), num(c.b),
+            _verdict(c.decided, c.p, c.repetitions)))
     return "%s/%s throughput: " % (mode, baseline) + "; ".join(parts)
 
 
+def _too_few(n):
+    """Why n repetitions per side decide nothing, or None when they can."""
+    if n < answers.MIN_REPETITIONS:
+        return "%s per side, and the test needs at least %d" % (
+            _plural(n, "repetition"), answers.MIN_REPETITIONS)
+    if answers.smallest_p(n, n) > answers.ALPHA + answers.P_SLACK:
+        return "with %s per side the smallest p the test can give is %.2f, above %s" % (
+            _plural(n, "repetition"), answers.smallest_p(n, n), answers.ALPHA)
+    return None
+
+
 def crossover_sentence(results, x):
-    """One answer: where x.mode starts beating x.baseline."""
+    """One answer: where x.mode starts beating x.baseline, if the run decides it."""
     where = _threads_phrase(results, x.threads)
     if x.missing:
         return "**%s vs %s: not in this run** (%s not measured)." % (
@@ -63,20 +99,24 @@ def crossover_sentence(results, x):
         return "**%s vs %s: not in this run** (no size with both measured %s)." % (
             x.mode, x.baseline, where)
     sizes = x.sizes
-    if x.size is None:
-        head = "**%s never beats %s in this range (%s)** %s" % (
-            x.mode, x.baseline, _range_phrase(sizes), where)
-    elif x.size == sizes[0] and not x.noisy_losses:
+    undecided = "; not decided at %s" % _sizes(x.undecided) if x.undecided else ""
+    if x.size is None and x.never:
+        head = "**%s never beats %s in this range (%s)** %s%s" % (
+            x.mode, x.baseline, _range_phrase(sizes), where, undecided)
+    elif x.size is None:
+        why = _too_few(x.fewest_repetitions) or \
+            "no size where it is ahead by the test and not behind at a larger size"
+        head = "**%s vs %s: not decided by this run** %s: %s" % (
+            x.mode, x.baseline, where, why)
+    elif x.size == sizes[0] and not x.undecided:
         head = "**%s beats %s at every size measured, from %s** %s" % (
             x.mode, x.baseline, format_size(x.size), where)
     elif x.size == sizes[0]:
-        head = "**%s beats %s from %s, the smallest size measured,** %s" % (
-            x.mode, x.baseline, format_size(x.size), where)
+        head = "**%s beats %s from %s, the smallest size measured,** %s%s" % (
+            x.mode, x.baseline, format_size(x.size), where, undecided)
     else:
-        head = "**%s beats %s from %s on** %s" % (x.mode, x.baseline,
-                                                  format_size(x.size), where)
-    if x.noisy_losses:
-        head += " (behind at %s, but within noise)" % _sizes(x.noisy_losses)
+        head = "**%s beats %s from %s on** %s%s" % (
+            x.mode, x.baseline, format_size(x.size), where, undecided)
     text = head + ". " + _ratio_list(x.comparisons, x.mode, x.baseline) + "."
     if x.early_wins:
         text += " (Also ahead at %s, but clearly behind at a larger size.)" % _sizes(
@@ -91,11 +131,22 @@ def _sizes(sizes):
 def _crossover_cell(x):
     if x.missing or not x.comparisons:
         return "not in this run"
-    if x.size is None:
+    if x.never:
         return "never (%s)" % _range_phrase(x.sizes)
-    if x.noisy_losses:
-        return "%s (behind within noise at %s)" % (format_size(x.size), _sizes(x.noisy_losses))
+    if x.size is None:
+        return "not decided"
+    above = [s for s in x.undecided if s > x.size]
+    if above:
+        return "%s (not decided at %s)" % (format_size(x.size), _sizes(above))
     return format_size(x.size)
+
+
+def _decision_rule():
+    """The rule every "beats" in the report follows, in one sentence."""
+    return ("*Beats* means a better median that a two-sided Mann-Whitney U test over "
+            "the two sides' repetitions supports (p ≤ %s, at least %d repetitions "
+            "each); anything else is *not decided by this run*." % (
+                answers.ALPHA, answers.MIN_REPETITIONS))
 
 
 def crossover_section(results):
@@ -103,10 +154,11 @@ def crossover_section(results):
     threads = results.threads("Stream")
     if not threads:
         return lines + ["No Stream benchmark in this run.", ""]
-    lines += ["A mode *beats* `TwoCopy` at a size when its median Stream throughput is "
-              "higher; the crossover is the smallest size at which it beats `TwoCopy` and "
-              "is not clearly behind (every repetition slower) at any larger size. "
-              "\"Within noise\" marks sizes where the two modes' repetitions overlap.", ""]
+    lines += ["A mode *beats* `TwoCopy` at a size when its Stream throughput is higher by "
+              "the test (see Noise); the crossover is the smallest size at which it beats "
+              "`TwoCopy` and is not behind, by the same test, at any larger size. A size "
+              "the test does not decide neither makes nor undoes a crossover. \"Never\" "
+              "needs `TwoCopy` ahead by the test at the largest size.", ""]
     ref = results.reference_threads("Stream")
     for mode in ("OneCopy", "ZeroCopy"):
         lines += ["- " + crossover_sentence(results, answers.crossover(
@@ -126,6 +178,30 @@ def crossover_section(results):
     return lines
 
 
+def _best_cell(b):
+    """One point of the best-mode table: the winner only where the test says so."""
+    if b.runner_up is None:
+        return "%s %s (only mode)" % (b.mode, num(b.value))
+    if b.decided:
+        return "%s %s (%s %s)" % (b.mode, num(b.value), _x(b.margin), b.runner_up)
+    more = ", +%d more" % (len(b.tied) - 1) if len(b.tied) > 1 else ""
+    return "not decided (%s ~ %s%s)" % (b.mode, b.tied[0], more)
+
+
+def _best_summary(pattern, best):
+    decided = [b for b in best.values() if b.decided]
+    wins = {}
+    for b in decided:
+        wins[b.mode] = wins.get(b.mode, 0) + 1
+    if not decided:
+        return "%s: no grid point decided by this run (%d points)." % (pattern, len(best))
+    text = "%s: decided at %d of %d grid points (%s)" % (
+        pattern, len(decided), len(best),
+        ", ".join("`%s` %d" % (m, n) for m, n in sorted(wins.items(), key=lambda kv: -kv[1])))
+    undecided = len(best) - len(decided)
+    return text + ("; not decided by this run at %d." % undecided if undecided else ".")
+
+
 def best_section(results):
     lines = ["## Best mode per size and thread count", ""]
     for pattern in results.patterns:
@@ -136,34 +212,24 @@ def best_section(results):
         label = COUNTERS[counter][0]
         sizes = results.sizes(pattern)
         threads = results.threads(pattern)
-        lines += ["%s, ranked by %s median%s. Each cell: the best mode, its value, "
-                  "and its margin over the runner-up (\"~\" when their repetitions "
-                  "overlap)." % (pattern, label,
-                                 " (higher is better)" if counter == "Gbps"
-                                 else " (lower is better)"), ""]
+        lines += ["%s, ranked by %s median%s. A cell names the best mode, its median and "
+                  "its margin over the runner-up where the test puts it ahead of every "
+                  "other mode; otherwise it is *not decided*, with the modes the test cannot "
+                  "tell apart (\"~\")." % (pattern, label, " (higher is better)"
+                                          if counter == "Gbps" else " (lower is better)"), ""]
         lines += ["| size | " + " | ".join("%d thr" % t for t in threads) + " |",
                   "|---|" + "---|" * len(threads)]
-        wins = {}
         for size in sizes:
-            cells = []
-            for t in threads:
-                b = best.get((size, t))
-                if not b:
-                    cells.append("–")
-                    continue
-                wins[b.mode] = wins.get(b.mode, 0) + 1
-                cell = "%s %s" % (b.mode, num(b.value))
-                if b.margin is not None:
-                    cell += " (%s%s %s)" % ("~" if not b.separated else "", _x(b.margin),
-                                              b.runner_up)
-                cells.append(cell)
+            cells = [_best_cell(best[(size, t)]) if (size, t) in best else "–"
+                     for t in threads]
             lines.append("| %s | %s |" % (format_size(size), " | ".join(cells)))
-        lines.append("")
-        total = sum(wins.values())
-        lines += ["%s: best at %s of %d grid points." % (
-            pattern, ", ".join("`%s` %d" % (m, n) for m, n in
-                               sorted(wins.items(), key=lambda kv: -kv[1])), total), ""]
+        lines += ["", _best_summary(pattern, best), ""]
     return lines
+
+
+def _change_cell(c):
+    cell = "%s (%s → %s)" % (_x(c.ratio), num(c.low), num(c.high))
+    return cell if c.direction else cell + ", not decided"
 
 
 def scaling_section(results):
@@ -177,24 +243,42 @@ def scaling_section(results):
               "over every mode and size; lowest %s (`%s` at %s: %s → %s Gbps), highest %s "
               "(`%s` at %s: %s → %s Gbps)%s." % (
                   s.high, _plural(s.low, "thread"), _x(s.median_ratio()),
-                  _x(lo[0]), lo_key[0], format_size(lo_key[1]), num(lo[1]), num(lo[2]),
-                  _x(hi[0]), hi_key[0], format_size(hi_key[1]), num(hi[1]), num(hi[2]),
+                  _x(lo.ratio), lo_key[0], format_size(lo_key[1]), num(lo.low), num(lo.high),
+                  _x(hi.ratio), hi_key[0], format_size(hi_key[1]), num(hi.low), num(hi.high),
                   "; the machine has %s CPUs" % cpus if cpus else ""), ""]
+    lines += [_scaling_verdict(s), ""]
     sizes = results.sizes("Stream")
-    lines += ["Per mode and size: ratio (Gbps at %s → Gbps at %d threads)." % (
-        _plural(s.low, "thread"), s.high), ""]
+    lines += ["Per mode and size: ratio (Gbps at %s → Gbps at %d threads); *not decided* "
+              "where the test does not tell the two thread counts apart." % (
+                  _plural(s.low, "thread"), s.high), ""]
     lines += ["| mode | " + " | ".join(format_size(z) for z in sizes) + " | median |",
               "|---|" + "---|" * (len(sizes) + 1)]
     for mode in results.modes:
-        cells = []
-        for size in sizes:
-            r = s.ratios.get((mode, size))
-            cells.append("%s (%s → %s)" % (_x(r[0]), num(r[1]), num(r[2])) if r else "–")
+        cells = [_change_cell(s.changes[(mode, z)]) if (mode, z) in s.changes else "–"
+                 for z in sizes]
         m = s.mode_median(mode)
         cells.append(_x(m) if m is not None else "–")
         lines.append("| %s | %s |" % (mode, " | ".join(cells)))
     lines.append("")
     return lines
+
+
+def _scaling_verdict(s):
+    """Which way throughput went, only as far as the test says."""
+    up, down, undecided = s.count("up"), s.count("down"), s.count(None)
+    total = len(s.changes)
+    if undecided == total:
+        return ("Whether throughput rises or falls from %s to %d threads is not decided "
+                "by this run at any of the %d mode and size pairs." % (
+                    _plural(s.low, "thread"), s.high, total))
+    parts = []
+    if up:
+        parts.append("rises at %d" % up)
+    if down:
+        parts.append("falls at %d" % down)
+    text = "By the test, throughput from %s to %d threads %s of %d mode and size pairs" % (
+        _plural(s.low, "thread"), s.high, " and ".join(parts), total)
+    return text + ("; not decided by this run at %d." % undecided if undecided else ".")
 
 
 def copied_section(results):
@@ -238,12 +322,115 @@ def copied_section(results):
     return lines
 
 
+def _cause(n, cause):
+    """One likely cause of a noisy run, with the number behind it."""
+    if cause == "placement":
+        return "threads not pinned (affinity none; --affinity=split pins them)"
+    if cause == "steal":
+        return "CPU steal by the hypervisor (median steal_share %s, above %s)" % (
+            num(n.steal), answers.STEAL_SHARE)
+    return "too few repetitions (%d, fewer than %d)" % (n.repetitions,
+                                                       answers.ADVISED_REPETITIONS)
+
+
+def _known(n):
+    """What the run's record says about the usual causes, when none applies."""
+    placement = "placement %s" % n.affinity if n.affinity else "placement not recorded"
+    steal = ("median steal_share %s" % num(n.steal) if n.steal is not None
+             else "steal not measured")
+    return "%s, %s, %s" % (placement, steal, _plural(n.repetitions, "repetition"))
+
+
+def noise_warning(n):
+    """The line a run prints at its end (and the report repeats) when more
+    than UNSTABLE_SHARE of its points are unstable; None otherwise."""
+    if not n.warn:
+        return None
+    head = "%d of %d points (%.0f%%) are unstable (CV > %s)" % (
+        len(n.unstable), len(n.spreads), 100 * n.share, _UNSTABLE)
+    if n.causes:
+        return head + "; likely cause: " + "; ".join(_cause(n, c) for c in n.causes)
+    return head + "; no likely cause in the run's record (%s): other load on the machine?" % (
+        _known(n))
+
+
+def _unstable_line(n, limit=8):
+    unstable = n.unstable
+    if not n.spreads:
+        return ("- Spread not measured: %s per point (a CV needs at least 2)." %
+                _plural(n.repetitions, "repetition"))
+    if not unstable:
+        return "- No point is unstable: every CV is at most %s." % _UNSTABLE
+    shown = ", ".join("`%s` %s" % (u.name, _cv(u.cv)) for u in unstable[:limit])
+    more = (" and %d more (see the tables)" % (len(unstable) - limit)
+            if len(unstable) > limit else "")
+    return "- **⚠ %d of %d points unstable (CV > %s):** %s%s." % (
+        len(unstable), len(n.spreads), _UNSTABLE, shown, more)
+
+
+def _placement_lines(results, n):
+    c = results.context
+    if not n.affinity:
+        placement = "- Placement: not recorded in this run's context."
+    else:
+        placement = "- Placement: %s" % n.affinity
+        if c.get("cpus"):
+            placement += " (CPUs %s)" % c["cpus"]
+        if c.get("wait"):
+            placement += "; waiting: %s" % c["wait"]
+        placement += "."
+    lines = [placement]
+    if any(p.labels for p in results.points.values()):
+        if n.moved:
+            lines.append("- A thread ran on more than one CPU at %s (\"|\" in the tables' "
+                         "CPUs column)." % _plural(len(n.moved), "point"))
+        else:
+            lines.append("- Every thread stayed on one CPU (the tables' CPUs column).")
+    if n.steal is not None:
+        lines.append("- CPU steal: median steal_share %s of all CPU time." % num(n.steal))
+    return lines
+
+
+def _decisions_line(n):
+    text = "- " + _decision_rule()
+    needed = answers.repetitions_needed()
+    text += (" With %d against %d the smallest p is %.2f, so %d per side are the fewest "
+             "that can decide anything (tools/run uses %d)." % (
+                 needed - 1, needed - 1, answers.smallest_p(needed - 1, needed - 1), needed,
+                 answers.ADVISED_REPETITIONS))
+    if 0 < n.repetitions < needed:
+        text += " **This run has %s per point: nothing in it is decided.**" % _plural(
+            n.repetitions, "repetition")
+    return text
+
+
+def noise_section(results):
+    """Near the top: how much each point's repetitions spread, what is unstable,
+    and the rule the answers follow."""
+    n = answers.noise(results)
+    lines = ["## Noise", "",
+             "A point's spread is the coefficient of variation (CV: sample standard "
+             "deviation / mean over its repetitions) of its main metric (Stream: Gbps, "
+             "RR: rtt_p50_us); above %s the point is *unstable* (⚠ in the tables)." %
+             _UNSTABLE, "", _unstable_line(n)]
+    medians = ["%s %s" % (p, _cv(n.median_cv(p))) for p in results.patterns
+               if n.median_cv(p) is not None]
+    if medians:
+        lines.append("- Median CV: %s." % ", ".join(medians))
+    warning = noise_warning(n)
+    if warning:
+        lines.append("- **⚠ %s%s**" % (warning, "" if warning.endswith("?") else "."))
+    lines += _placement_lines(results, n)
+    lines += [_decisions_line(n), ""]
+    return lines
+
+
 def context_section(results):
     c = results.context
     lines = ["## Run context", "", "| key | value |", "|---|---|"]
     keys = ["date", "host_name", "kernel", "topology", "privilege", "mtu", "nodelay",
-            "rx", "verify", "optmem_max", "hardware_counters", "num_cpus", "mhz_per_cpu",
-            "load_avg", "library_build_type", "executable"]
+            "rx", "affinity", "cpus", "wait", "verify", "optmem_max", "hardware_counters",
+            "num_cpus", "mhz_per_cpu", "load_avg", "library_build_type", "executable"]
     for k in keys + sorted(set(c) - set(keys) - {"caches"}):
         if k in c:
             v = c[k]
@@ -301,7 +488,7 @@ def _table_counters(results, pattern):
     wanted = ["Gbps", "ns_per_msg", "rtt_p50_us", "rtt_p99_us", "rtt_p999_us",
               "tx_cpu_ns_per_byte", "rx_cpu_ns_per_byte", "tx_cycles_per_byte",
               "rx_cycles_per_byte", "tx_llc_misses_per_kb", "rx_llc_misses_per_kb",
-              "sys_cpu_ns_per_byte", "softirq_share", "syscalls_per_msg",
+              "sys_cpu_ns_per_byte", "softirq_share", "steal_share", "syscalls_per_msg",
               "ctx_switches_per_msg", "zc_copied_ratio", "zc_completions_per_msg",
               "zc_enobufs", "rx_mapped_share"]
     return [c for c in wanted if results.has_counter(c, pattern)]
@@ -313,25 +500,54 @@ def _scaled(value, counter):
     return num(value * _TABLE_UNITS.get(counter, (1, None))[0])
 
 
+def _cv_cell(point, counter):
+    c = point.cv(counter)
+    if c is None:
+        return "–"
+    return ("⚠ " if c > answers.UNSTABLE_CV else "") + _cv(c)
+
+
+def _columns(results, pattern):
+    """The table's counters, with "CV" right after the main metric it is of."""
+    counters = _table_counters(results, pattern)
+    main = results.main_counter(pattern)
+    at = counters.index(main) + 1 if main in counters else 0
+    return counters[:at] + ["CV"] + counters[at:]
+
+
+def _header(column, main):
+    if column == "CV":
+        return "CV of %s" % main
+    return _TABLE_UNITS.get(column, (1, COUNTERS[column][0]))[1]
+
+
 def tables_section(results):
+    labels = any(p.labels for p in results.points.values())
     lines = ["## Tables", "",
-             "Medians over repetitions. Counters absent from a table were not measured "
-             "in this run.", ""]
+             "Medians over repetitions. CV: the spread of the pattern's main metric (⚠ above "
+             "%s, see Noise).%s Counters absent from a table were not measured in this run."
+             % (_UNSTABLE, " CPUs: the CPUs each thread ran on, as net_bench observed them "
+                "(\"|\": more than one)." if labels else ""), ""]
     for pattern in results.patterns:
-        counters = _table_counters(results, pattern)
+        columns = _columns(results, pattern)
+        main = results.main_counter(pattern)
+        cpus = any(p.labels for k, p in results.points.items() if k[0] == pattern)
         lines += ["### %s" % pattern, "",
-                  "| mode | size | threads | " + " | ".join(
-                      _TABLE_UNITS.get(c, (1, COUNTERS[c][0]))[1] for c in counters) + " |",
-                  "|---|---|---|" + "---|" * len(counters)]
+                  "| mode | size | threads | " + " | ".join(_header(c, main) for c in columns)
+                  + (" | CPUs" if cpus else "") + " |",
+                  "|---|---|---|" + "---|" * (len(columns) + cpus)]
         for mode in results.modes:
             for size in results.sizes(pattern):
                 for t in results.threads(pattern):
                     p = results.point(pattern, mode, size, t)
                     if not p:
                         continue
+                    cells = [_cv_cell(p, main) if c == "CV" else _scaled(p.value(c), c)
+                             for c in columns]
+                    if cpus:
+                        cells.append("; ".join(p.cpus()) or "–")
                     lines.append("| %s | %s | %d | %s |" % (
-                        mode, format_size(size), t,
-                        " | ".join(_scaled(p.value(c), c) for c in counters)))
+                        mode, format_size(size), t, " | ".join(cells)))
         lines.append("")
     return lines
 
@@ -340,6 +556,7 @@ def render(results, figures, missing):
     """The whole report as Markdown text."""
     lines = ["# net_bench report", "",
              "From `%s`. %s." % (os.path.basename(results.path), results.caption()), ""]
+    lines += noise_section(results)
     lines += context_section(results)
     lines += ["# Answers", ""]
     lines += crossover_section(results)

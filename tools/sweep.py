@@ -10,6 +10,10 @@ Every argument after RESULTS_ROOT goes to net_bench (a --benchmark_filter,
 sweep uses --benchmark_min_time=DEFAULT_MIN_TIME and
 --benchmark_repetitions=DEFAULT_REPETITIONS.
 
+When more than a tenth of the points are unstable (their main metric's CV
+over repetitions above 5%), it ends with one line naming the likely cause
+(threads not pinned, CPU steal, too few repetitions; see answers.Noise).
+
 Interrupted (Ctrl-C, SIGTERM, SIGHUP), it stops net_bench, waits for it (the
 kernel frees net_bench's namespaces with the process), removes the unfinished
 results folder and exits 130.
@@ -24,6 +28,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import answers  # noqa: E402
 import report  # noqa: E402
 from netbench_results import ResultsError, format_number, load, median  # noqa: E402
 
@@ -236,6 +241,14 @@ def run(net_bench, results_root, user_args):
         return 130
 
 
+def noise_line(results):
+    """The run's last word on noise: one line when more than a tenth of its
+    points are unstable, naming the likely cause, else None. Printed so that
+    whoever ran the sweep learns it without opening the report."""
+    warning = report.noise_warning(answers.noise(results))
+    return "net_bench: " + warning if warning else None
+
+
 def sweep(net_bench, args, names, repetitions, out_dir):
     json_path = os.path.join(out_dir, "net_bench.json")
     interleaved = (flag_value(args, "benchmark_enable_random_interleaving") or "false") in (
@@ -268,6 +281,9 @@ def sweep(net_bench, args, names, repetitions, out_dir):
         return status or 1
     print("net_bench: drawing plots and writing the report", flush=True)
     path = report.write(results, out_dir)
+    line = noise_line(results)
+    if line:
+        print(line, flush=True)
     if results.errors:
         print("net_bench: %d benchmark%s failed (see the report)" % (
             len(results.errors), "" if len(results.errors) == 1 else "s"), file=sys.stderr)
