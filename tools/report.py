@@ -579,6 +579,9 @@ def write(results, out_dir):
 
 
 def main(argv):
+    if argv[1:] in (["-h"], ["--help"]):
+        print(__doc__.strip())
+        return 0
     if len(argv) not in (2, 3):
         print("usage: report.py RESULTS.json [OUT_DIR]", file=sys.stderr)
         return 2

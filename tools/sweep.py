@@ -293,6 +293,9 @@ def sweep(net_bench, args, names, repetitions, out_dir):
 
 
 def main(argv):
+    if argv[1:] in (["-h"], ["--help"]):
+        print(__doc__.strip())
+        return 0
     if len(argv) < 3:
         print("usage: sweep.py NET_BENCH RESULTS_ROOT [net_bench flags...]", file=sys.stderr)
         return 2
