@@ -72,8 +72,9 @@ double RunIperf3(benchmark::State& state, const Environment& env) {
       state.SkipWithError(InterruptMessage().c_str());
       return -1;
     case ChildProcess::Outcome::kTimedOut:
-      state.SkipWithError("iperf3 did not finish within the -t time plus "
-                          "--timeout_ms");
+      state.SkipWithError(
+          "iperf3 did not finish within the -t time plus "
+          "--timeout_ms");
       return -1;
     case ChildProcess::Outcome::kExited:
       break;

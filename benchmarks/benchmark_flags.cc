@@ -65,8 +65,9 @@ constexpr GbFlag kGbFlags[] = {
 
 std::string Lower(std::string_view text) {
   std::string s(text);
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) {
+    return static_cast<char>(std::tolower(c));
+  });
   return s;
 }
 
@@ -88,8 +89,8 @@ void CheckInteger(const std::string& what, const std::string& value, long lo,
   long v = 0;
   const char* end = value.data() + value.size();
   auto [p, ec] = std::from_chars(value.data(), end, v);
-  if (value.empty() || p != end || (ec != std::errc() &&
-                                    ec != std::errc::result_out_of_range))
+  if (value.empty() || p != end ||
+      (ec != std::errc() && ec != std::errc::result_out_of_range))
     throw FlagError(what + ": '" + value + "' is not a number");
   if (ec == std::errc::result_out_of_range || v < lo || v > hi)
     throw FlagError(what + ": " + value + " is out of range " +
@@ -104,7 +105,8 @@ void CheckSeconds(const std::string& what, const std::string& value) {
     throw FlagError(what + ": '" + value +
                     "' is not a number of seconds (Google Benchmark 1.7.1 "
                     "takes a plain number, e.g. 0.5, without a unit)");
-  if (v < 0) throw FlagError(what + ": " + value + " is negative: 0 seconds or more");
+  if (v < 0)
+    throw FlagError(what + ": " + value + " is negative: 0 seconds or more");
 }
 
 void CheckKeyValues(const std::string& what, const std::string& value) {
@@ -133,8 +135,8 @@ void CheckWritable(const std::string& what, const std::string& path) {
                                                      : path.substr(0, slash);
   const bool exists = ::access(path.c_str(), F_OK) == 0;
   if (::access(exists ? path.c_str() : dir.c_str(), W_OK) != 0)
-    throw FlagError(what + ": cannot write '" + path + "': " +
-                    std::strerror(errno));
+    throw FlagError(what + ": cannot write '" + path +
+                    "': " + std::strerror(errno));
 }
 
 void CheckValue(const std::string& what, Kind kind, const std::string& value) {
@@ -183,7 +185,8 @@ void CheckValue(const std::string& what, Kind kind, const std::string& value) {
 // names the variable it reads.
 std::string EnvName(const char* flag) {
   std::string name(flag);
-  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char& c : name)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return name;
 }
 

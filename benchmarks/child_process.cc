@@ -109,7 +109,8 @@ ChildProcess::Outcome ChildProcess::Wait(
     if (::poll(p, 3, timeout) < 0 && errno != EINTR) ThrowErrno("poll");
     if (p[2].revents) {
       char buf[4096];
-      const ssize_t n = RetryEintr([&] { return ::read(output_fd, buf, sizeof(buf)); });
+      const ssize_t n =
+          RetryEintr([&] { return ::read(output_fd, buf, sizeof(buf)); });
       if (n > 0 && output) output->append(buf, static_cast<size_t>(n));
       if (n <= 0) output_open = false;
     }

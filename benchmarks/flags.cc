@@ -195,7 +195,8 @@ size_t ParseSize(const std::string& text) {
   // The messages quote the whole item: "1KK" is what the user wrote, not
   // the "1K" left once the suffix is taken off.
   size_t n = 0;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  auto [end, ec] =
+      std::from_chars(digits.data(), digits.data() + digits.size(), n);
   const bool too_big = ec == std::errc::result_out_of_range;
   if (digits.empty() || end != digits.data() + digits.size() ||
       (ec != std::errc() && !too_big))

@@ -122,16 +122,17 @@ int Run(Environment& env, const BenchmarkFlags& gb) {
     file_format = MakeFileReporter(gb.out_format);
     file.emplace(file_format.get(), &outcome);
   }
-  const size_t selected = benchmark::RunSpecifiedBenchmarks(
-      &display, file ? &*file : nullptr);
+  const size_t selected =
+      benchmark::RunSpecifiedBenchmarks(&display, file ? &*file : nullptr);
   benchmark::Shutdown();
   {
     std::lock_guard lock(live_mu);
     live = nullptr;
   }
   if (InterruptSignal())
-    return Interrupted("the results of the benchmarks that finished were "
-                       "written");
+    return Interrupted(
+        "the results of the benchmarks that finished were "
+        "written");
   if (outcome.failed() > 0) {
     std::fprintf(stderr, "net_bench: %zu of %zu benchmarks failed; first: %s\n",
                  outcome.failed(), selected, outcome.first_cause().c_str());

@@ -17,9 +17,9 @@ sockaddr_in ResolveIpv4(const std::string& host, uint16_t port) {
   addrinfo* res = nullptr;
   if (const int err = ::getaddrinfo(host.c_str(), nullptr, &hints, &res);
       err != 0) {
-    throw SysError("cannot resolve '" + host + "': " +
-                   (err == EAI_SYSTEM ? std::strerror(errno)
-                                      : ::gai_strerror(err)));
+    throw SysError(
+        "cannot resolve '" + host + "': " +
+        (err == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(err)));
   }
   sockaddr_in a{};
   std::memcpy(&a, res->ai_addr, sizeof(a));

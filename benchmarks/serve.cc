@@ -19,7 +19,9 @@ int Serve(const Config& config) {
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   // One that came before the mask was taken by main's handler instead.
   if (int sig = InterruptSignal()) {
-    std::fprintf(stderr, "net_bench serve: stopping (signal %d) before listening\n", sig);
+    std::fprintf(stderr,
+                 "net_bench serve: stopping (signal %d) before listening\n",
+                 sig);
     return 0;
   }
   try {

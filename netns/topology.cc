@@ -2,11 +2,11 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -57,7 +57,8 @@ pid_t BindMountOwner(std::string_view name) {
   name.remove_prefix(kBindMountPrefix.size());
   pid_t pid = -1;
   auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
-  const std::string_view side(end, static_cast<size_t>(name.data() + name.size() - end));
+  const std::string_view side(
+      end, static_cast<size_t>(name.data() + name.size() - end));
   if (ec != std::errc() || pid <= 0 || (side != "-server" && side != "-client"))
     return -1;
   return pid;
@@ -173,10 +174,9 @@ std::string Topology::AddressString(Side side) const {
 void Topology::BindMount(Side side) {
   ::mkdir(kNetnsDir, 0755);
   const int index = side == Side::kServer ? 0 : 1;
-  std::string path = std::string(kNetnsDir) + "/" +
-                     std::string(kBindMountPrefix) +
-                     std::to_string(::getpid()) + "-" +
-                     (index == 0 ? "server" : "client");
+  std::string path =
+      std::string(kNetnsDir) + "/" + std::string(kBindMountPrefix) +
+      std::to_string(::getpid()) + "-" + (index == 0 ? "server" : "client");
   UniqueFd file(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC,
                        0444));
   if (!file) ThrowErrno("create " + path);

@@ -100,7 +100,8 @@ int BindMountsOf(pid_t pid) {
   const std::string name = "net_bench-" + std::to_string(pid) + "-";
   int n = 0;
   std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/var/run/netns", ec))
+  for (const auto& e :
+       std::filesystem::directory_iterator("/var/run/netns", ec))
     if (e.path().filename().string().rfind(name, 0) == 0) ++n;
   std::ifstream mounts("/proc/self/mountinfo");
   std::string line;
@@ -135,19 +136,20 @@ bool WaitFor(F done, std::chrono::milliseconds timeout) {
 void InterruptDuringSetup(int sig) {
   testing::TempDir dir;
   const std::string json = dir.File("setup.json");
-  const pid_t pid = SpawnIn(
-      -1, NetBenchArgs({"--modes=OneCopy", "--sizes=1K", "--threads=1",
-                        "--netns_bind_mount", "--benchmark_min_time=0.01"},
-                       json),
-      json + ".log");
+  const pid_t pid =
+      SpawnIn(-1,
+              NetBenchArgs({"--modes=OneCopy", "--sizes=1K", "--threads=1",
+                            "--netns_bind_mount", "--benchmark_min_time=0.01"},
+                           json),
+              json + ".log");
   // Busy: the setup takes a few milliseconds.
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (!Catches(pid, sig) && std::chrono::steady_clock::now() < deadline) {
   }
   ::kill(pid, sig);
   const int status = WaitOrKill(pid, 15s);
-  ASSERT_TRUE(WIFEXITED(status)) << "status " << status << ": "
-                                 << ReadFile(json + ".log");
+  ASSERT_TRUE(WIFEXITED(status))
+      << "status " << status << ": " << ReadFile(json + ".log");
   EXPECT_EQ(WEXITSTATUS(status), 128 + sig);
   EXPECT_EQ(ReadFile(json + ".log"),
             std::string("net_bench: interrupted by SIG") + ::sigabbrev_np(sig) +
@@ -189,13 +191,14 @@ class BaselineSignalsTest : public ::testing::Test {
 
   // Starts the two baselines and returns once iperf3's client runs.
   pid_t StartBaselines(const std::string& json) {
-    const pid_t pid = SpawnIn(
-        -1, NetBenchArgs({"--baselines", "--benchmark_filter=^Baseline/",
-                          "--benchmark_min_time=0.5"},
-                         json),
-        json + ".log");
-    EXPECT_TRUE(WaitFor([&] { return ChildrenOf(pid, "iperf3").size() == 2; },
-                        20s))
+    const pid_t pid =
+        SpawnIn(-1,
+                NetBenchArgs({"--baselines", "--benchmark_filter=^Baseline/",
+                              "--benchmark_min_time=0.5"},
+                             json),
+                json + ".log");
+    EXPECT_TRUE(
+        WaitFor([&] { return ChildrenOf(pid, "iperf3").size() == 2; }, 20s))
         << ReadFile(json + ".log");
     held_ = HeldNamespaces(pid);
     iperf3_ = ChildrenOf(pid, "iperf3");
@@ -259,10 +262,11 @@ TEST(SignalsTest, NextBindMountRunRemovesTheMountsOfAKilledOne) {
   testing::TempDir dir;
   const std::string json = dir.File("killed.json");
   const pid_t killed = SpawnIn(
-      -1, NetBenchArgs({"--netns_bind_mount", "--modes=OneCopy", "--sizes=1K",
-                        "--threads=1", "--benchmark_filter=^Stream/",
-                        "--benchmark_min_time=5"},
-                       json),
+      -1,
+      NetBenchArgs(
+          {"--netns_bind_mount", "--modes=OneCopy", "--sizes=1K", "--threads=1",
+           "--benchmark_filter=^Stream/", "--benchmark_min_time=5"},
+          json),
       json + ".log");
   ASSERT_TRUE(WaitFor([&] { return BindMountsOf(killed) == 4; }, 20s))
       << ReadFile(json + ".log");
@@ -272,10 +276,11 @@ TEST(SignalsTest, NextBindMountRunRemovesTheMountsOfAKilledOne) {
 
   const std::string next = dir.File("next.json");
   const pid_t pid = SpawnIn(
-      -1, NetBenchArgs({"--netns_bind_mount", "--modes=OneCopy", "--sizes=1K",
-                        "--threads=1", "--benchmark_filter=^Stream/",
-                        "--benchmark_min_time=0.01"},
-                       next),
+      -1,
+      NetBenchArgs(
+          {"--netns_bind_mount", "--modes=OneCopy", "--sizes=1K", "--threads=1",
+           "--benchmark_filter=^Stream/", "--benchmark_min_time=0.01"},
+          next),
       next + ".log");
   const int status = WaitOrKill(pid, 60s);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
