@@ -20,6 +20,12 @@ void RegisterTopologyBenchmark(netns::TopologyOptions options) {
           return;
         }
         for (auto _ : state) {
+          // Nothing here is cut by an interrupt: look (a load beside the
+          // milliseconds of a topology).
+          if (InterruptSignal()) {
+            state.SkipWithError(InterruptMessage().c_str());
+            break;
+          }
           try {
             netns::Topology topology(options);
             benchmark::DoNotOptimize(topology.ns_fd(netns::Side::kClient));
