@@ -1,22 +1,23 @@
 #include "benchmarks/baseline_benchmarks.h"
 
 #include <benchmark/benchmark.h>
-#include <sched.h>
-#include <signal.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <optional>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
+#include <cstdlib>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "benchmarks/child_process.h"
+#include "benchmarks/interrupt.h"
 #include "benchmarks/server.h"
 #include "lib/message.h"
 #include "lib/placement.h"
@@ -34,33 +35,6 @@ constexpr int kIperfSeconds = 3;
 constexpr uint16_t kIperfPort = 5399;
 constexpr size_t kPlainRRSize = 64;
 
-// Starts `argv` with its network namespace set to `ns_fd` and its output in
-// `out_path`; the child dies with this process (PR_SET_PDEATHSIG is not
-// needed: every child is waited for or killed before returning).
-pid_t SpawnInNamespace(int ns_fd, const std::vector<std::string>& argv,
-                       const std::string& out_path, int cpu) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) ThrowErrno("fork");
-  if (pid == 0) {
-    if (ns_fd >= 0 && ::setns(ns_fd, CLONE_NEWNET) != 0) ::_exit(126);
-    // The same placement as net_bench's own threads (--affinity).
-    if (cpu >= 0) {
-      cpu_set_t set;
-      CPU_ZERO(&set);
-      CPU_SET(cpu, &set);
-      if (::sched_setaffinity(0, sizeof(set), &set) != 0) ::_exit(126);
-    }
-    if (!std::freopen(out_path.c_str(), "w", stdout)) ::_exit(126);
-    std::freopen("/dev/null", "w", stderr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
 // iperf3 -J's sender throughput: end.sum_sent.bits_per_second.
 double ParseIperfSentBps(const std::string& json) {
   const size_t sent = json.find("\"sum_sent\"");
@@ -70,61 +44,76 @@ double ParseIperfSentBps(const std::string& json) {
   return std::strtod(json.c_str() + key + 18, nullptr);
 }
 
+// One iperf3 run: a one-off server in the server namespace, a client in the
+// client namespace whose JSON report is read from a pipe (no temporary
+// files to leave behind). Returns the sender's bits per second, or sets an
+// error on `state`. Both processes are killed and reaped on the way out,
+// whatever the way.
+double RunIperf3(benchmark::State& state, const Environment& env) {
+  const std::string host = env.target().ServerAddress();
+  const std::string port = std::to_string(kIperfPort);
+  // The same placement as net_bench's own threads (--affinity).
+  ChildProcess server(env.server_ns_fd(),
+                      {"iperf3", "-s", "-1", "-B", host, "-p", port}, -1,
+                      env.placement().ServerCpu(0));
+  if (SleepUnlessInterrupted(300ms)) {  // let it listen
+    state.SkipWithError(InterruptMessage().c_str());
+    return -1;
+  }
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) ThrowErrno("pipe");
+  UniqueFd out_read(out[0]), out_write(out[1]);
+  ChildProcess client(env.target().ns_fd,
+                      {"iperf3", "-c", host, "-p", port, "-l", "64K", "-t",
+                       std::to_string(kIperfSeconds), "-J"},
+                      out_write.get(), env.placement().ClientCpu(0));
+  out_write.Reset();  // end of file once the client exits
+  std::string json;
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::seconds(kIperfSeconds) +
+                        env.config().timeout;
+  switch (client.Wait(deadline, out_read.get(), &json)) {
+    case ChildProcess::Outcome::kInterrupted:
+      state.SkipWithError(InterruptMessage().c_str());
+      return -1;
+    case ChildProcess::Outcome::kTimedOut:
+      state.SkipWithError(
+          "iperf3 did not finish within the -t time plus "
+          "--timeout_ms");
+      return -1;
+    case ChildProcess::Outcome::kExited:
+      break;
+  }
+  const int status = client.exit_status();
+  const double bps = ParseIperfSentBps(json);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
+    state.SkipWithError("iperf3 is not installed (apt-get install iperf3)");
+  } else if (bps <= 0) {
+    state.SkipWithError("iperf3 failed: no throughput in its JSON output");
+  }
+  return bps;
+}
+
 void Iperf3(benchmark::State& state, const Environment& env) {
-  const ClientTarget& target = env.target();
-  if (target.ns_fd < 0) {
+  if (env.target().ns_fd < 0) {
     state.SkipWithError("Baseline/Iperf3 needs --topology=veth");
     return;
   }
-  char dir[] = "/tmp/net_bench_iperf.XXXXXX";
-  if (!::mkdtemp(dir)) {
-    state.SkipWithError("mkdtemp failed");
+  if (InterruptSignal()) {
+    state.SkipWithError(InterruptMessage().c_str());
     return;
   }
-  const std::string server_out = std::string(dir) + "/server.json";
-  const std::string client_out = std::string(dir) + "/client.json";
-  const std::string host = target.ServerAddress();
   for (auto _ : state) {
-    pid_t server = -1, client = -1;
     try {
-      server = SpawnInNamespace(
-          env.server_ns_fd(),
-          {"iperf3", "-s", "-1", "-B", host, "-p", std::to_string(kIperfPort)},
-          server_out, env.placement().ServerCpu(0));
-      std::this_thread::sleep_for(300ms);  // let it listen
-      client = SpawnInNamespace(
-          target.ns_fd,
-          {"iperf3", "-c", host, "-p", std::to_string(kIperfPort), "-l", "64K",
-           "-t", std::to_string(kIperfSeconds), "-J"},
-          client_out, env.placement().ClientCpu(0));
-      int status = 0;
-      ::waitpid(client, &status, 0);
-      client = -1;
-      std::ifstream f(client_out);
-      std::stringstream text;
-      text << f.rdbuf();
-      const double bps = ParseIperfSentBps(text.str());
-      if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
-        state.SkipWithError("iperf3 is not installed (apt-get install iperf3)");
-      } else if (bps <= 0) {
-        state.SkipWithError("iperf3 failed: no throughput in its JSON output");
-      } else {
-        state.SetIterationTime(kIperfSeconds);
-        state.counters["Gbps"] = benchmark::Counter(bps / 1e9);
-      }
+      const double bps = RunIperf3(state, env);
+      if (state.error_occurred()) break;
+      state.SetIterationTime(kIperfSeconds);
+      state.counters["Gbps"] = benchmark::Counter(bps / 1e9);
     } catch (const std::exception& e) {
       state.SkipWithError(e.what());
+      break;
     }
-    for (pid_t p : {client, server}) {
-      if (p <= 0) continue;
-      ::kill(p, SIGKILL);
-      ::waitpid(p, nullptr, 0);
-    }
-    if (state.error_occurred()) break;
   }
-  std::remove(server_out.c_str());
-  std::remove(client_out.c_str());
-  ::rmdir(dir);
 }
 
 // recv(2) of exactly `n` bytes, sleeping in the kernel or spinning on
@@ -150,6 +139,10 @@ bool PlainRecv(int fd, void* data, size_t n, WaitPolicy wait,
 }
 
 void PlainRR(benchmark::State& state, const Environment& env) {
+  if (InterruptSignal()) {
+    state.SkipWithError(InterruptMessage().c_str());
+    return;
+  }
   const std::chrono::milliseconds timeout = env.config().timeout;
   // The placement and waiting of RR/OneCopy at one thread.
   const WaitPolicy wait = env.WaitFor(Pattern::kRR, 1);
@@ -204,6 +197,12 @@ void PlainRR(benchmark::State& state, const Environment& env) {
   uint64_t seq = 0;
   char answer[kPlainRRSize];
   for (auto _ : state) {
+    // Its sockets are not among the connections an interrupt cuts; a
+    // relaxed load costs nothing beside a round trip.
+    if (InterruptSignal()) {
+      state.SkipWithError(InterruptMessage().c_str());
+      break;
+    }
     const auto t0 = std::chrono::steady_clock::now();
     if (::send(client.get(), &seq, sizeof(seq), MSG_NOSIGNAL) != sizeof(seq) ||
         !PlainRecv(client.get(), answer, sizeof(answer), wait, timeout)) {

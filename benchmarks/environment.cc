@@ -1,30 +1,17 @@
 #include "benchmarks/environment.h"
 
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <sys/utsname.h>
 
 #include <fstream>
 
+#include "benchmarks/resolve.h"
 #include "lib/perf_counters.h"
 #include "lib/sys_error.h"
 #include "netns/namespace.h"
 
 namespace netbench {
 namespace {
-
-sockaddr_in Resolve(const std::string& host, uint16_t port) {
-  addrinfo hints{};
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (int err = ::getaddrinfo(host.c_str(), nullptr, &hints, &res); err != 0)
-    throw SysError("cannot resolve peer '" + host + "': " + gai_strerror(err));
-  sockaddr_in a = *reinterpret_cast<const sockaddr_in*>(res->ai_addr);
-  ::freeaddrinfo(res);
-  a.sin_port = htons(port);
-  return a;
-}
 
 std::string KernelRelease() {
   utsname u{};
@@ -69,7 +56,7 @@ Environment::Environment(const Config& config, netns::Privilege privilege)
       target_.server_in_process = true;
       break;
     case TopologyKind::kPeer:
-      target_.server = Resolve(config.peer_host, config.peer_port);
+      target_.server = ResolveIpv4(config.peer_host, config.peer_port);
       break;
   }
 }

@@ -4,6 +4,8 @@
 #include <string_view>
 
 #include "benchmarks/config.h"
+#include "benchmarks/resolve.h"
+#include "lib/sys_error.h"
 
 namespace netbench {
 namespace {
@@ -28,10 +30,12 @@ template <typename T>
 T ParseInteger(const std::string& flag, std::string_view text, T lo, T hi) {
   T v{};
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty())
+  const bool too_big = ec == std::errc::result_out_of_range;
+  if ((ec != std::errc() && !too_big) || end != text.data() + text.size() ||
+      text.empty())
     throw FlagError("--" + flag + ": '" + std::string(text) +
                     "' is not a number");
-  if (v < lo || v > hi)
+  if (too_big || v < lo || v > hi)
     throw FlagError("--" + flag + ": " + std::string(text) + " is out of range " +
                     std::to_string(lo) + ".." + std::to_string(hi));
   return v;
@@ -59,6 +63,14 @@ void ParseHostPort(const std::string& flag, const std::string& text,
     *port = ParseInteger<uint16_t>(flag, std::string_view(text).substr(colon + 1),
                                    1, 65535);
   if (host->empty()) throw FlagError("--" + flag + ": missing host in '" + text + "'");
+  // A name that does not resolve is bad input, found before anything is
+  // built; the server and the client resolve it again, the same way, where
+  // they use it.
+  try {
+    ResolveIpv4(*host, *port);
+  } catch (const SysError& e) {
+    throw FlagError("--" + flag + ": " + e.what());
+  }
 }
 
 void Apply(Config& c, const std::string& name, const std::string& value,
@@ -176,6 +188,15 @@ void Apply(Config& c, const std::string& name, const std::string& value,
   }
 }
 
+// What to say of an argument that is not a flag.
+std::string UnexpectedArgument(std::string_view arg) {
+  if (arg == "serve")
+    return "unexpected argument 'serve': the command comes first "
+           "(net_bench serve [flags])";
+  return "unexpected argument '" + std::string(arg) +
+         "': flags start with -- (net_bench --help lists them)";
+}
+
 constexpr const char* kFlags[] = {
     "modes",    "sizes",  "threads",  "patterns",   "mtu",
     "nodelay",  "rx",     "optmem",   "verify",     "topology",
@@ -215,12 +236,23 @@ size_t ParseSize(const std::string& text) {
     }
     if (unit != 1) digits.remove_suffix(1);
   }
-  const size_t n = ParseInteger<size_t>("sizes", digits, 0, kMaxMessageSize);
-  const size_t size = n * unit;
-  if (size < kMinMessageSize || size > kMaxMessageSize)
-    throw FlagError("--sizes: " + text + " is out of range 1.." +
+  // The messages quote the whole item: "1KK" is what the user wrote, not
+  // the "1K" left once the suffix is taken off.
+  size_t n = 0;
+  auto [end, ec] =
+      std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  const bool too_big = ec == std::errc::result_out_of_range;
+  if (digits.empty() || end != digits.data() + digits.size() ||
+      (ec != std::errc() && !too_big))
+    throw FlagError("--sizes: '" + text +
+                    "' is not a number (digits with an optional K or M "
+                    "suffix, e.g. 64K)");
+  if (too_big || n > kMaxMessageSize / unit || n * unit < kMinMessageSize ||
+      n * unit > kMaxMessageSize)
+    throw FlagError("--sizes: " + text + " is out of range " +
+                    std::to_string(kMinMessageSize) + ".." +
                     std::to_string(kMaxMessageSize) + " bytes");
-  return size;
+  return n * unit;
 }
 
 Config ParseFlags(int* argc, char** argv) {
@@ -233,11 +265,11 @@ Config ParseFlags(int* argc, char** argv) {
   }
   for (; i < *argc; ++i) {
     std::string_view arg = argv[i];
-    if (arg == "--help" || arg == "-h") c.help = true;
-    if (arg.rfind("--", 0) != 0) {
-      argv[out++] = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      c.help = true;
       continue;
     }
+    if (arg.rfind("--", 0) != 0) throw FlagError(UnexpectedArgument(arg));
     arg.remove_prefix(2);
     const size_t eq = arg.find('=');
     const std::string name(arg.substr(0, eq));
@@ -251,6 +283,12 @@ Config ParseFlags(int* argc, char** argv) {
   }
   *argc = out;
   argv[out] = nullptr;
+  // serve never hands its arguments to Google Benchmark: what is left
+  // would be ignored without a word.
+  if (c.serve && out > 1)
+    throw FlagError(std::string(argv[1]) +
+                    " is not a flag of `net_bench serve` (net_bench --help "
+                    "lists them)");
   SettlePlacement(c);
   if (c.verify && c.rx == RxMode::kTrunc)
     throw FlagError("--verify cannot check bytes that --rx=trunc discards");
@@ -267,7 +305,7 @@ const char* ProjectFlagsHelp() {
   return R"(net_bench: what it costs to move a message across the Linux network stack.
 
 usage: net_bench [project flags] [Google Benchmark flags]
-       net_bench serve [--listen=ADDR:PORT] [--timeout_ms=N] [--affinity=A]
+       net_bench serve [--listen=HOST:PORT] [--timeout_ms=N] [--affinity=A]
                        [--cpus=LIST] [--wait=W]
 
 Project flags (parsed before Google Benchmark's):
@@ -300,10 +338,24 @@ Project flags (parsed before Google Benchmark's):
                        honoured), auto (default: spin for RR where every
                        waiting thread has a CPU of its own, else block).
                        serve: block refuses clients' requests to spin
-  --netns_bind_mount   debug: also mount the namespaces under /var/run/netns
+  --netns_bind_mount   debug: also mount the namespaces under /var/run/netns;
+                       not crash-safe: a killed run leaves its two mounts, which
+                       the next --netns_bind_mount run removes
   --baselines          also run Baseline/Iperf3 (iperf3 -l 64K on the same veth)
                        and Baseline/PlainRR (a bare request/response loop)
-  --listen=ADDR:PORT   serve: address to listen on (default 0.0.0.0:5301)
+  --listen=HOST:PORT   serve: address or host name to listen on (default
+                       0.0.0.0:5301)
+
+Exit status:
+  0        every selected benchmark ran without error
+  1        at least one failed (stderr ends with "net_bench: N of M benchmarks
+           failed; first: CAUSE"; the JSON is still written), or the topology
+           could not be built
+  2        bad input: a flag (ours or Google Benchmark's), a stray argument,
+           or a --benchmark_filter that selects no benchmark
+  128+SIG  interrupted: 130 for SIGINT, 143 for SIGTERM
+  `net_bench serve` exits 0 when stopped by SIGINT or SIGTERM, 1 when it
+  cannot listen, 2 on bad input.
 
 Google Benchmark's flags follow.
 )";

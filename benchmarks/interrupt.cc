@@ -1,6 +1,7 @@
 #include "benchmarks/interrupt.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -14,6 +15,8 @@ namespace netbench {
 namespace {
 
 std::atomic<int> g_signal{0};
+// Written once by the handler and never read, so that its read end stays
+// readable: any number of waits can poll it, level-triggered.
 int g_pipe[2] = {-1, -1};
 
 void OnSignal(int sig) {
@@ -27,22 +30,25 @@ void OnSignal(int sig) {
 
 }  // namespace
 
-void InstallInterruptHandlers(std::function<void()> on_interrupt) {
+void InstallInterruptHandlers() {
   if (::pipe2(g_pipe, O_CLOEXEC) != 0) ThrowErrno("pipe");
-  // Detached: it lives as long as the process and holds nothing that needs
-  // cleaning up.
-  std::thread([on_interrupt = std::move(on_interrupt)] {
-    char byte;
-    while (RetryEintr([&] { return ::read(g_pipe[0], &byte, 1); }) != 1) {
-    }
-    on_interrupt();
-  }).detach();
   struct sigaction sa{};
   sa.sa_handler = OnSignal;
   sa.sa_flags = SA_RESETHAND | SA_RESTART;
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+void StartInterruptWatcher(std::function<void()> on_interrupt) {
+  // Detached: it lives as long as the process and holds nothing that needs
+  // cleaning up.
+  std::thread([on_interrupt = std::move(on_interrupt)] {
+    pollfd p{g_pipe[0], POLLIN, 0};
+    while (::poll(&p, 1, -1) != 1) {
+    }
+    on_interrupt();
+  }).detach();
 }
 
 int InterruptSignal() { return g_signal.load(std::memory_order_relaxed); }
@@ -52,6 +58,20 @@ std::string InterruptMessage() {
   if (sig == 0) return "";
   const char* abbrev = ::sigabbrev_np(sig);
   return std::string("interrupted by SIG") + (abbrev ? abbrev : "?");
+}
+
+int InterruptFd() { return g_pipe[0]; }
+
+bool SleepUnlessInterrupted(std::chrono::milliseconds duration) {
+  const auto deadline = std::chrono::steady_clock::now() + duration;
+  while (!InterruptSignal()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{InterruptFd(), POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(left.count()));  // EINTR: loop again
+  }
+  return true;
 }
 
 }  // namespace netbench

@@ -1,25 +1,47 @@
 #ifndef NET_BENCH_BENCHMARKS_INTERRUPT_H_
 #define NET_BENCH_BENCHMARKS_INTERRUPT_H_
 
+#include <chrono>
 #include <functional>
 #include <string>
 
 namespace netbench {
 
-// SIGINT / SIGTERM stop a run cleanly: the handler only records the signal
-// (async-signal-safe); a watcher thread then runs `on_interrupt` (which cuts
-// every live connection, so blocked sends and receives return at once), and
-// every benchmark that starts afterwards skips with "interrupted". Google
-// Benchmark still writes its JSON, with the finished benchmarks' results. A
-// second signal kills the process the default way; the kernel still frees
-// the namespaces, which are held only as file descriptors.
-void InstallInterruptHandlers(std::function<void()> on_interrupt);
+// SIGINT / SIGTERM stop a run cleanly, at any moment after the first line of
+// main. The handler only records the signal and makes InterruptFd()
+// readable (async-signal-safe). During setup, main checks InterruptSignal()
+// between steps; once the benchmarks run, a watcher thread runs
+// `on_interrupt` (which cuts every live connection, so blocked sends and
+// receives return at once), and every benchmark that starts afterwards skips
+// with "interrupted". Google Benchmark still writes its JSON, with the
+// finished benchmarks' results. A second signal kills the process the
+// default way; the kernel still frees the namespaces, which are held only as
+// file descriptors.
+//
+// Installing the handlers starts no thread: entering a user namespace
+// (netns::EnsureNamespacePrivilege) needs a single-threaded process, and the
+// handlers must already be in place while it runs.
+void InstallInterruptHandlers();
+
+// Starts the watcher thread that runs `on_interrupt` once, when the first
+// signal arrives (at once if it already has).
+// REQUIRES: InstallInterruptHandlers() was called; called at most once.
+void StartInterruptWatcher(std::function<void()> on_interrupt);
 
 // The signal that interrupted the run, or 0.
 int InterruptSignal();
 
 // "interrupted by SIGINT" (or SIGTERM); "" when the run was not interrupted.
 std::string InterruptMessage();
+
+// A file descriptor that becomes readable (POLLIN) when the run is
+// interrupted and stays so: poll it beside whatever a wait is for. -1 before
+// InstallInterruptHandlers().
+int InterruptFd();
+
+// Sleeps for `duration` or until an interrupt, whichever comes first.
+// Returns true when interrupted.
+bool SleepUnlessInterrupted(std::chrono::milliseconds duration);
 
 }  // namespace netbench
 

@@ -2,96 +2,229 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "benchmarks/baseline_benchmarks.h"
+#include "benchmarks/benchmark_flags.h"
 #include "benchmarks/config.h"
 #include "benchmarks/environment.h"
 #include "benchmarks/interrupt.h"
+#include "benchmarks/outcome_reporter.h"
 #include "benchmarks/registration.h"
 #include "benchmarks/serve.h"
 #include "benchmarks/topology_benchmark.h"
 #include "netns/privilege.h"
+#include "netns/topology.h"
 
 namespace {
 
+using namespace netbench;
+
+// Exit statuses (--help, "Exit status"); 128+signal when interrupted.
+constexpr int kOk = 0;
+constexpr int kFailed = 1;
 constexpr int kBadInput = 2;
 
-int Fail(const char* what, int status) {
-  std::fprintf(stderr, "net_bench: %s\n", what);
+int Fail(const std::string& what, int status) {
+  std::fprintf(stderr, "net_bench: %s\n", what.c_str());
   return status;
 }
 
-}  // namespace
+int Interrupted(const char* what) {
+  std::fprintf(stderr, "net_bench: %s; %s\n", InterruptMessage().c_str(), what);
+  return 128 + InterruptSignal();
+}
 
-int main(int argc, char** argv) {
-  using namespace netbench;
-  Config config;
-  try {
-    config = ParseFlags(&argc, argv);
-  } catch (const FlagError& e) {
-    return Fail(e.what(), kBadInput);
+// Lets Google Benchmark match the filter against the registered benchmarks
+// (with its own regex and negative-filter rules) and then refuses to run
+// any: RunSpecifiedBenchmarks returns how many it selected.
+class SelectOnly : public benchmark::BenchmarkReporter {
+ public:
+  bool ReportContext(const Context&) override { return false; }
+  void ReportRuns(const std::vector<Run>&) override {}
+};
+
+// Throws FlagError when `filter` selects no benchmark, before anything is
+// built for them.
+// REQUIRES: before benchmark::Initialize, so that a --benchmark_out on the
+// command line is not yet known to Google Benchmark, which would create the
+// file. (A BENCHMARK_OUT in the environment it knows from the start: that
+// file is created empty, as Google Benchmark itself would.)
+void CheckFilterSelects(const std::string& filter) {
+  SelectOnly select, file;
+  std::ostringstream out, err;
+  select.SetOutputStream(&out);
+  select.SetErrorStream(&err);
+  const char* env_out = std::getenv("BENCHMARK_OUT");
+  const bool has_file = env_out && *env_out;
+  if (benchmark::RunSpecifiedBenchmarks(&select, has_file ? &file : nullptr,
+                                        filter) > 0)
+    return;
+  std::string why = err.str();
+  constexpr std::string_view kBadRegex = "Could not compile benchmark re: ";
+  if (why.rfind(kBadRegex, 0) == 0) {
+    why = why.substr(kBadRegex.size());
+    if (!why.empty() && why.back() == '\n') why.pop_back();
+    throw FlagError("--benchmark_filter=" + filter +
+                    " is not a regular expression: " + why);
   }
-  if (config.help) std::fputs(ProjectFlagsHelp(), stdout);
-  // A peer that goes away must become an error (EPIPE), never a killed
-  // process: splice(2) into a socket raises SIGPIPE even where send(2)
-  // would take MSG_NOSIGNAL.
-  ::signal(SIGPIPE, SIG_IGN);
-  if (config.serve && !config.help) return Serve(config);
+  throw FlagError("--benchmark_filter=" + filter +
+                  " selects no benchmark (--benchmark_list_tests=true lists "
+                  "them)");
+}
 
-  netns::Privilege privilege = netns::Privilege::kRoot;
-  if (config.topology == TopologyKind::kVeth && !config.help) {
-    try {
-      // Before any thread exists: entering a user namespace (rootless) needs
-      // a single-threaded process.
-      privilege = netns::EnsureNamespacePrivilege();
-    } catch (const std::exception& e) {
-      return Fail(e.what(), 1);
-    }
-  }
-
-  benchmark::Initialize(&argc, argv);  // prints its help and exits on --help
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return kBadInput;
-
-  static const Environment* environment = nullptr;
+void RegisterBenchmarks(const Config& config,
+                        const Environment* const* environment) {
   if (config.topology == TopologyKind::kVeth)
     RegisterTopologyBenchmark(config.topology_options);
-  RegisterGrid(config, SupportedModes(config), &environment);
-  if (config.baselines) RegisterBaselines(&environment);
+  RegisterGrid(config, SupportedModes(config), environment);
+  if (config.baselines) RegisterBaselines(environment);
+}
 
-  std::unique_ptr<Environment> env;
-  try {
-    env = std::make_unique<Environment>(config, privilege);
-  } catch (const std::exception& e) {
-    return Fail(e.what(), 1);
-  }
-  environment = env.get();
+// --netns_bind_mount is not crash-safe: a killed run leaves its mounts.
+void RemoveStaleBindMounts() {
+  for (const std::string& path : netns::RemoveStaleBindMounts())
+    std::fprintf(stderr,
+                 "net_bench: removed %s, left by a net_bench that is gone\n",
+                 path.c_str());
+}
+
+// Runs the selected benchmarks on `env`; returns the exit status.
+int Run(Environment& env, const BenchmarkFlags& gb) {
   // The interrupt watcher may run at any time: it reaches the environment
   // only under this lock, and only while it exists.
   static std::mutex live_mu;
-  static Environment* live = env.get();
-  InstallInterruptHandlers([] {
+  static Environment* live = nullptr;
+  {
+    std::lock_guard lock(live_mu);
+    live = &env;
+  }
+  StartInterruptWatcher([] {
     std::lock_guard lock(live_mu);
     if (live) live->CutAllConnections();
   });
-  for (const auto& [key, value] : env->Context())
+  for (const auto& [key, value] : env.Context())
     benchmark::AddCustomContext(key, value);
 
-  benchmark::RunSpecifiedBenchmarks();
+  RunOutcome outcome;
+  OutcomeReporter display(benchmark::CreateDefaultDisplayReporter(), &outcome);
+  // Google Benchmark takes a file reporter only with --benchmark_out (it
+  // exits otherwise), and then points it at the file itself.
+  std::unique_ptr<benchmark::BenchmarkReporter> file_format;
+  std::optional<OutcomeReporter> file;
+  if (!gb.out.empty()) {
+    file_format = MakeFileReporter(gb.out_format);
+    file.emplace(file_format.get(), &outcome);
+  }
+  const size_t selected =
+      benchmark::RunSpecifiedBenchmarks(&display, file ? &*file : nullptr);
   benchmark::Shutdown();
   {
     std::lock_guard lock(live_mu);
     live = nullptr;
   }
-  environment = nullptr;
-  env.reset();
-  if (int sig = InterruptSignal()) {
-    std::fprintf(stderr, "net_bench: %s; the results of the benchmarks that "
-                 "finished were written\n", InterruptMessage().c_str());
-    return 128 + sig;
+  if (InterruptSignal())
+    return Interrupted(
+        "the results of the benchmarks that finished were "
+        "written");
+  if (outcome.failed() > 0) {
+    std::fprintf(stderr, "net_bench: %zu of %zu benchmarks failed; first: %s\n",
+                 outcome.failed(), selected, outcome.first_cause().c_str());
+    return kFailed;
   }
-  return 0;
+  return kOk;
+}
+
+// Everything but `serve`: set up, run, report. Returns the exit status.
+int Benchmarks(const Config& config, const BenchmarkFlags& gb, int argc,
+               char** argv) {
+  netns::Privilege privilege = netns::Privilege::kRoot;
+  if (config.topology == TopologyKind::kVeth) {
+    try {
+      // Before any thread exists: entering a user namespace (rootless) needs
+      // a single-threaded process.
+      privilege = netns::EnsureNamespacePrivilege();
+    } catch (const std::exception& e) {
+      return Fail(e.what(), kFailed);
+    }
+  }
+  static const Environment* environment = nullptr;
+  RegisterBenchmarks(config, &environment);
+  try {
+    CheckFilterSelects(gb.filter);
+  } catch (const FlagError& e) {
+    return Fail(e.what(), kBadInput);
+  }
+  benchmark::Initialize(&argc, argv);
+  // ValidateBenchmarkFlags left nothing for it to refuse; kept as a net.
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return kBadInput;
+  if (gb.list_tests) {
+    benchmark::RunSpecifiedBenchmarks();  // lists; needs no topology
+    return kOk;
+  }
+
+  constexpr const char* kNothingRun = "nothing was run";
+  if (InterruptSignal()) return Interrupted(kNothingRun);
+  if (config.topology == TopologyKind::kVeth &&
+      config.topology_options.bind_mount)
+    RemoveStaleBindMounts();
+  std::unique_ptr<Environment> env;
+  try {
+    env = std::make_unique<Environment>(config, privilege);
+  } catch (const std::exception& e) {
+    if (InterruptSignal()) return Interrupted(kNothingRun);
+    return Fail(e.what(), kFailed);
+  }
+  // A signal while the topology was built: it goes (with its mounts, if
+  // any) as the function returns.
+  if (InterruptSignal()) return Interrupted(kNothingRun);
+  environment = env.get();
+  const int status = Run(*env, gb);
+  environment = nullptr;
+  return status;
+}
+
+void PrintHelp() {
+  std::fputs(ProjectFlagsHelp(), stdout);
+  benchmark::PrintDefaultHelp();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // First of all, so that a signal during setup (a topology half built,
+  // bind mounts made) ends the run with 128+signal and nothing left behind
+  // instead of killing it where it stands.
+  try {
+    InstallInterruptHandlers();
+  } catch (const std::exception& e) {
+    return Fail(e.what(), kFailed);
+  }
+  // A peer that goes away must become an error (EPIPE), never a killed
+  // process: splice(2) into a socket raises SIGPIPE even where send(2)
+  // would take MSG_NOSIGNAL.
+  ::signal(SIGPIPE, SIG_IGN);
+  Config config;
+  BenchmarkFlags gb;
+  try {
+    config = ParseFlags(&argc, argv);
+    if (!config.help && !config.serve) gb = ValidateBenchmarkFlags(argc, argv);
+  } catch (const FlagError& e) {
+    return Fail(e.what(), kBadInput);
+  }
+  if (config.help) {
+    PrintHelp();
+    return kOk;
+  }
+  if (config.serve) return Serve(config);
+  return Benchmarks(config, gb, argc, argv);
 }

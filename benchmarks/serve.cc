@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "benchmarks/interrupt.h"
 #include "benchmarks/server.h"
 
 namespace netbench {
@@ -16,6 +17,13 @@ int Serve(const Config& config) {
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  // One that came before the mask was taken by main's handler instead.
+  if (int sig = InterruptSignal()) {
+    std::fprintf(stderr,
+                 "net_bench serve: stopping (signal %d) before listening\n",
+                 sig);
+    return 0;
+  }
   try {
     ServerOptions options;
     options.control_timeout = config.timeout;

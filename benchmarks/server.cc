@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "benchmarks/protocol.h"
+#include "benchmarks/resolve.h"
 #include "lib/integrity.h"
 #include "lib/receiver.h"
 #include "lib/sender.h"
@@ -102,11 +103,7 @@ UniqueFd ListenTcp(const std::string& address, uint16_t port) {
   if (!fd) ThrowErrno("socket");
   const int one = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  if (inet_pton(AF_INET, address.c_str(), &a.sin_addr) != 1)
-    throw SysError("listen address '" + address + "' is not an IPv4 address");
+  sockaddr_in a = ResolveIpv4(address, port);
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0)
     ThrowErrno("bind " + address + ":" + std::to_string(port));
   if (::listen(fd.get(), 1024) != 0) ThrowErrno("listen");

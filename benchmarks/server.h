@@ -72,7 +72,8 @@ class Server {
 };
 
 // A TCP socket bound to `address`:`port` (port 0: any) and listening, in the
-// calling thread's network namespace.
+// calling thread's network namespace. `address` is a host name or an IPv4
+// address (ResolveIpv4).
 UniqueFd ListenTcp(const std::string& address, uint16_t port);
 
 }  // namespace netbench

@@ -6,8 +6,9 @@
 namespace netbench {
 
 // Registers Topology/SetupTeardown: build plus destroy the whole topology
-// (two namespaces, veth pair, addresses, links up, optmem_max).
-void RegisterTopologyBenchmark(const netns::TopologyOptions& options);
+// (two namespaces, veth pair, addresses, links up, optmem_max), without the
+// debug bind mounts.
+void RegisterTopologyBenchmark(netns::TopologyOptions options);
 
 }  // namespace netbench
 

@@ -2,15 +2,20 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <charconv>
 #include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "lib/sys_error.h"
 #include "netns/namespace.h"
@@ -20,6 +25,9 @@ namespace netbench::netns {
 namespace {
 
 constexpr char kOptmemPath[] = "/proc/sys/net/core/optmem_max";
+constexpr char kNetnsDir[] = "/var/run/netns";
+// Bind mounts are named kBindMountPrefix + pid + "-server" or "-client".
+constexpr std::string_view kBindMountPrefix = "net_bench-";
 
 // net.core.optmem_max became per network namespace in Linux 6.8
 // (Documentation/admin-guide/sysctl/net.rst); before that, writing it from a
@@ -43,7 +51,38 @@ void WriteOptmemMax(int ns_fd, long value) {
     ThrowErrno(std::string("write ") + kOptmemPath);
 }
 
+// The pid in a bind mount name of ours ("net_bench-123-server"), or -1.
+pid_t BindMountOwner(std::string_view name) {
+  if (name.rfind(kBindMountPrefix, 0) != 0) return -1;
+  name.remove_prefix(kBindMountPrefix.size());
+  pid_t pid = -1;
+  auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
+  const std::string_view side(
+      end, static_cast<size_t>(name.data() + name.size() - end));
+  if (ec != std::errc() || pid <= 0 || (side != "-server" && side != "-client"))
+    return -1;
+  return pid;
+}
+
+void RemoveBindMount(const std::string& path) {
+  ::umount2(path.c_str(), MNT_DETACH);  // EINVAL: the file outlived its mount
+  ::unlink(path.c_str());
+}
+
 }  // namespace
+
+std::vector<std::string> RemoveStaleBindMounts() {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(kNetnsDir, ec)) {
+    const pid_t owner = BindMountOwner(entry.path().filename().native());
+    // ESRCH only: a live process of another user answers EPERM.
+    if (owner < 0 || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
+    RemoveBindMount(entry.path());
+    removed.push_back(entry.path());
+  }
+  return removed;
+}
 
 long ReadOptmemMax(int ns_fd) {
   ScopedNetns in(ns_fd);
@@ -133,11 +172,11 @@ std::string Topology::AddressString(Side side) const {
 // Same layout as iproute2's `ip netns add`: an empty file under
 // /var/run/netns with the namespace bind-mounted on it.
 void Topology::BindMount(Side side) {
-  ::mkdir("/var/run/netns", 0755);
+  ::mkdir(kNetnsDir, 0755);
   const int index = side == Side::kServer ? 0 : 1;
-  std::string path = "/var/run/netns/net_bench-" +
-                     std::to_string(::getpid()) + "-" +
-                     (index == 0 ? "server" : "client");
+  std::string path =
+      std::string(kNetnsDir) + "/" + std::string(kBindMountPrefix) +
+      std::to_string(::getpid()) + "-" + (index == 0 ? "server" : "client");
   UniqueFd file(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC,
                        0444));
   if (!file) ThrowErrno("create " + path);
@@ -153,8 +192,7 @@ void Topology::BindMount(Side side) {
 void Topology::RemoveBindMounts() {
   for (std::string& path : mount_paths_) {
     if (path.empty()) continue;
-    ::umount2(path.c_str(), MNT_DETACH);
-    ::unlink(path.c_str());
+    RemoveBindMount(path);
     path.clear();
   }
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "lib/unique_fd.h"
 #include "netns/subnet.h"
@@ -19,8 +20,10 @@ struct TopologyOptions {
   // net.core.optmem_max set inside both namespaces; MSG_ZEROCOPY bookkeeping
   // is charged against it. 0 leaves the kernel's default.
   long optmem_max = 131072;
-  // Debug only: also bind-mount both namespaces under /var/run/netns so that
-  // `ip netns exec` can look inside. A SIGKILLed run leaves these behind.
+  // Debug only: also bind-mount both namespaces under /var/run/netns (as
+  // net_bench-<pid>-server and -client) so that `ip netns exec` can look
+  // inside. Not crash-safe: a SIGKILLed process leaves these behind (see
+  // RemoveStaleBindMounts).
   bool bind_mount = false;
 };
 
@@ -81,6 +84,11 @@ class Topology {
   UniqueFd client_ns_;
   std::string mount_paths_[2];  // server, client; empty when not mounted
 };
+
+// Unmounts and removes the bind mounts of TopologyOptions::bind_mount whose
+// process is gone (a process that was killed could not), and returns their
+// paths. Mounts of a live process, whatever it is, are left alone.
+std::vector<std::string> RemoveStaleBindMounts();
 
 // Reads net.core.optmem_max as seen from the namespace `ns_fd`.
 long ReadOptmemMax(int ns_fd);

@@ -1,20 +1,29 @@
 #!/usr/bin/python3
 """net_bench's command line: bad input gets one clear line and exit status 2,
-filters select exactly the benchmarks they name, and nothing is left behind.
+a failed benchmark exit status 1 with a summary line, filters select exactly
+the benchmarks they name, and nothing is left behind.
 
 usage: net_bench_cli_test.py PATH/TO/net_bench
 """
+import json
 import os
+import resource
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 import unittest
 
 NET_BENCH = None
 
+# The quickest run that reaches a benchmark: one benchmark per pattern.
+ONE = ["--modes=OneCopy", "--sizes=1K", "--threads=1", "--benchmark_min_time=0.01"]
 
-def run(*args, timeout=60):
+
+def run(*args, timeout=60, **kwargs):
     return subprocess.run([NET_BENCH, *args], capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, **kwargs)
 
 
 def host_veths():
@@ -50,6 +59,42 @@ class BadInput(unittest.TestCase):
         (["--verify", "--rx=trunc"], "--verify cannot check"),
         (["--no_such_flag"], "unrecognized command-line flag: --no_such_flag"),
         (["--sizes"], "--sizes needs a value"),
+        (["--sizes=16777217"], "--sizes: 16777217 is out of range 1..16777216 bytes"),
+        (["--sizes=1KK"], "--sizes: '1KK' is not a number"),
+        (["--threads=99999999999999999999"], "is out of range 1..256"),
+        (["--topology=peer:no.such.host.invalid"], "cannot resolve 'no.such.host.invalid'"),
+        # Stray arguments: Google Benchmark would call them flags, serve
+        # would ignore them.
+        (["foo"], "unexpected argument 'foo'"),
+        (["serve", "foo"], "unexpected argument 'foo'"),
+        (["--sizes=1K", "serve"], "the command comes first"),
+        (["serve", "--benchmark_filter=x"], "is not a flag of `net_bench serve`"),
+        # Google Benchmark's flags, checked before it sees them: it would
+        # abort (SIGABRT), print its usage and exit 0, run nothing and
+        # exit 0, print two lines, or read a typo as true.
+        (["--benchmark_repetitions=-1"], "--benchmark_repetitions: -1 is out of range 1..10000"),
+        (["--benchmark_repetitions=0"], "out of range 1..10000"),
+        (["--benchmark_repetitions=abc"], "'abc' is not a number"),
+        (["--benchmark_repetitions"], "--benchmark_repetitions needs a value"),
+        (["--benchmark_out_format=xml"], "'xml' is not console, json or csv"),
+        (["--benchmark_format=xml"], "--benchmark_format: 'xml' is not"),
+        (["--benchmark_min_time=abc"], "'abc' is not a number of seconds"),
+        (["--benchmark_min_time=0.5s"], "'0.5s' is not a number of seconds"),
+        (["--benchmark_min_time=-1"], "--benchmark_min_time: -1 is negative"),
+        (["--benchmark_min_warmup_time=x"], "--benchmark_min_warmup_time: 'x'"),
+        (["--benchmark_color="], "--benchmark_color: '' is not auto, true or false"),
+        (["--benchmark_color=ture"], "'ture' is not auto, true or false"),
+        (["--benchmark_counters_tabular=maybe"], "'maybe' is not true/false"),
+        (["--benchmark_enable_random_interleaving=sometimes"], "is not true/false"),
+        (["--benchmark_report_aggregates_only=x"], "is not true/false"),
+        (["--benchmark_display_aggregates_only=x"], "is not true/false"),
+        (["--benchmark_list_tests=maybe"], "is not true/false"),
+        (["--benchmark_time_unit=xx"], "'xx' is not ns, us, ms or s"),
+        (["--benchmark_context=a"], "'a' is not KEY=VALUE"),
+        (["--v=abc"], "--v: 'abc' is not a number"),
+        (["--benchmark_out=/nonexistent/run.json"], "cannot write '/nonexistent/run.json'"),
+        (["--benchmark_filter=NoSuchBenchmark"], "selects no benchmark"),
+        (["--benchmark_filter=("], "is not a regular expression"),
     ]
 
     def test_each_bad_input_gives_one_line_and_status_2(self):
@@ -63,6 +108,119 @@ class BadInput(unittest.TestCase):
                 self.assertEqual(r.stdout, "")
         self.assertEqual(host_veths(), [])
         self.assertEqual(netns_mounts(), [])
+
+    def test_google_benchmark_environment_variables_are_checked_too(self):
+        r = run(env=dict(os.environ, BENCHMARK_REPETITIONS="-1"))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr.strip(),
+                         "net_bench: BENCHMARK_REPETITIONS (environment): -1 is out "
+                         "of range 1..10000")
+
+    def test_a_filter_that_selects_nothing_writes_no_json(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "run.json")
+            r = run("--benchmark_filter=NoSuchBenchmark", "--benchmark_out=" + out)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertFalse(os.path.exists(out))
+
+
+def refused_port():
+    """A loopback port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ExitStatus(unittest.TestCase):
+    """1 when a benchmark failed: the run goes on, the JSON is written and
+    stderr ends with one summary line."""
+
+    def run_failing(self, *args, **kwargs):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "run.json")
+            r = run(*ONE, "--benchmark_out=" + out, *args, **kwargs)
+            with open(out) as f:
+                return r, json.load(f)["benchmarks"]
+
+    def assert_summary(self, r, failed, total, cause):
+        self.assertEqual(r.returncode, 1, r.stderr)
+        last = r.stderr.strip().splitlines()[-1]
+        self.assertRegex(last, r"^net_bench: %d of %d benchmarks failed; first: " %
+                         (failed, total))
+        self.assertIn(cause, last)
+
+    def test_no_server_listening(self):
+        r, runs = self.run_failing("--topology=peer:127.0.0.1:%d" % refused_port())
+        self.assert_summary(r, 2, 2, "Connection refused")
+        self.assertEqual([b["error_occurred"] for b in runs], [True, True])
+
+    def test_a_silent_server(self):
+        # Listens (the kernel completes the connection) but never answers.
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(8)
+            start = time.monotonic()
+            r, runs = self.run_failing(
+                "--topology=peer:127.0.0.1:%d" % silent.getsockname()[1],
+                "--timeout_ms=500", "--patterns=Stream")
+        self.assert_summary(r, 1, 1, "500 ms")
+        self.assertLess(time.monotonic() - start, 20)
+        self.assertTrue(runs[0]["error_occurred"])
+
+    def test_running_out_of_file_descriptors(self):
+        libs = subprocess.run(["ldd", NET_BENCH], capture_output=True, text=True).stdout
+        if "libubsan" in libs:
+            self.skipTest("UBSan's vptr check needs spare file descriptors (it "
+                          "probes memory through a pipe): false reports")
+        # Enough to set up, too few for 8 connections on both sides.
+        def few_fds():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (16, 16))
+        r, runs = self.run_failing("--topology=loopback", "--threads=8",
+                                   "--patterns=Stream", "--timeout_ms=1000",
+                                   preexec_fn=few_fds)
+        # The first thread to fail names the cause: its own socket(2), or
+        # the server's accept(2) that left it waiting.
+        self.assert_summary(r, 1, 1, "")
+        self.assertRegex(r.stderr.strip().splitlines()[-1],
+                         "Too many open files|timed out after 1000 ms")
+        self.assertTrue(runs[0]["error_occurred"])
+
+    def test_one_failure_among_several_repeated(self):
+        # Baseline/Iperf3 needs the veth topology; PlainRR runs anywhere. A
+        # benchmark counts once, however many of its repetitions failed.
+        r, runs = self.run_failing("--topology=loopback", "--baselines",
+                                   "--benchmark_filter=^Baseline/",
+                                   "--benchmark_repetitions=2",
+                                   "--benchmark_display_aggregates_only=true")
+        self.assert_summary(r, 1, 2, "Baseline/Iperf3 needs --topology=veth")
+        self.assertEqual(sum(b.get("error_occurred", False) for b in runs), 2)
+
+    def test_every_benchmark_without_error(self):
+        r = run(*ONE, "--topology=loopback")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("failed", r.stderr)
+
+    def test_help_documents_the_exit_statuses(self):
+        r = run("--help")
+        self.assertEqual(r.returncode, 0)
+        for needle in ("Exit status:", "128+SIG", "selects no benchmark",
+                       "not crash-safe"):
+            self.assertIn(needle, r.stdout)
+
+
+class HostNames(unittest.TestCase):
+    def test_serve_and_peer_resolve_localhost_alike(self):
+        port = refused_port()
+        serve = subprocess.Popen([NET_BENCH, "serve", "--listen=localhost:%d" % port],
+                                 stderr=subprocess.PIPE, text=True)
+        try:
+            self.assertIn("listening on localhost:%d" % port, serve.stderr.readline())
+            r = run(*ONE, "--topology=peer:localhost:%d" % port)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        finally:
+            serve.terminate()
+            serve.communicate(timeout=10)
+        self.assertEqual(serve.returncode, 0)
 
 
 class Rootless(unittest.TestCase):

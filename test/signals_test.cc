@@ -1,15 +1,20 @@
 // Signals and concurrency with the real binary: SIGKILL leaves nothing
-// behind, SIGINT stops cleanly with the finished results written, and two
+// behind, SIGINT stops cleanly with the finished results written (during
+// setup too), the iperf3 baseline's children die with net_bench, and two
 // runs side by side both succeed.
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +59,238 @@ std::vector<std::string> NetBenchArgs(std::vector<std::string> args,
   args.push_back("--benchmark_out=" + json);
   args.push_back("--benchmark_out_format=json");
   return args;
+}
+
+// Whether `pid` has a handler for `sig` (SigCgt in /proc/PID/status): from
+// then on net_bench handles the signal itself.
+bool Catches(pid_t pid, int sig) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("SigCgt:", 0) == 0)
+      return (std::stoull(line.substr(7), nullptr, 16) >> (sig - 1)) & 1;
+  return false;
+}
+
+// The live (not zombie) processes whose parent is `parent` and whose
+// command is `comm`.
+std::vector<pid_t> ChildrenOf(pid_t parent, const std::string& comm) {
+  std::vector<pid_t> found;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    std::ifstream f(e.path() / "stat");
+    std::string stat;
+    if (!std::getline(f, stat)) continue;
+    // "pid (comm) state ppid ...": comm may hold spaces, up to the last ')'.
+    const size_t open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    char state = 0;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent && state != 'Z' &&
+        stat.substr(open + 1, close - open - 1) == comm)
+      found.push_back(std::stoi(stat.substr(0, open)));
+  }
+  return found;
+}
+
+// The --netns_bind_mount files and nsfs mounts of the process `pid`.
+int BindMountsOf(pid_t pid) {
+  const std::string name = "net_bench-" + std::to_string(pid) + "-";
+  int n = 0;
+  std::error_code ec;
+  for (const auto& e :
+       std::filesystem::directory_iterator("/var/run/netns", ec))
+    if (e.path().filename().string().rfind(name, 0) == 0) ++n;
+  std::ifstream mounts("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(mounts, line))
+    if (line.find("/netns/" + name) != std::string::npos) ++n;
+  return n;
+}
+
+std::set<std::string> IperfTempDirs() {
+  std::set<std::string> dirs;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/tmp", ec))
+    if (e.path().filename().string().rfind("net_bench_iperf.", 0) == 0)
+      dirs.insert(e.path());
+  return dirs;
+}
+
+// Polls `done` every 5 ms for at most `timeout`; returns its last answer.
+template <typename F>
+bool WaitFor(F done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+// A signal as soon as net_bench handles it, long before the topology is
+// up (--netns_bind_mount: the setup makes mounts that must go too): exit
+// status 128+signal, one line, nothing left.
+void InterruptDuringSetup(int sig) {
+  testing::TempDir dir;
+  const std::string json = dir.File("setup.json");
+  const pid_t pid =
+      SpawnIn(-1,
+              NetBenchArgs({"--modes=OneCopy", "--sizes=1K", "--threads=1",
+                            "--netns_bind_mount", "--benchmark_min_time=0.01"},
+                           json),
+              json + ".log");
+  // Busy: the setup takes a few milliseconds.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!Catches(pid, sig) && std::chrono::steady_clock::now() < deadline) {
+  }
+  ::kill(pid, sig);
+  const int status = WaitOrKill(pid, 15s);
+  ASSERT_TRUE(WIFEXITED(status))
+      << "status " << status << ": " << ReadFile(json + ".log");
+  EXPECT_EQ(WEXITSTATUS(status), 128 + sig);
+  EXPECT_EQ(ReadFile(json + ".log"),
+            std::string("net_bench: interrupted by SIG") + ::sigabbrev_np(sig) +
+                "; nothing was run\n");
+  EXPECT_FALSE(std::filesystem::exists(json));
+  EXPECT_EQ(BindMountsOf(pid), 0);
+  EXPECT_FALSE(testing::InterfaceExists(netns::Topology::kServerInterface));
+}
+
+TEST(SignalsTest, SigintDuringSetupExits130AndLeavesNothing) {
+  InterruptDuringSetup(SIGINT);
+}
+
+TEST(SignalsTest, SigtermDuringSetupExits143AndLeavesNothing) {
+  InterruptDuringSetup(SIGTERM);
+}
+
+// The iperf3 baseline: net_bench's children must die with it, whichever
+// way it ends. This process adopts orphans (PR_SET_CHILD_SUBREAPER), so
+// that one left running is seen, and reaped, here.
+class BaselineSignalsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::system("command -v iperf3 >/dev/null 2>&1") != 0)
+      GTEST_SKIP() << "iperf3 is not installed (tools/setup installs it)";
+    ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    temp_dirs_before_ = IperfTempDirs();
+  }
+  void TearDown() override {
+    // Orphans of a failed test: kill them by pid, they are ours.
+    for (pid_t p : ChildrenOf(::getpid(), "iperf3")) ::kill(p, SIGKILL);
+    ReapZombies();
+    ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+  }
+  static void ReapZombies() {
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+  }
+
+  // Starts the two baselines and returns once iperf3's client runs.
+  pid_t StartBaselines(const std::string& json) {
+    const pid_t pid =
+        SpawnIn(-1,
+                NetBenchArgs({"--baselines", "--benchmark_filter=^Baseline/",
+                              "--benchmark_min_time=0.5"},
+                             json),
+                json + ".log");
+    EXPECT_TRUE(
+        WaitFor([&] { return ChildrenOf(pid, "iperf3").size() == 2; }, 20s))
+        << ReadFile(json + ".log");
+    held_ = HeldNamespaces(pid);
+    iperf3_ = ChildrenOf(pid, "iperf3");
+    return pid;
+  }
+
+  // Nothing of the run left: no iperf3, no namespace, no temporary files.
+  // At once: an orphaned iperf3 would end by itself after its 3 s.
+  void ExpectNothingLeft() {
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          ReapZombies();
+          for (pid_t p : iperf3_)
+            if (::kill(p, 0) == 0) return false;
+          return true;
+        },
+        1s))
+        << "an iperf3 outlived net_bench";
+    EXPECT_EQ(held_.size(), 2u);
+    for (ino_t ino : held_) EXPECT_FALSE(testing::NamespaceHeld(ino)) << ino;
+    EXPECT_EQ(IperfTempDirs(), temp_dirs_before_);
+  }
+
+  std::set<std::string> temp_dirs_before_;
+  std::set<ino_t> held_;
+  std::vector<pid_t> iperf3_;
+};
+
+TEST_F(BaselineSignalsTest, SigintStopsIperf3AndSkipsTheRestAtOnce) {
+  testing::TempDir dir;
+  const std::string json = dir.File("baselines.json");
+  const pid_t pid = StartBaselines(json);
+  const auto start = std::chrono::steady_clock::now();
+  ::kill(pid, SIGINT);
+  const int status = WaitOrKill(pid, 10s);
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(WIFEXITED(status)) << ReadFile(json + ".log");
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGINT);
+  // Within 0.5 s by design; a loaded test machine gets some slack.
+  EXPECT_LT(took, 1500ms);
+  const std::string out = ReadFile(json);
+  EXPECT_EQ(CountOf(out, "\"error_message\": \"interrupted by SIGINT\""), 2)
+      << out;  // Iperf3 cut short, PlainRR never started
+  ExpectNothingLeft();
+}
+
+TEST_F(BaselineSignalsTest, SigkillTakesIperf3Along) {
+  testing::TempDir dir;
+  const std::string json = dir.File("killed.json");
+  const pid_t pid = StartBaselines(json);
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(status));
+  ExpectNothingLeft();
+}
+
+// --netns_bind_mount is not crash-safe (--help says so): a SIGKILLed run
+// leaves its two mounts, and the next run with the flag removes them.
+TEST(SignalsTest, NextBindMountRunRemovesTheMountsOfAKilledOne) {
+  testing::TempDir dir;
+  const std::string json = dir.File("killed.json");
+  const pid_t killed = SpawnIn(
+      -1,
+      NetBenchArgs(
+          {"--netns_bind_mount", "--modes=OneCopy", "--sizes=1K", "--threads=1",
+           "--benchmark_filter=^Stream/", "--benchmark_min_time=5"},
+          json),
+      json + ".log");
+  ASSERT_TRUE(WaitFor([&] { return BindMountsOf(killed) == 4; }, 20s))
+      << ReadFile(json + ".log");
+  ::kill(killed, SIGKILL);
+  ASSERT_EQ(::waitpid(killed, nullptr, 0), killed);
+  EXPECT_EQ(BindMountsOf(killed), 4);  // two files, two mounts
+
+  const std::string next = dir.File("next.json");
+  const pid_t pid = SpawnIn(
+      -1,
+      NetBenchArgs(
+          {"--netns_bind_mount", "--modes=OneCopy", "--sizes=1K", "--threads=1",
+           "--benchmark_filter=^Stream/", "--benchmark_min_time=0.01"},
+          next),
+      next + ".log");
+  const int status = WaitOrKill(pid, 60s);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << ReadFile(next + ".log");
+  EXPECT_EQ(BindMountsOf(killed), 0);
+  EXPECT_EQ(BindMountsOf(pid), 0);
+  EXPECT_EQ(CountOf(ReadFile(next + ".log"),
+                    "net_bench-" + std::to_string(killed) + "-"),
+            2)
+      << ReadFile(next + ".log");
 }
 
 TEST(SignalsTest, SigkillDuringSweepLeavesNothingBehind) {

@@ -930,6 +930,25 @@ class SweepEndToEnd(unittest.TestCase):
                              "throughput_threads_1.png"} <= files, files)
             self.assertIn("report in %s" % os.path.join(root, run, "report.md"), out)
 
+    def test_a_failed_benchmark_is_status_1_with_the_report(self):
+        with tempfile.TemporaryDirectory() as root:
+            p = self.sweep(root, "--threads=1", "--benchmark_min_time=0.01",
+                           "--benchmark_repetitions=1", "--patterns=Stream",
+                           "--topology=peer:127.0.0.1:1")
+            out, err = p.communicate(timeout=120)
+            self.assertEqual(p.returncode, 1, err)
+            self.assertIn("net_bench: 1 of 1 benchmarks failed", err)
+            (run,) = os.listdir(root)
+            self.assertIn("report.md", os.listdir(os.path.join(root, run)))
+
+    def test_a_filter_that_selects_nothing_is_status_2(self):
+        with tempfile.TemporaryDirectory() as root:
+            p = self.sweep(root, "--benchmark_filter=NoSuchBenchmark")
+            out, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 2, err)
+            self.assertIn("selects no benchmark", err)
+            self.assertEqual(os.listdir(root), [])
+
     def test_bad_flags_leave_nothing(self):
         with tempfile.TemporaryDirectory() as root:
             p = self.sweep(root, "--threads=0")

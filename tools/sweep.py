@@ -17,6 +17,10 @@ over repetitions above 5%), it ends with one line naming the likely cause
 Interrupted (Ctrl-C, SIGTERM, SIGHUP), it stops net_bench, waits for it (the
 kernel frees net_bench's namespaces with the process), removes the unfinished
 results folder and exits 130.
+
+Exit status: net_bench's (0 every benchmark ran without error, 1 at least one
+failed, with the report still written, 2 bad input, 128+signal interrupted);
+1 when net_bench said 0 but its JSON holds a failed benchmark.
 """
 import ctypes
 import datetime
@@ -163,6 +167,11 @@ class Progress:
             self.out.flush()
 
 
+def exit_status(returncode):
+    """A child's status as a shell reports it: 128+N when killed by signal N."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
 def list_benchmarks(net_bench, args):
     """The benchmark names the sweep will run, from --benchmark_list_tests."""
     r = subprocess.run([net_bench, *args, "--benchmark_list_tests=true"],
@@ -170,7 +179,7 @@ def list_benchmarks(net_bench, args):
                        preexec_fn=_die_with_parent)
     if r.returncode != 0:
         sys.stderr.write(r.stderr)
-        return None, r.returncode
+        return None, exit_status(r.returncode)
     return [l.strip() for l in r.stdout.splitlines() if l.strip()], 0
 
 
@@ -268,7 +277,7 @@ def sweep(net_bench, args, names, repetitions, out_dir):
             for text in proc.stdout:
                 log.write(text)
                 progress.line(text)
-            status = proc.wait()
+            status = exit_status(proc.wait())
     finally:
         if proc:
             stop(proc)

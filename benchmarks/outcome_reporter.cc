@@ -1,0 +1,51 @@
+#include "benchmarks/outcome_reporter.h"
+
+namespace netbench {
+
+void RunOutcome::Record(const benchmark::BenchmarkReporter::Run& run) {
+  // Aggregates (mean, stddev...) of failed repetitions carry no error of
+  // their own.
+  if (!run.error_occurred ||
+      run.run_type != benchmark::BenchmarkReporter::Run::RT_Iteration)
+    return;
+  if (failed_.empty()) first_cause_ = run.error_message;
+  failed_.insert(run.benchmark_name());
+}
+
+bool OutcomeReporter::ReportContext(const Context& context) {
+  ShareStreams();
+  return inner_->ReportContext(context);
+}
+
+void OutcomeReporter::ReportRuns(const std::vector<Run>& runs) {
+  for (const Run& run : runs) outcome_->Record(run);
+  ShareStreams();
+  inner_->ReportRuns(runs);
+}
+
+void OutcomeReporter::Finalize() {
+  ShareStreams();
+  inner_->Finalize();
+}
+
+void OutcomeReporter::ShareStreams() {
+  inner_->SetOutputStream(&GetOutputStream());
+  inner_->SetErrorStream(&GetErrorStream());
+}
+
+std::unique_ptr<benchmark::BenchmarkReporter> MakeFileReporter(
+    const std::string& format) {
+  if (format == "console")
+    return std::make_unique<benchmark::ConsoleReporter>(
+        benchmark::ConsoleReporter::OO_None);
+  if (format == "csv") {
+    // Deprecated in 1.7.1 but still one of its --benchmark_out_format values.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    return std::make_unique<benchmark::CSVReporter>();
+#pragma GCC diagnostic pop
+  }
+  return std::make_unique<benchmark::JSONReporter>();
+}
+
+}  // namespace netbench
