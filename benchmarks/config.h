@@ -51,6 +51,7 @@ struct Config {
 
   bool help = false;
   bool baselines = false;  // also register the Baseline/ yardsticks
+  bool calibrate = false;  // also register Calibration/CpuLoop per CPU
 
   static constexpr uint16_t kDefaultPort = 5301;
   static constexpr int kMaxThreads = 256;

@@ -157,6 +157,8 @@ void Apply(Config& c, const std::string& name, const std::string& value,
     c.topology_options.bind_mount = ParseBool(name, value);
   } else if (name == "baselines") {
     c.baselines = ParseBool(name, value);
+  } else if (name == "calibrate") {
+    c.calibrate = ParseBool(name, value);
   } else if (name == "affinity") {
     need_value();
     auto a = ParseAffinity(value);
@@ -201,7 +203,7 @@ constexpr const char* kFlags[] = {
     "modes",    "sizes",  "threads",  "patterns",   "mtu",
     "nodelay",  "rx",     "optmem",   "verify",     "topology",
     "subnet",   "timeout_ms", "netns_bind_mount", "listen", "baselines",
-    "affinity", "cpus",   "wait"};
+    "affinity", "cpus",   "wait",       "calibrate"};
 
 // Checks --cpus against the CPUs this process may use (default: all of
 // them) and settles the default affinity.
@@ -343,6 +345,9 @@ Project flags (parsed before Google Benchmark's):
                        the next --netns_bind_mount run removes
   --baselines          also run Baseline/Iperf3 (iperf3 -l 64K on the same veth)
                        and Baseline/PlainRR (a bare request/response loop)
+  --calibrate          also run Calibration/CpuLoop/cpu:N on each CPU of --cpus:
+                       fixed CPU work without any I/O, whose spread is the
+                       machine's own (tools/run and tools/stability add it)
   --listen=HOST:PORT   serve: address or host name to listen on (default
                        0.0.0.0:5301)
 

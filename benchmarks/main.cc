@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "benchmarks/baseline_benchmarks.h"
+#include "benchmarks/calibration_benchmark.h"
 #include "benchmarks/benchmark_flags.h"
 #include "benchmarks/config.h"
 #include "benchmarks/environment.h"
@@ -88,6 +89,7 @@ void RegisterBenchmarks(const Config& config,
     RegisterTopologyBenchmark(config.topology_options);
   RegisterGrid(config, SupportedModes(config), environment);
   if (config.baselines) RegisterBaselines(environment);
+  if (config.calibrate) RegisterCalibration(config.cpus);
 }
 
 // --netns_bind_mount is not crash-safe: a killed run leaves its mounts.

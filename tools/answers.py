@@ -8,6 +8,7 @@ MIN_REPETITIONS on each side. Anything else is "not decided by this run".
 The run's noise (each point's coefficient of variation, and a likely cause
 when many points are unstable) is a record here too.
 """
+import statistics
 from dataclasses import dataclass, field
 from math import comb
 
@@ -409,6 +410,7 @@ class Noise:
     affinity: str = None                          # the context's placement, None if unsaid
     steal: float = None                           # median steal_share, None if unmeasured
     moved: list = field(default_factory=list)     # points where a thread changed CPU
+    machine_cv: float = None                      # Calibration/CpuLoop's median CV, if run
 
     @property
     def unstable(self):
@@ -434,14 +436,22 @@ class Noise:
         return self.steal is not None and self.steal > STEAL_SHARE
 
     @property
+    def machine_noisy(self):
+        """The machine itself varied: a fixed CPU loop (--calibrate) spread
+        beyond what a stable point may."""
+        return self.machine_cv is not None and self.machine_cv > UNSTABLE_CV
+
+    @property
     def few_repetitions(self):
         return 0 < self.repetitions < ADVISED_REPETITIONS
 
     @property
     def causes(self):
-        """The likely causes the record supports: any of "placement",
-        "steal", "repetitions", in that order; [] when none applies."""
-        return [name for name, hit in (("placement", self.unpinned), ("steal", self.stolen),
+        """The likely causes the record supports: any of "machine",
+        "placement", "steal", "repetitions", in that order; [] when none
+        applies."""
+        return [name for name, hit in (("machine", self.machine_noisy),
+                                       ("placement", self.unpinned), ("steal", self.stolen),
                                        ("repetitions", self.few_repetitions)) if hit]
 
     def median_cv(self, pattern):
@@ -464,4 +474,18 @@ def noise(results):
             answer.moved.append(p.name)
     answer.repetitions = results.repetitions()[0]
     answer.steal = median([v for p in results.points.values() for v in p.samples("steal_share")])
+    answer.machine_cv = machine_cv(results)
     return answer
+
+
+def machine_cv(results):
+    """The median over CPUs of Calibration/CpuLoop's CV (net_bench
+    --calibrate): fixed CPU work with no I/O, so its spread is the machine's
+    own, a floor under every point's. None when the run has no calibration."""
+    cvs = []
+    for name, reps in results.other.items():
+        if name.startswith("Calibration/"):
+            times = [r["real_time"] for r in reps if "real_time" in r]
+            if len(times) >= 2 and statistics.mean(times) > 0:
+                cvs.append(statistics.stdev(times) / statistics.mean(times))
+    return median(cvs)

@@ -324,6 +324,10 @@ def copied_section(results):
 
 def _cause(n, cause):
     """One likely cause of a noisy run, with the number behind it."""
+    if cause == "machine":
+        return ("the machine itself: a fixed CPU loop without I/O varied by CV %s "
+                "over the run (Calibration/CpuLoop), so no point can be steadier; "
+                "compare modes within one run, not across runs" % _cv(n.machine_cv))
     if cause == "placement":
         return "threads not pinned (affinity none; --affinity=split pins them)"
     if cause == "steal":
@@ -388,6 +392,10 @@ def _placement_lines(results, n):
             lines.append("- Every thread stayed on one CPU (the tables' CPUs column).")
     if n.steal is not None:
         lines.append("- CPU steal: median steal_share %s of all CPU time." % num(n.steal))
+    if n.machine_cv is not None:
+        lines.append("- The machine's own spread: a fixed CPU loop without I/O "
+                     "(Calibration/CpuLoop, one per CPU) varied by CV %s over this run; "
+                     "no point can be steadier than that." % _cv(n.machine_cv))
     return lines
 
 

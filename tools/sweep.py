@@ -7,8 +7,9 @@ Writes RESULTS_ROOT/<timestamp>/ with net_bench.json (Google Benchmark's
 JSON), net_bench.txt (its console output), the PNG figures and report.md.
 Every argument after RESULTS_ROOT goes to net_bench (a --benchmark_filter,
 --modes, --sizes, --threads, --patterns, --mtu, ...). Unless given, the
-sweep uses --benchmark_min_time=DEFAULT_MIN_TIME and
---benchmark_repetitions=DEFAULT_REPETITIONS.
+sweep uses --benchmark_min_time=DEFAULT_MIN_TIME,
+--benchmark_repetitions=DEFAULT_REPETITIONS,
+--benchmark_enable_random_interleaving=true and --calibrate.
 
 When more than a tenth of the points are unstable (their main metric's CV
 over repetitions above 5%), it ends with one line naming the likely cause
@@ -36,10 +37,17 @@ import answers  # noqa: E402
 import report  # noqa: E402
 from netbench_results import ResultsError, format_number, load, median  # noqa: E402
 
-# The default grid (7 modes x 4 sizes x 4 thread counts x 2 patterns) takes
-# about 2 s per benchmark with these on a 2-CPU VM: well under 30 minutes.
-DEFAULT_MIN_TIME = "0.2"
-DEFAULT_REPETITIONS = "5"
+# On a VM the speed of a virtual CPU changes for seconds at a time (a fixed
+# CPU loop, Calibration/CpuLoop, varies by up to 1.6x over minutes here):
+# repetitions that follow each other all see one such state. Many short
+# repetitions in random order spread each point over the whole run, so that
+# two modes compared in one run see the same mix of states, and the U test
+# of the answers has 10 against 10 to decide on. The default grid (7 modes
+# x 4 sizes x 4 thread counts x 2 patterns) takes about 6 minutes with these
+# on a 2-CPU VM. --calibrate adds the machine's own spread to the report.
+DEFAULT_MIN_TIME = "0.1"
+DEFAULT_REPETITIONS = "10"
+DEFAULT_FLAGS = ["--benchmark_enable_random_interleaving=true", "--calibrate"]
 
 _AGGREGATE = re.compile(r"_(mean|median|stddev|cv)$")
 _SI = {"": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "m": 1e-3, "u": 1e-6, "n": 1e-9}
@@ -79,6 +87,10 @@ def with_defaults(args):
         args.append("--benchmark_min_time=" + DEFAULT_MIN_TIME)
     if flag_value(args, "benchmark_repetitions") is None:
         args.append("--benchmark_repetitions=" + DEFAULT_REPETITIONS)
+    for flag in DEFAULT_FLAGS:
+        name = flag[2:].split("=", 1)[0]
+        if flag_value(args, name) is None and "--" + name not in args:
+            args.append(flag)
     return args
 
 
@@ -220,11 +232,11 @@ USAGE = """usage: tools/run [net_bench flags...]
 Builds the release preset, runs net_bench's sweep with progress, and writes
 results/<timestamp>/ with net_bench.json, net_bench.txt, the plots and
 report.md. Flags go to net_bench; unless given, --benchmark_min_time=%s
---benchmark_repetitions=%s. Examples:
+--benchmark_repetitions=%s %s. Examples:
   tools/run --modes=OneCopy,TwoCopy --sizes=4K,64K --threads=1,8
   tools/run --benchmark_filter=^Stream/ --benchmark_repetitions=10
 net_bench's own flags follow.
-""" % (DEFAULT_MIN_TIME, DEFAULT_REPETITIONS)
+""" % (DEFAULT_MIN_TIME, DEFAULT_REPETITIONS, " ".join(DEFAULT_FLAGS))
 
 
 def run(net_bench, results_root, user_args):
