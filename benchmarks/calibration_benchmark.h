@@ -5,13 +5,18 @@
 
 namespace netbench {
 
-// Registers Calibration/CpuLoop/cpu:<n> for each CPU of `cpus`: a fixed
-// piece of CPU work (a 64 KiB copy within the cache and a chain of
-// multiplications), pinned to that CPU, timed per iteration. It touches no
-// socket and no kernel path, so its spread over repetitions is the spread
-// of the machine itself: on a VM whose host runs other work beside it, the
-// speed of a virtual CPU changes for seconds at a time, and no benchmark of
-// this run can be steadier than this loop (tools/stability, the report).
+// Registers, for each CPU of `cpus`, two pieces of fixed CPU work with no
+// I/O, pinned to that CPU and timed per iteration:
+//  - Calibration/Copy/cpu:<n>: 8 copies of 64 KiB within the cache, with
+//    memcpy, which glibc does with `rep movsb` at this size, as the
+//    kernel's copy_to_user/copy_from_user do on CPUs with ERMS/FSRM: the
+//    copy every mode but zero-copy pays;
+//  - Calibration/Alu/cpu:<n>: a chain of dependent multiplications, the
+//    core's own speed.
+// Their spread over repetitions is the machine's own: on a VM the speed of
+// a virtual CPU, and of `rep movsb` in particular, can change for seconds at
+// a time, and no benchmark of the run can be steadier (tools/stability, the
+// report's Noise section).
 void RegisterCalibration(const std::vector<int>& cpus);
 
 }  // namespace netbench

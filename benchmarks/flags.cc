@@ -345,9 +345,10 @@ Project flags (parsed before Google Benchmark's):
                        the next --netns_bind_mount run removes
   --baselines          also run Baseline/Iperf3 (iperf3 -l 64K on the same veth)
                        and Baseline/PlainRR (a bare request/response loop)
-  --calibrate          also run Calibration/CpuLoop/cpu:N on each CPU of --cpus:
-                       fixed CPU work without any I/O, whose spread is the
-                       machine's own (tools/run and tools/stability add it)
+  --calibrate          also run Calibration/Copy/cpu:N (memcpy within the cache)
+                       and Calibration/Alu/cpu:N (multiplications) on each
+                       CPU of --cpus: fixed work without I/O, whose spread is
+                       the machine's own (tools/run and tools/stability add it)
   --listen=HOST:PORT   serve: address or host name to listen on (default
                        0.0.0.0:5301)
 

@@ -410,7 +410,8 @@ class Noise:
     affinity: str = None                          # the context's placement, None if unsaid
     steal: float = None                           # median steal_share, None if unmeasured
     moved: list = field(default_factory=list)     # points where a thread changed CPU
-    machine_cv: float = None                      # Calibration/CpuLoop's median CV, if run
+    machine_cv: float = None                      # largest calibration CV, if run
+    machine_cvs: dict = field(default_factory=dict)  # calibration kind -> median CV
 
     @property
     def unstable(self):
@@ -474,18 +475,29 @@ def noise(results):
             answer.moved.append(p.name)
     answer.repetitions = results.repetitions()[0]
     answer.steal = median([v for p in results.points.values() for v in p.samples("steal_share")])
-    answer.machine_cv = machine_cv(results)
+    answer.machine_cvs = machine_cvs(results)
+    answer.machine_cv = max(answer.machine_cvs.values()) if answer.machine_cvs else None
     return answer
 
 
-def machine_cv(results):
-    """The median over CPUs of Calibration/CpuLoop's CV (net_bench
-    --calibrate): fixed CPU work with no I/O, so its spread is the machine's
-    own, a floor under every point's. None when the run has no calibration."""
-    cvs = []
+def machine_cvs(results):
+    """{kind: median CV over CPUs} of the Calibration/<kind>/cpu:N rows
+    (net_bench --calibrate): fixed CPU work with no I/O (Copy: memcpy within
+    the cache; Alu: dependent multiplications), so their spread is the
+    machine's own, a floor under every point's. {} without calibration."""
+    by_kind = {}
     for name, reps in results.other.items():
-        if name.startswith("Calibration/"):
-            times = [r["real_time"] for r in reps if "real_time" in r]
-            if len(times) >= 2 and statistics.mean(times) > 0:
-                cvs.append(statistics.stdev(times) / statistics.mean(times))
-    return median(cvs)
+        parts = name.split("/")
+        if parts[0] != "Calibration" or len(parts) < 2:
+            continue
+        times = [r["real_time"] for r in reps if "real_time" in r]
+        if len(times) >= 2 and statistics.mean(times) > 0:
+            by_kind.setdefault(parts[1], []).append(
+                statistics.stdev(times) / statistics.mean(times))
+    return {kind: median(cvs) for kind, cvs in sorted(by_kind.items())}
+
+
+def machine_cv(results):
+    """The largest of machine_cvs(), None without calibration."""
+    cvs = machine_cvs(results)
+    return max(cvs.values()) if cvs else None

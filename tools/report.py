@@ -325,9 +325,9 @@ def copied_section(results):
 def _cause(n, cause):
     """One likely cause of a noisy run, with the number behind it."""
     if cause == "machine":
-        return ("the machine itself: a fixed CPU loop without I/O varied by CV %s "
-                "over the run (Calibration/CpuLoop), so no point can be steadier; "
-                "compare modes within one run, not across runs" % _cv(n.machine_cv))
+        return ("the machine itself: fixed CPU work without I/O varied by CV %s "
+                "over the run (%s), so no point can be steadier; compare modes "
+                "within one run, not across runs" % (_cv(n.machine_cv), _machine(n)))
     if cause == "placement":
         return "threads not pinned (affinity none; --affinity=split pins them)"
     if cause == "steal":
@@ -393,10 +393,18 @@ def _placement_lines(results, n):
     if n.steal is not None:
         lines.append("- CPU steal: median steal_share %s of all CPU time." % num(n.steal))
     if n.machine_cv is not None:
-        lines.append("- The machine's own spread: a fixed CPU loop without I/O "
-                     "(Calibration/CpuLoop, one per CPU) varied by CV %s over this run; "
-                     "no point can be steadier than that." % _cv(n.machine_cv))
+        lines.append("- The machine's own spread: fixed CPU work without I/O, pinned to "
+                     "each CPU, varied over this run by %s; no point can be steadier "
+                     "than that. (Copy is memcpy within the cache, done with `rep movsb` "
+                     "as the kernel's copies to and from user memory are; Alu is a "
+                     "chain of multiplications.)" % _machine(n))
     return lines
+
+
+def _machine(n):
+    """'Calibration/Copy CV 18.2%, Calibration/Alu CV 0.9%'."""
+    return ", ".join("Calibration/%s CV %s" % (kind, _cv(cv))
+                     for kind, cv in n.machine_cvs.items())
 
 
 def _decisions_line(n):
