@@ -89,6 +89,10 @@ class TruncReceiver final : public Receiver {
 
 }  // namespace
 
+size_t CopyReceiverBytes(const ReceiverOptions& o) {
+  return std::max<size_t>(o.max_chunk, 1);
+}
+
 std::unique_ptr<Receiver> MakeCopyReceiver(int fd, const ReceiverOptions& o) {
   return std::make_unique<CopyReceiver>(fd, o);
 }

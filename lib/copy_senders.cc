@@ -73,6 +73,13 @@ class OneCopySender final : public CopySender {
 
 }  // namespace
 
+size_t CopySenderBytes(Mode mode, size_t message_size) {
+  // The fields, one allocation each (empty ones take a byte), and for
+  // TwoCopyPacked the contiguous copy.
+  const size_t fields = message_size + kFields;
+  return mode == Mode::kTwoCopyPacked ? fields + message_size : fields;
+}
+
 std::unique_ptr<Sender> MakeTwoCopySender(int fd, const SenderOptions& o) {
   return std::make_unique<TwoCopySender>(fd, o);
 }

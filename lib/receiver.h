@@ -47,6 +47,11 @@ class Receiver {
   SideRecord stats_;
 };
 
+// An upper bound on the memory MakeReceiver(mode, ..., options) takes (its
+// buffers, and for kZeroCopy the pages it maps while it reads them), so that
+// a server can check a budget before it makes one.
+size_t ReceiverMemoryBytes(RxMode mode, const ReceiverOptions& options);
+
 // Throws NotSupported when the running kernel lacks the mechanism.
 std::unique_ptr<Receiver> MakeReceiver(RxMode mode, int fd,
                                        const ReceiverOptions& options);

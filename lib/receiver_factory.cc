@@ -4,6 +4,18 @@
 
 namespace netbench {
 
+size_t ReceiverMemoryBytes(RxMode mode, const ReceiverOptions& options) {
+  switch (mode) {
+    case RxMode::kCopy:
+      return CopyReceiverBytes(options);
+    case RxMode::kTrunc:
+      return 0;  // MSG_TRUNC: no buffer
+    case RxMode::kZeroCopy:
+      return ZeroCopyReceiverBytes(options);
+  }
+  return 0;
+}
+
 std::unique_ptr<Receiver> MakeReceiver(RxMode mode, int fd,
                                        const ReceiverOptions& options) {
   switch (mode) {

@@ -54,6 +54,11 @@ class Sender {
 std::unique_ptr<Sender> MakeSender(Mode mode, int fd,
                                    const SenderOptions& options);
 
+// An upper bound on the memory MakeSender(mode, ...) takes for messages of
+// `message_size` bytes (its message pool or buffers), so that a server can
+// check a budget before it makes one.
+size_t SenderMemoryBytes(Mode mode, size_t message_size);
+
 // Empty when the running kernel supports `mode`, else why not. Probes once
 // per mode (on a throwaway socket pair over loopback) and remembers.
 std::string ModeUnsupportedReason(Mode mode);

@@ -29,6 +29,24 @@ std::unique_ptr<Sender> MakeSender(Mode mode, int fd,
   throw NotSupported("unknown mode");
 }
 
+size_t SenderMemoryBytes(Mode mode, size_t message_size) {
+  switch (mode) {
+    case Mode::kTwoCopy:
+    case Mode::kTwoCopyPacked:
+    case Mode::kOneCopy:
+      return CopySenderBytes(mode, message_size);
+    case Mode::kZeroCopy:
+      return ZeroCopySenderBytes(message_size);
+    case Mode::kUringOneCopy:
+      return UringSenderBytes(message_size, /*zerocopy=*/false);
+    case Mode::kUringZeroCopy:
+      return UringSenderBytes(message_size, /*zerocopy=*/true);
+    case Mode::kSpliceZeroCopy:
+      return SpliceSenderBytes(message_size);
+  }
+  return 0;
+}
+
 std::string ModeUnsupportedReason(Mode mode) {
   static std::mutex mu;
   static std::array<std::optional<std::string>, 7> cache;

@@ -388,6 +388,12 @@ std::unique_ptr<Sender> MakeSpliceSender(int fd, const SenderOptions& o) {
   return std::make_unique<SpliceSender>(fd, o);
 }
 
+size_t SpliceSenderBytes(size_t message_size) {
+  // The memfd: its pages are what the mapping holds between two punches.
+  return RoundUp(MakeLayout(CheckedSize(message_size), PageSize()).used,
+                 MaxFolioSize());
+}
+
 std::string ProbeSplice() {
   try {
     const size_t page = PageSize();

@@ -9,7 +9,16 @@
 //    kernel has dropped its last reference to the pages. Only then may the
 //    buffer be written again, so UringZeroCopy keeps a pool of messages and
 //    Prepare() hands out one whose notifications have all arrived.
-//  - Every pending notification is drained before io_uring_queue_exit.
+//  - The buffers are a MessagePool (lib/kernel_held_memory.h): they are
+//    released when the sender goes, notifications or not, so a peer that
+//    stops reading cannot make the process keep them. A send whose result
+//    never came may still read the pool by its addresses: then the pool is
+//    abandoned (its addresses stay reserved) instead of unmapped.
+//  - A poll on the socket (POLLHUP, POLLERR) sits in the ring beside the
+//    sends, so that a wait for notifications ends soon after the connection
+//    is cut (a server stopping shuts every socket down) or reset, instead of
+//    running to its timeout for notifications that the stalled data will
+//    never produce.
 //
 // syscalls counts io_uring_enter(2) calls: one per submit (with or without
 // waiting) and one per wait that found the completion queue empty. With
@@ -18,6 +27,7 @@
 // and liburing's own look is counted but does not enter (rare, harmless).
 
 #include <liburing.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -28,10 +38,12 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "lib/message_pool.h"
 #include "lib/senders.h"
 #include "lib/socket_io.h"
 #include "lib/sys_error.h"
@@ -55,6 +67,13 @@ constexpr size_t kPoolBudget = size_t{8} << 20;
 constexpr size_t kMinPool = 2;
 constexpr size_t kMaxPool = 64;
 
+// Messages in the pool: one for UringOneCopy.
+size_t PoolSize(size_t message_size, bool zerocopy) {
+  if (!zerocopy) return 1;
+  return std::clamp(kPoolBudget / std::max<size_t>(message_size, 1), kMinPool,
+                    kMaxPool);
+}
+
 // Room in the completion queue for the notification of every pooled buffer
 // and a few results. (With IORING_FEAT_NODROP, Linux 5.5, an overfull queue
 // would not lose CQEs, only slow down.)
@@ -67,6 +86,13 @@ unsigned CqEntriesFor(size_t pool) {
 // user_data of SQEs that are not sends (a send's user_data is its slot).
 constexpr uint64_t kCancelTag = ~uint64_t{0};
 constexpr uint64_t kProbeTag = ~uint64_t{0} - 1;
+constexpr uint64_t kHangupTag = ~uint64_t{0} - 2;
+
+// After the socket hung up, how long notifications may still take: a reset
+// purges the socket's queues and frees their pages at once (the
+// notifications follow within microseconds), a shutdown with data stalled
+// at the peer never does.
+constexpr auto kHangupGrace = std::chrono::milliseconds(50);
 
 // MSG_WAITALL asks io_uring to retry a short send on a stream socket until
 // all is sent (io_uring_prep_send(3), Linux 5.19), saving a round trip to
@@ -164,17 +190,16 @@ class UringSender final : public Sender {
  public:
   UringSender(int fd, const SenderOptions& o, bool zerocopy)
       : pool_size_(PoolSize(o.message_size, zerocopy)),
+        pool_(pool_size_, o.message_size),
+        control_memory_(sizeof(SendControl)),
+        control_(new (control_memory_.data()) SendControl{}),
         ring_(CqEntriesFor(pool_size_)),
         fd_(fd),
         timeout_(o.timeout),
         zerocopy_(zerocopy) {
     if (std::string why = ring_.UnsupportedReason(zerocopy); !why.empty())
       throw NotSupported(why);
-    shared_ = std::make_unique<KernelShared>();
-    shared_->messages.reserve(pool_size_);
-    for (size_t i = 0; i < pool_size_; ++i)
-      shared_->messages.emplace_back(o.message_size);
-    shared_->pending.assign(pool_size_, 0);
+    pending_.assign(pool_size_, 0);
     // Slot 0 on top: the first Prepare() takes it.
     free_.reserve(pool_size_);
     for (size_t i = pool_size_; i-- > 0;) free_.push_back(i);
@@ -182,31 +207,25 @@ class UringSender final : public Sender {
       report_usage_ = AcceptsUsageReport();
       if (!report_usage_) NoteUsageReportUnavailable();
       stats_.zc_copied_known = report_usage_;
+      ArmHangupPoll();
     }
   }
 
+  // Never waits: whoever needs the last notifications (their counters)
+  // calls Drain() first. The ring is closed first (members go in reverse
+  // order), then the pool goes: unmapped, whatever the kernel still holds,
+  // unless a send may still read it by its addresses.
   ~UringSender() override {
-    bool released = !lost_;
-    if (released && outstanding_ > 0) {
-      try {
-        Drain(timeout_);
-      } catch (const std::exception&) {
-        released = false;
-      }
-    }
-    if (!released) {
-      // The kernel may still read these pages (a notification never came, or
-      // a send could not be cancelled): freeing them would let the allocator
-      // hand them out and the kernel send someone else's bytes. Leak them
-      // deliberately; the ring is closed below, and the kernel keeps its own
-      // references to the pages until the socket lets go of them.
-      (void)shared_.release();
+    Reap();
+    if (lost_ || in_flight_) {
+      pool_.memory().Abandon();
+      control_memory_.Abandon();
     }
   }
 
   Message& Prepare() override {
     if (current_ == kNone) current_ = AcquireSlot();
-    return shared_->messages[current_];
+    return pool_[current_];
   }
 
   void Send() override {
@@ -222,12 +241,12 @@ class UringSender final : public Sender {
       size_t slot;
       ~Finish() {
         s->current_ = kNone;
-        if (s->shared_->pending[slot] == 0) s->free_.push_back(slot);
+        if (s->pending_[slot] == 0) s->free_.push_back(slot);
       }
     } finish{this, slot};
-    const Message& m = shared_->messages[slot];
-    std::copy_n(m.iov(), kFields, shared_->iov.begin());
-    iovec* iov = shared_->iov.data();
+    const Message& m = pool_[slot];
+    std::copy_n(m.iov(), kFields, control_->iov.begin());
+    iovec* iov = control_->iov.data();
     int iovcnt = kFields;
     AdvanceIov(&iov, &iovcnt, 0);  // skip empty leading fields
     size_t remaining = m.size();
@@ -256,14 +275,14 @@ class UringSender final : public Sender {
   void Drain(std::chrono::milliseconds timeout) override {
     if (outstanding_ == 0) return;
     WaitUntil([this] { return outstanding_ == 0; }, Clock::now() + timeout,
-              timeout, "io_uring send-zc notifications");
+              timeout, "io_uring send-zc notifications",
+              /*until_hangup=*/true);
   }
 
  private:
-  // Memory the kernel may read while a send or a notification is pending.
-  struct KernelShared {
-    std::vector<OwnedMessage> messages;
-    std::vector<uint32_t> pending;  // per message: ZC sends not yet released
+  // What a SENDMSG SQE points to besides the message: kept beside the pool,
+  // in memory of the same kind, for the same reason.
+  struct SendControl {
     msghdr msg{};
     std::array<iovec, kFields> iov{};
   };
@@ -272,11 +291,7 @@ class UringSender final : public Sender {
     return zerocopy_ ? "io_uring sendmsg_zc" : "io_uring sendmsg";
   }
 
-  static size_t PoolSize(size_t message_size, bool zerocopy) {
-    if (!zerocopy) return 1;
-    return std::clamp(kPoolBudget / std::max<size_t>(message_size, 1),
-                      kMinPool, kMaxPool);
-  }
+
 
   // A message whose zero-copy sends have all been released by the kernel:
   // the one released last, which is the likeliest to still be in cache.
@@ -285,7 +300,8 @@ class UringSender final : public Sender {
       WaitUntil([this] { return !free_.empty(); }, Clock::now() + timeout_,
                 timeout_,
                 "io_uring send-zc notification (every buffer still held by "
-                "the kernel)");
+                "the kernel)",
+                /*until_hangup=*/true);
     }
     const size_t slot = free_.back();
     free_.pop_back();
@@ -304,14 +320,14 @@ class UringSender final : public Sender {
     io_uring* ring = ring_.get();
     io_uring_sqe* sqe = io_uring_get_sqe(ring);
     if (sqe == nullptr) throw SysError("io_uring_get_sqe: submission queue full");
-    msghdr& msg = shared_->msg;
+    msghdr& msg = control_->msg;
     msg = msghdr{};
     msg.msg_iov = iov;
     msg.msg_iovlen = static_cast<size_t>(iovcnt);
     if (zerocopy_) {
       io_uring_prep_sendmsg_zc(sqe, fd_, &msg, kSendFlags);
       if (report_usage_) sqe->ioprio |= IORING_SEND_ZC_REPORT_USAGE;
-      ++shared_->pending[slot];
+      ++pending_[slot];
       ++outstanding_;
       ++stats_.zc_sends;
     } else {
@@ -319,6 +335,7 @@ class UringSender final : public Sender {
     }
     io_uring_sqe_set_data64(sqe, slot);
     result_ready_ = false;
+    in_flight_ = true;
 
     // One io_uring_enter: submit and wait for the result.
     const Clock::time_point now = Clock::now();
@@ -376,17 +393,27 @@ class UringSender final : public Sender {
 
   // Waits, entering the kernel only when the completion queue is empty, until
   // `done()` holds or `deadline` passes (then throws SysError naming `what`
-  // and `timeout`).
+  // and `timeout`). `until_hangup`: a wait for notifications, which ends
+  // kHangupGrace after the socket hung up (a send's result always comes).
   template <typename Done>
   void WaitUntil(Done done, Clock::time_point deadline,
-                 std::chrono::milliseconds timeout, const char* what) {
+                 std::chrono::milliseconds timeout, const char* what,
+                 bool until_hangup = false) {
     Reap();
     while (!done()) {
-      const Clock::duration left = deadline - Clock::now();
-      if (left <= Clock::duration::zero())
+      const Clock::time_point now = Clock::now();
+      const bool hung_up = until_hangup && hung_up_at_ != Clock::time_point{};
+      if (hung_up && now >= hung_up_at_ + kHangupGrace)
+        throw SysError(std::string(what) + ": connection closed with " +
+                       std::to_string(outstanding_) +
+                       " zero-copy sends outstanding");
+      if (now >= deadline)
         throw SysError(std::string(what) + ": timed out after " +
                        std::to_string(timeout.count()) +
                        " ms (peer stopped reading?)");
+      const Clock::duration left =
+          (hung_up ? std::min(deadline, hung_up_at_ + kHangupGrace) : deadline) -
+          now;
       __kernel_timespec ts = ToTimespec(left);
       io_uring_cqe* cqe = nullptr;
       ++stats_.syscalls;
@@ -413,6 +440,11 @@ class UringSender final : public Sender {
   void Handle(const io_uring_cqe& cqe) {
     const uint64_t tag = cqe.user_data;
     if (tag == kCancelTag) return;  // the cancel's own result; see Cancel()
+    if (tag == kHangupTag) {
+      if (cqe.res != -ECANCELED && hung_up_at_ == Clock::time_point{})
+        hung_up_at_ = Clock::now();
+      return;
+    }
     if (tag == kProbeTag) {
       if (cqe.flags & IORING_CQE_F_NOTIF) {
         probe_notif_ = true;
@@ -434,6 +466,7 @@ class UringSender final : public Sender {
     }
     result_res_ = cqe.res;
     result_ready_ = true;
+    in_flight_ = false;
     // Without F_MORE no notification follows (e.g. the SQE failed early).
     if (zerocopy_ && !(cqe.flags & IORING_CQE_F_MORE)) Release(slot);
   }
@@ -442,8 +475,20 @@ class UringSender final : public Sender {
     --outstanding_;
     ++stats_.zc_completed;
     // The slot being sent returns to the pool when Send() is done with it.
-    if (--shared_->pending[slot] == 0 && slot != current_)
+    if (--pending_[slot] == 0 && slot != current_)
       free_.push_back(slot);
+  }
+
+  // One-shot poll for the socket's hang-up or error (see the top of the
+  // file); its CQE sets hung_up_at_. Setup, not measured.
+  void ArmHangupPoll() {
+    io_uring* ring = ring_.get();
+    io_uring_sqe* sqe = io_uring_get_sqe(ring);
+    if (sqe == nullptr) throw SysError("io_uring_get_sqe: submission queue full");
+    io_uring_prep_poll_add(sqe, fd_, POLLHUP | POLLERR);
+    io_uring_sqe_set_data64(sqe, kHangupTag);
+    if (const int r = io_uring_submit(ring); r < 0)
+      throw SysError("io_uring_submit(poll)", -r);
   }
 
   // Whether the kernel accepts IORING_SEND_ZC_REPORT_USAGE. The flag is
@@ -466,10 +511,12 @@ class UringSender final : public Sender {
 
   static constexpr size_t kNone = ~size_t{0};
 
-  // Declared before ring_ so that the ring is closed before the buffers are
-  // freed (or deliberately leaked).
-  std::unique_ptr<KernelShared> shared_;
   size_t pool_size_;
+  // Declared before ring_ so that the ring is closed before the buffers are
+  // unmapped (or abandoned).
+  MessagePool pool_;
+  KernelHeldMemory control_memory_;
+  SendControl* control_;  // placed in control_memory_
   Ring ring_;
   int fd_;
   std::chrono::milliseconds timeout_;
@@ -477,6 +524,9 @@ class UringSender final : public Sender {
   bool report_usage_ = false;
   bool usage_confirmed_ = false;  // a send with the current flags succeeded
   bool lost_ = false;  // the kernel may still use a send's memory
+  bool in_flight_ = false;  // a send was submitted and its result not seen
+  std::vector<uint32_t> pending_;  // per slot: ZC sends not yet released
+  Clock::time_point hung_up_at_{};  // when the socket's POLLHUP/POLLERR came
   size_t current_ = kNone;    // slot handed out by Prepare(), until sent
   std::vector<size_t> free_;  // slots the kernel is done with; a stack
   uint64_t outstanding_ = 0;  // ZC sends not yet released, all slots
@@ -493,6 +543,11 @@ class UringSender final : public Sender {
 std::unique_ptr<Sender> MakeUringSender(int fd, const SenderOptions& o,
                                         bool zerocopy) {
   return std::make_unique<UringSender>(fd, o, zerocopy);
+}
+
+size_t UringSenderBytes(size_t message_size, bool zerocopy) {
+  return MessagePool::BytesFor(PoolSize(message_size, zerocopy), message_size) +
+         KernelHeldMemory::RoundToPages(1);
 }
 
 std::string ProbeUring(bool zerocopy) {

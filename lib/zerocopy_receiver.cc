@@ -233,6 +233,13 @@ class ZeroCopyReceiver final : public Receiver {
 
 }  // namespace
 
+size_t ZeroCopyReceiverBytes(const ReceiverOptions& o) {
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t area = RoundUp(std::clamp<size_t>(o.max_chunk, page, kMaxArea), page);
+  // The copy buffer, and the received pages mapped into the area.
+  return std::min(area, kMaxCopyBuffer) + area;
+}
+
 std::unique_ptr<Receiver> MakeZeroCopyReceiver(int fd,
                                                const ReceiverOptions& o) {
   return std::make_unique<ZeroCopyReceiver>(fd, o);

@@ -7,6 +7,9 @@
 // again until every id its sends took has completed. The sender therefore
 // owns a pool of messages: Prepare() hands out a free one, and a message
 // comes back to the pool only when the tracker says all its ids are done.
+// The pool is a MessagePool (lib/kernel_held_memory.h), so it can be
+// released when the sender goes, completions or not: a peer that stops
+// reading can no longer make the process keep the pool for good.
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -17,10 +20,10 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "lib/message_pool.h"
 #include "lib/senders.h"
 #include "lib/socket_io.h"
 #include "lib/sys_error.h"
@@ -62,42 +65,26 @@ constexpr int kMaxEnobufsRetries = 10000;
 // times over (one read returns one notification, but be generous).
 constexpr size_t kControlBytes = 512;
 
-size_t PoolDepth(int fd, size_t message_size) {
-  int sndbuf = 0;
-  socklen_t len = sizeof(sndbuf);
-  if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) != 0)
-    ThrowErrno("getsockopt(SO_SNDBUF)");
-  const size_t window =
-      std::max(static_cast<size_t>(std::max(sndbuf, 0)), kAutotunedSndbuf);
+size_t PoolDepthFor(size_t window, size_t message_size) {
   size_t depth = window / message_size + kPoolSlack;
   depth = std::min(depth, kMaxPoolDepth);
   depth = std::min(depth, kMaxPoolBytes / message_size);
   return std::max(depth, kMinPoolDepth);
 }
 
+size_t PoolDepth(int fd, size_t message_size) {
+  int sndbuf = 0;
+  socklen_t len = sizeof(sndbuf);
+  if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) != 0)
+    ThrowErrno("getsockopt(SO_SNDBUF)");
+  return PoolDepthFor(
+      std::max(static_cast<size_t>(std::max(sndbuf, 0)), kAutotunedSndbuf),
+      message_size);
+}
+
 int CeilMs(Clock::duration d) {
   const auto ms = std::chrono::ceil<milliseconds>(d).count();
   return static_cast<int>(std::clamp<decltype(ms)>(ms, 0, 1 << 30));
-}
-
-// Pools whose buffers the kernel may still hold when their sender is
-// destroyed (a drain that timed out). Freeing them would let later heap
-// allocations be transmitted in their place, since the kernel reads the
-// pinned pages until it completes. They are kept here, reachable (so leak
-// checkers see them as live), for the rest of the process.
-using Pool = std::vector<OwnedMessage>;
-std::mutex graveyard_mu;
-std::vector<std::unique_ptr<Pool>>* graveyard = nullptr;
-
-void Bury(std::unique_ptr<Pool> pool) {
-  std::lock_guard lock(graveyard_mu);
-  try {
-    if (graveyard == nullptr)
-      graveyard = new std::vector<std::unique_ptr<Pool>>();  // never freed
-    graveyard->push_back(std::move(pool));
-  } catch (...) {
-    (void)pool.release();  // out of memory: leak it untracked, never free it
-  }
 }
 
 class ZeroCopySender final : public Sender {
@@ -107,27 +94,25 @@ class ZeroCopySender final : public Sender {
         timeout_(o.timeout),
         size_(o.message_size),
         depth_(PoolDepth(fd, o.message_size)),
-        pool_(std::make_unique<Pool>()),
+        pool_(depth_, size_),
         // Released groups may wait behind a pending one when completions
         // come out of order; twice the pool leaves room for that.
         tracker_(2 * depth_) {
-    pool_->reserve(depth_);
     free_.reserve(depth_);
-    for (size_t i = 0; i < depth_; ++i) {
-      pool_->emplace_back(size_);
+    for (size_t i = 0; i < depth_; ++i)
       free_.push_back(static_cast<uint32_t>(depth_ - 1 - i));
-    }
   }
 
+  // Never waits: whoever needs the last completions (their counters) calls
+  // Drain() first. The pool is unmapped whatever the kernel still holds;
+  // sendmsg() took its page references before returning, so no request
+  // reads the pool's addresses later (lib/kernel_held_memory.h).
   ~ZeroCopySender() override {
     try {
-      Drain(timeout_);
+      ReadCompletions(true);
     } catch (...) {
-      // A destructor must not throw; what matters is below.
+      // A destructor must not throw, and nothing depends on these.
     }
-    // Never free a buffer the kernel may still read: if completions are
-    // missing (timeout, dead peer), keep the pool alive for good.
-    if (tracker_.outstanding() > 0) Bury(std::move(pool_));
   }
 
   Message& Prepare() override {
@@ -136,12 +121,12 @@ class ZeroCopySender final : public Sender {
       current_ = free_.back();
       free_.pop_back();
     }
-    return (*pool_)[current_];
+    return pool_[current_];
   }
 
   void Send() override {
     if (current_ == kNone) Prepare();
-    const Message& m = (*pool_)[current_];
+    const Message& m = pool_[current_];
     std::array<iovec, kFields> iov;
     std::copy_n(m.iov(), kFields, iov.begin());
     iovec* v = iov.data();
@@ -313,8 +298,8 @@ class ZeroCopySender final : public Sender {
   const milliseconds timeout_;
   const size_t size_;
   const size_t depth_;
-  std::unique_ptr<Pool> pool_;
-  std::vector<uint32_t> free_;  // indices into *pool_, capacity depth_
+  MessagePool pool_;
+  std::vector<uint32_t> free_;  // indices into pool_, capacity depth_
   uint32_t current_ = kNone;    // the message Prepare() handed out
   ZeroCopyCompletionParser parser_;
   ZeroCopyTracker tracker_;
@@ -346,6 +331,13 @@ std::unique_ptr<Sender> MakeZeroCopySender(int fd, const SenderOptions& o) {
     throw SysError("setsockopt(SO_ZEROCOPY)", err);
   }
   return std::make_unique<ZeroCopySender>(fd, o);
+}
+
+size_t ZeroCopySenderBytes(size_t message_size) {
+  // A fresh socket's SO_SNDBUF is far below the autotuned window, which
+  // PoolDepth() then plans for.
+  return MessagePool::BytesFor(PoolDepthFor(kAutotunedSndbuf, message_size),
+                               message_size);
 }
 
 std::string ProbeZeroCopy() {

@@ -175,9 +175,12 @@ TEST_F(ZeroCopySenderTest, StalledReceiverEndsInACompletionTimeout) {
       << error;
   EXPECT_GT(s->stats().zc_sends, s->stats().zc_completed);
   EXPECT_THROW(s->Drain(milliseconds{50}), SysError);
-  // Destroying the sender drains again (bounded by the 300 ms) and, as the
-  // kernel still holds buffers, keeps the pool alive instead of freeing it.
+  // Destroying the sender does not wait: its pool is unmapped while the
+  // kernel still holds part of it (test/kernel_held_memory_test.cc shows
+  // that those bytes still arrive intact).
+  const auto start = std::chrono::steady_clock::now();
   s.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, kShort);
 }
 
 TEST_F(ZeroCopySenderTest, StalledReceiverEndsInABoundedError) {
