@@ -12,6 +12,7 @@
 #include <set>
 
 #include "benchmarks/interrupt.h"
+#include "lib/deadline_io.h"
 #include "lib/socket_io.h"
 #include "lib/sys_error.h"
 #include "netns/namespace.h"
@@ -90,27 +91,72 @@ std::string ClientTarget::Describe() const {
 }
 
 ClientConnection ClientConnection::Open(const ClientTarget& target,
-                                        const Hello& hello) {
+                                        const Hello& request) {
   if (InterruptSignal()) throw SysError(InterruptMessage());
-  const std::chrono::milliseconds timeout(hello.timeout_ms);
+  const std::chrono::milliseconds timeout(request.timeout_ms);
   UniqueFd fd = TcpSocketIn(target.ns_fd);
   ConnectBounded(fd.get(), target, timeout);
   SetSocketTimeouts(fd.get(), timeout);
-  SetNoDelay(fd.get(), (hello.flags & kHelloNoDelay) != 0);
-  if (hello.flags & kHelloSpin) TrySetBusyPoll(fd.get(), kBusyPollUsec);
-  uint64_t syscalls = 0;
-  SendAll(fd.get(), &hello, sizeof(hello), 0, timeout, &syscalls);
-  Ack ack;
-  try {
-    RecvAll(fd.get(), &ack, sizeof(ack), timeout, &syscalls);
-  } catch (const PeerClosed&) {
-    throw SysError("the server closed the connection instead of answering");
+  SetNoDelay(fd.get(), (request.flags & kHelloNoDelay) != 0);
+  if (request.flags & kHelloSpin) TrySetBusyPoll(fd.get(), kBusyPollUsec);
+  // One deadline for the whole handshake, as the server has.
+  const Deadline deadline = std::chrono::steady_clock::now() + timeout;
+  const auto receive = [&](void* data, size_t n) {
+    try {
+      RecvAllBefore(fd.get(), data, n, deadline, timeout, "handshake");
+    } catch (const PeerClosed&) {
+      throw SysError("the server closed the connection instead of answering");
+    } catch (const DeadlineExceeded&) {
+      throw SysError("handshake: no answer from the server within " +
+                     std::to_string(timeout.count()) +
+                     " ms (a net_bench serve older than protocol " +
+                     std::to_string(kProtocolVersion) +
+                     " waits for the client to speak first)");
+    }
+  };
+
+  Challenge challenge;
+  receive(&challenge, sizeof(challenge));
+  if (challenge.magic != kChallengeMagic)
+    throw SysError("the server's greeting is garbled (not net_bench serve?)");
+  if (challenge.version != kProtocolVersion)
+    throw SysError("the server speaks protocol " +
+                   std::to_string(challenge.version) + ", this net_bench " +
+                   std::to_string(kProtocolVersion) +
+                   ": run the same version on both hosts");
+  if (!challenge.ok) {
+    challenge.reason[sizeof(challenge.reason) - 1] = '\0';
+    throw SysError(std::string("server refused: ") + challenge.reason);
   }
+  const bool server_checks_key = (challenge.flags & kChallengeAuth) != 0;
+  // Mutual: a server that checks no key cannot prove it holds ours.
+  if (target.key && !server_checks_key)
+    throw SysError(
+        "authentication failed: the server checks no key (it runs without "
+        "--auth_key_file), so it cannot prove it holds this client's");
+
+  Hello hello = request;
+  hello.nonce = RandomNonce();
+  hello.proof = {};
+  if (target.key) hello.proof = target.key->ClientProof(challenge, hello);
+  SendAllBefore(fd.get(), &hello, sizeof(hello), deadline, timeout, "handshake");
+
+  Ack ack;
+  receive(&ack, sizeof(ack));
   if (ack.magic != kAckMagic) throw SysError("the server's answer is garbled");
   if (!ack.ok) {
     ack.reason[sizeof(ack.reason) - 1] = '\0';
-    throw SysError(std::string("the server refused: ") + ack.reason);
+    std::string reason = ack.reason;
+    if (reason == "authentication failed")
+      reason += target.key ? " (this client's --auth_key_file is not the "
+                             "server's key)"
+                           : " (the server requires a key: --auth_key_file=FILE)";
+    throw SysError("server refused: " + reason);
   }
+  if (target.key &&
+      !ProofsEqual(ack.proof, target.key->ServerProof(challenge, hello)))
+    throw SysError(
+        "authentication failed: the server could not prove it holds the key");
   return ClientConnection(std::move(fd));
 }
 

@@ -4,8 +4,10 @@
 #include <netinet/in.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 
+#include "benchmarks/auth.h"
 #include "benchmarks/protocol.h"
 #include "lib/unique_fd.h"
 
@@ -18,6 +20,9 @@ struct ClientTarget {
   // The server runs in this process (veth, loopback): its steady clock is
   // ours, so the times in its Report can be used as they are.
   bool server_in_process = false;
+  // The key to prove, and to check the server's proof against; null: none
+  // (then only a server without a key accepts).
+  std::shared_ptr<const AuthKey> key;
   std::string ServerAddress() const;  // "198.18.0.1"
   std::string Describe() const;       // "198.18.0.1:5301"
 };
@@ -29,10 +34,12 @@ UniqueFd TcpSocketIn(int ns_fd);
 // The client side of one benchmark connection.
 class ClientConnection {
  public:
-  // Connects (bounded by the Hello's timeout), sends `hello` and waits for
-  // the server's Ack. Throws SysError naming the cause: not listening,
-  // timed out, refused (with the server's reason), or the run was
-  // interrupted by a signal.
+  // Connects and runs the handshake of benchmarks/protocol.h, each bounded
+  // by the Hello's timeout: reads the server's Challenge, sends `hello` with
+  // a fresh nonce and the proof of target.key, reads the Ack and checks the
+  // server's proof. Throws SysError naming the cause: not listening, timed
+  // out, "server refused: <the server's reason>", "authentication failed
+  // ...", or the run was interrupted by a signal.
   static ClientConnection Open(const ClientTarget& target, const Hello& hello);
 
   ClientConnection(ClientConnection&&) = default;

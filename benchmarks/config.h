@@ -3,11 +3,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "benchmarks/auth.h"
 #include "benchmarks/protocol.h"
 #include "lib/mode.h"
 #include "lib/placement.h"
@@ -44,10 +46,21 @@ struct Config {
   // of its own, block otherwise).
   std::optional<WaitPolicy> wait;
 
+  // --auth_key_file (serve, and a client of --topology=peer:), loaded and
+  // checked by ParseFlags; null without one.
+  std::string auth_key_file;
+  std::shared_ptr<const AuthKey> auth_key;
+
   // `net_bench serve`
   bool serve = false;
   std::string listen_host = "0.0.0.0";
   uint16_t listen_port = kDefaultPort;
+  // Listening off loopback without a key, said explicitly.
+  bool insecure_no_auth = false;
+  // The server's limits (benchmarks/server.h).
+  size_t max_memory = size_t{1} << 30;
+  int max_connections = 512;
+  int max_per_address = 64;
 
   bool help = false;
   bool baselines = false;  // also register the Baseline/ yardsticks

@@ -33,7 +33,16 @@ Environment::Environment(const Config& config, netns::Privilege privilege)
       privilege_(privilege) {
   ServerOptions so;
   so.control_timeout = config.timeout;
+  so.max_timeout = config.timeout;
   so.placement = placement_;
+  // The in-process server proves and checks a key like `net_bench serve`:
+  // a random one for this process unless --auth_key_file names one, so that
+  // every benchmark runs the same handshake as two hosts do.
+  if (config.topology != TopologyKind::kPeer)
+    so.key = config.auth_key
+                 ? config.auth_key
+                 : std::make_shared<const AuthKey>(AuthKey::Random());
+  target_.key = config.topology == TopologyKind::kPeer ? config.auth_key : so.key;
   switch (config.topology) {
     case TopologyKind::kVeth: {
       topology_ = std::make_unique<netns::Topology>(config.topology_options);

@@ -1,6 +1,9 @@
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <set>
 #include <string_view>
 
 #include "benchmarks/config.h"
@@ -46,6 +49,26 @@ bool ParseBool(const std::string& flag, const std::string& value) {
     return true;
   if (value == "false" || value == "0" || value == "no") return false;
   throw FlagError("--" + flag + ": '" + value + "' is not true/false");
+}
+
+// "1G", "512M", "65536K", "1073741824": bytes for --max_memory, 1 MiB..1 TiB.
+size_t ParseBytes(const std::string& flag, const std::string& text) {
+  std::string_view digits = text;
+  size_t unit = 1;
+  if (!digits.empty()) {
+    switch (digits.back()) {
+      case 'K': case 'k': unit = size_t{1} << 10; break;
+      case 'M': case 'm': unit = size_t{1} << 20; break;
+      case 'G': case 'g': unit = size_t{1} << 30; break;
+      default: break;
+    }
+    if (unit != 1) digits.remove_suffix(1);
+  }
+  constexpr size_t kMin = size_t{1} << 20, kMax = size_t{1} << 40;
+  const size_t n = ParseInteger<size_t>(flag, digits, 0, kMax);
+  if (n > kMax / unit || n * unit < kMin)
+    throw FlagError("--" + flag + ": " + text + " is out of range 1M..1024G");
+  return n * unit;
 }
 
 template <typename T>
@@ -185,6 +208,20 @@ void Apply(Config& c, const std::string& name, const std::string& value,
   } else if (name == "listen") {
     need_value();
     ParseHostPort(name, value, &c.listen_host, &c.listen_port);
+  } else if (name == "auth_key_file") {
+    need_value();
+    c.auth_key_file = value;
+  } else if (name == "insecure_no_auth") {
+    c.insecure_no_auth = ParseBool(name, value);
+  } else if (name == "max_memory") {
+    need_value();
+    c.max_memory = ParseBytes(name, value);
+  } else if (name == "max_connections") {
+    need_value();
+    c.max_connections = ParseInteger<int>(name, value, 1, 65536);
+  } else if (name == "max_per_address") {
+    need_value();
+    c.max_per_address = ParseInteger<int>(name, value, 1, 65536);
   } else {
     throw std::logic_error("unhandled flag " + name);
   }
@@ -203,7 +240,37 @@ constexpr const char* kFlags[] = {
     "modes",    "sizes",  "threads",  "patterns",   "mtu",
     "nodelay",  "rx",     "optmem",   "verify",     "topology",
     "subnet",   "timeout_ms", "netns_bind_mount", "listen", "baselines",
-    "affinity", "cpus",   "wait",       "calibrate"};
+    "affinity", "cpus",   "wait",       "calibrate",  "auth_key_file",
+    "insecure_no_auth", "max_memory", "max_connections", "max_per_address"};
+
+// Flags that only `net_bench serve` takes: given to a benchmark run they
+// would do nothing, silently.
+constexpr const char* kServeOnlyFlags[] = {"insecure_no_auth", "max_memory",
+                                           "max_connections", "max_per_address"};
+
+// Loads --auth_key_file, and settles serve's rule: off loopback, a key or
+// --insecure_no_auth.
+void SettleAuthentication(Config& c) {
+  if (!c.auth_key_file.empty()) {
+    try {
+      c.auth_key = std::make_shared<const AuthKey>(AuthKey::FromFile(c.auth_key_file));
+    } catch (const AuthKeyError& e) {
+      throw FlagError(e.what());
+    }
+  }
+  if (!c.serve) return;
+  if (c.insecure_no_auth && c.auth_key)
+    throw FlagError("--insecure_no_auth and --auth_key_file contradict each other");
+  const sockaddr_in a = ResolveIpv4(c.listen_host, c.listen_port);
+  const bool loopback = (ntohl(a.sin_addr.s_addr) >> 24) == 127;
+  if (!loopback && !c.auth_key && !c.insecure_no_auth)
+    throw FlagError("serve: --listen=" + c.listen_host + ":" +
+                    std::to_string(c.listen_port) +
+                    " is reachable from other hosts: give it a key "
+                    "(--auth_key_file=FILE; make one with: head -c 32 "
+                    "/dev/urandom > FILE; chmod 600 FILE) or say "
+                    "--insecure_no_auth");
+}
 
 // Checks --cpus against the CPUs this process may use (default: all of
 // them) and settles the default affinity.
@@ -259,6 +326,7 @@ size_t ParseSize(const std::string& text) {
 
 Config ParseFlags(int* argc, char** argv) {
   Config c;
+  std::set<std::string> given;  // the project's flags on the command line
   int out = 1;
   int i = 1;
   if (*argc > 1 && std::strcmp(argv[1], "serve") == 0) {
@@ -282,9 +350,15 @@ Config ParseFlags(int* argc, char** argv) {
     }
     const bool has_value = eq != std::string_view::npos;
     Apply(c, name, has_value ? std::string(arg.substr(eq + 1)) : "", has_value);
+    given.insert(name);
   }
   *argc = out;
   argv[out] = nullptr;
+  if (!c.serve)
+    for (const char* flag : kServeOnlyFlags)
+      if (given.count(flag))
+        throw FlagError(std::string("--") + flag +
+                        " is a flag of `net_bench serve` only");
   // serve never hands its arguments to Google Benchmark: what is left
   // would be ignored without a word.
   if (c.serve && out > 1)
@@ -300,6 +374,8 @@ Config ParseFlags(int* argc, char** argv) {
     } catch (const std::invalid_argument& e) {
       throw FlagError(e.what());
     }
+  // Last: it reads a file, which --help or bad input elsewhere should not.
+  if (!c.help) SettleAuthentication(c);
   return c;
 }
 
@@ -307,8 +383,10 @@ const char* ProjectFlagsHelp() {
   return R"(net_bench: what it costs to move a message across the Linux network stack.
 
 usage: net_bench [project flags] [Google Benchmark flags]
-       net_bench serve [--listen=HOST:PORT] [--timeout_ms=N] [--affinity=A]
-                       [--cpus=LIST] [--wait=W]
+       net_bench serve [--listen=HOST:PORT] [--auth_key_file=FILE]
+                       [--timeout_ms=N] [--max_memory=BYTES]
+                       [--max_connections=N] [--max_per_address=N]
+                       [--affinity=A] [--cpus=LIST] [--wait=W]
 
 Project flags (parsed before Google Benchmark's):
   --modes=A,B,...      modes to run (default: every mode the kernel supports):
@@ -350,7 +428,21 @@ Project flags (parsed before Google Benchmark's):
                        CPU of --cpus: fixed work without I/O, whose spread is
                        the machine's own (tools/run and tools/stability add it)
   --listen=HOST:PORT   serve: address or host name to listen on (default
-                       0.0.0.0:5301)
+                       0.0.0.0:5301). Off loopback it needs --auth_key_file
+                       or --insecure_no_auth
+  --auth_key_file=FILE serve and --topology=peer: the shared key (16 to 4096
+                       bytes, mode 0600) both sides prove by HMAC-SHA256
+                       challenge-response; it never crosses the wire. Make one:
+                       head -c 32 /dev/urandom > FILE; chmod 600 FILE
+  --insecure_no_auth   serve: listen off loopback without a key: anyone who
+                       reaches the port may use it
+  --max_memory=BYTES   serve: memory for all connections' buffers, K/M/G
+                       suffixes (default 1G); a connection that would exceed
+                       it is refused with the reason
+  --max_connections=N  serve: connections at once (default 512)
+  --max_per_address=N  serve: connections at once from one address (default
+                       64). serve's --timeout_ms bounds the whole handshake
+                       and caps the waits a client asks for
 
 Exit status:
   0        every selected benchmark ran without error
@@ -360,8 +452,10 @@ Exit status:
   2        bad input: a flag (ours or Google Benchmark's), a stray argument,
            or a --benchmark_filter that selects no benchmark
   128+SIG  interrupted: 130 for SIGINT, 143 for SIGTERM
-  `net_bench serve` exits 0 when stopped by SIGINT or SIGTERM, 1 when it
-  cannot listen, 2 on bad input.
+  `net_bench serve` exits 0 when stopped by SIGINT or SIGTERM (within a
+  second, its connections cut; a second signal kills it), 1 when it cannot
+  listen, 2 on bad input (a key file that is unreadable, too short or
+  readable by others included).
 
 Google Benchmark's flags follow.
 )";

@@ -4,18 +4,27 @@
 // The small control exchange at the start and end of every benchmark
 // connection, shared by the in-process server and `net_bench serve`:
 //
-//   client -> server  Hello   (what this connection will do)
-//   server -> client  Ack     (accepted, or refused with a reason)
+//   server -> client  Challenge (a fresh nonce, whether a key is required;
+//                     or, at once, a refusal with its reason)
+//   client -> server  Hello     (what this connection will do, the client's
+//                     nonce and its proof of the shared key)
+//   server -> client  Ack       (accepted with the server's proof of the key,
+//                     or refused with a reason)
 //   ...   the pattern's data phase ...
 //   client            shutdown(SHUT_WR): the end of the data phase
 //   server -> client  Report  (what the server side measured and verified)
 //
-// Fixed-size little-endian records: a hostile or broken peer can make the
-// server read at most sizeof(Hello) bytes before it decides.
+// The server speaks first, so that it can refuse a connection (too many,
+// fd limit) with a reason before reading anything. The proofs are HMACs of
+// the exchange (benchmarks/auth.h). Fixed-size little-endian records: a
+// hostile or broken peer can make the server read at most sizeof(Hello)
+// bytes, within one deadline for the whole handshake, before it decides.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "lib/message.h"
 #include "lib/mode.h"
@@ -30,9 +39,12 @@ std::optional<Pattern> ParsePattern(std::string_view name);
 inline constexpr uint32_t kHelloMagic = 0x4e42454e;   // "NEBN"
 inline constexpr uint32_t kAckMagic = 0x4e42414b;     // "KABN"
 inline constexpr uint32_t kReportMagic = 0x4e425250;  // "PRBN"
+inline constexpr uint32_t kChallengeMagic = 0x4e424843;  // "CHBN"
 // 2: Hello names its connection and may ask the server to spin; the Report
 // carries the server's SideRecord.
-inline constexpr uint16_t kProtocolVersion = 2;
+// 3: the server speaks first (Challenge); the Hello and the Ack carry each
+// side's proof of the shared key.
+inline constexpr uint16_t kProtocolVersion = 3;
 // RR requests are this many bytes: the request's sequence number.
 inline constexpr size_t kRequestSize = 8;
 
@@ -41,6 +53,24 @@ inline constexpr uint8_t kHelloNoDelay = 2;
 // The server side waits for data by spinning (lib/wait_policy.h), where the
 // server allows it.
 inline constexpr uint8_t kHelloSpin = 4;
+
+using Nonce = std::array<uint8_t, 32>;
+using Proof = std::array<uint8_t, 32>;  // HMAC-SHA256
+
+// The Hello must carry a proof of the server's key.
+inline constexpr uint8_t kChallengeAuth = 1;
+
+struct Challenge {
+  uint32_t magic = kChallengeMagic;
+  uint16_t version = kProtocolVersion;
+  uint8_t flags = 0;  // kChallengeAuth
+  uint8_t ok = 1;     // 0: refused before the Hello, `reason` says why
+  Nonce nonce{};      // the server's: the client's proof covers it
+  char reason[88] = {};
+};
+static_assert(sizeof(Challenge) == 128);
+// No padding in the records the proofs cover: their bytes are all defined.
+static_assert(std::has_unique_object_representations_v<Challenge>);
 
 struct Hello {
   uint32_t magic = kHelloMagic;
@@ -52,18 +82,25 @@ struct Hello {
   // The client's connection index in its benchmark (0..threads-1): the
   // server places its thread for this connection by it (lib/placement.h).
   uint16_t connection = 0;
+  // What the client would like every wait bounded by; the server's own
+  // --timeout_ms caps it.
   uint32_t timeout_ms = 0;
   uint32_t reserved2 = 0;
+  uint32_t reserved3 = 0;  // was padding: the proofs cover every byte
   uint64_t size = 0;  // message size
+  Nonce nonce{};      // the client's: the server's proof covers it
+  Proof proof{};      // the client's proof of the key, zero without one
 };
-static_assert(sizeof(Hello) == 32);
+static_assert(sizeof(Hello) == 96);
+static_assert(std::has_unique_object_representations_v<Hello>);
 
 struct Ack {
   uint32_t magic = kAckMagic;
   uint32_t ok = 0;       // 1: accepted
   char reason[120] = {};  // why not, NUL-terminated
+  Proof proof{};          // accepted by a server with a key: its proof
 };
-static_assert(sizeof(Ack) == 128);
+static_assert(sizeof(Ack) == 160);
 
 inline constexpr uint64_t kAbsent = ~uint64_t{0};
 

@@ -1,14 +1,33 @@
 #include "benchmarks/serve.h"
 
 #include <signal.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <exception>
+#include <memory>
 
 #include "benchmarks/interrupt.h"
 #include "benchmarks/server.h"
 
 namespace netbench {
+namespace {
+
+// SIGINT/SIGTERM stop serve within a second, whatever its peers do: every
+// connection is cut (its waits end at once, io_uring ones included) and the
+// threads get this long to end; past it the process exits anyway.
+constexpr auto kStopBound = std::chrono::milliseconds(800);
+
+const char* DescribeAuthentication(const Config& config) {
+  if (config.auth_key) return "clients must prove the key of --auth_key_file";
+  if (config.insecure_no_auth)
+    return "WITHOUT AUTHENTICATION (--insecure_no_auth): anyone who reaches "
+           "the port may use it";
+  return "without a key: loopback only";
+}
+
+}  // namespace
 
 int Serve(const Config& config) {
   // Block the stop signals in every thread, then wait for one here.
@@ -24,26 +43,50 @@ int Serve(const Config& config) {
                  sig);
     return 0;
   }
+  std::unique_ptr<Server> server;
   try {
     ServerOptions options;
+    // The server's --timeout_ms bounds the handshake and caps whatever a
+    // client asks for.
     options.control_timeout = config.timeout;
+    options.max_timeout = config.timeout;
+    options.max_connections = config.max_connections;
+    options.max_per_address = config.max_per_address;
+    options.max_memory = config.max_memory;
+    options.key = config.auth_key;
     options.log = true;
     // serve has no client threads: with any affinity but none, connection
     // i's thread runs on CPU i mod the list.
     if (config.affinity != Affinity::kNone)
       options.placement = Placement(Affinity::kSame, config.cpus);
     options.allow_spin = config.wait != WaitPolicy::kBlock;
-    Server server(ListenTcp(config.listen_host, config.listen_port), options);
-    std::fprintf(stderr, "net_bench serve: listening on %s:%u\n",
-                 config.listen_host.c_str(), server.port());
-    int sig = 0;
-    sigwait(&stop, &sig);
-    std::fprintf(stderr, "net_bench serve: stopping (signal %d): %llu served, %llu failed\n",
-                 sig, static_cast<unsigned long long>(server.served_connections()),
-                 static_cast<unsigned long long>(server.failed_connections()));
+    server = std::make_unique<Server>(
+        ListenTcp(config.listen_host, config.listen_port), options);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "net_bench serve: %s\n", e.what());
     return 1;
+  }
+  std::fprintf(stderr, "net_bench serve: listening on %s:%u, %s\n",
+               config.listen_host.c_str(), server->port(),
+               DescribeAuthentication(config));
+  int sig = 0;
+  sigwait(&stop, &sig);
+  // From here a second signal kills the process the default way: this
+  // thread takes it (the others keep the stop signals blocked).
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
+  pthread_sigmask(SIG_UNBLOCK, &stop, nullptr);
+  const bool stopped = server->Stop(std::chrono::steady_clock::now() + kStopBound);
+  std::fprintf(stderr,
+               "net_bench serve: stopping (signal %d): %llu served, %llu failed%s\n",
+               sig, static_cast<unsigned long long>(server->served_connections()),
+               static_cast<unsigned long long>(server->failed_connections()),
+               stopped ? "" : "; connections still ending, exiting anyway");
+  if (!stopped) {
+    // A thread still runs: the server cannot be destroyed. The kernel
+    // closes every socket (and frees every page) as the process goes.
+    std::fflush(stderr);
+    ::_exit(0);
   }
   return 0;
 }

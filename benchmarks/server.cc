@@ -1,17 +1,25 @@
 #include "benchmarks/server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <optional>
+#include <system_error>
 
 #include "benchmarks/protocol.h"
 #include "benchmarks/resolve.h"
+#include "lib/deadline_io.h"
 #include "lib/integrity.h"
 #include "lib/receiver.h"
 #include "lib/sender.h"
@@ -22,25 +30,78 @@
 namespace netbench {
 namespace {
 
-void SendAck(int fd, const std::string& refusal,
-             std::chrono::milliseconds timeout) {
-  Ack ack;
-  ack.ok = refusal.empty() ? 1 : 0;
-  CopyText(ack.reason, refusal);
-  uint64_t syscalls = 0;
-  SendAll(fd, &ack, sizeof(ack), 0, timeout, &syscalls);
+using Clock = std::chrono::steady_clock;
+
+// Stream receives in chunks of at most this (server_limits.cc counts it).
+constexpr size_t kMaxChunk = size_t{1} << 20;
+
+std::string Describe(const sockaddr_in& a) {
+  char text[INET_ADDRSTRLEN] = "?";
+  inet_ntop(AF_INET, &a.sin_addr, text, sizeof(text));
+  return std::string(text) + ":" + std::to_string(ntohs(a.sin_port));
 }
+
+std::string AddressOf(const sockaddr_in& a) {
+  char text[INET_ADDRSTRLEN] = "?";
+  inet_ntop(AF_INET, &a.sin_addr, text, sizeof(text));
+  return text;
+}
+
+// Refuses a connection at accept, before reading anything: the refusal goes
+// in place of the Challenge. The client has sent nothing yet (it waits for
+// the Challenge), so the close that follows is a plain FIN, and a fresh
+// socket's send buffer always has room for 128 bytes: this never blocks.
+void RefuseAtAccept(int fd, bool auth, const std::string& reason) {
+  Challenge c;
+  c.ok = 0;
+  c.flags = auth ? kChallengeAuth : 0;
+  CopyText(c.reason, reason);
+  (void)::send(fd, &c, sizeof(c), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+// Bytes sent but not yet acknowledged by the peer, or queued unsent
+// (SIOCOUTQ, tcp(7)).
+int Unacknowledged(int fd) {
+  int n = 0;
+  return ::ioctl(fd, SIOCOUTQ, &n) == 0 ? n : 0;
+}
+
+// Makes close() reset the connection: an RST instead of a FIN, and the
+// kernel drops at once what it still queues for the peer (SO_LINGER with a
+// zero timeout, socket(7)), zero-copy pages included, instead of holding
+// them for a peer that stopped reading.
+void ResetOnClose(int fd) {
+  const linger l{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
+// The spare descriptor of the accept loop.
+UniqueFd OpenSpare() {
+  UniqueFd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!fd) fd = UniqueFd(::eventfd(0, EFD_CLOEXEC));
+  return fd;
+}
+
+// What the handshake settled for one connection.
+struct Plan {
+  Hello hello;
+  std::chrono::milliseconds timeout{0};
+  WaitPolicy wait = WaitPolicy::kBlock;
+  MemoryBudget::Reservation reservation;
+  std::optional<ScopedAffinity> pinned;
+  std::unique_ptr<Sender> sender;      // RR
+  std::unique_ptr<Receiver> receiver;  // Stream
+};
+
+struct Refused {
+  Refusal kind;
+  std::string reason;
+};
 
 // Stream: receive messages until the client ends the stream between two
 // messages. The window runs from the first wait for data to the end of the
 // stream, which comes right after the last byte.
-SideRecord ServeStream(int fd, const Hello& h, std::chrono::milliseconds timeout,
-                       WaitPolicy wait) {
-  ReceiverOptions ro;
-  ro.max_chunk = std::min<size_t>(h.size, size_t{1} << 20);
-  ro.timeout = timeout;
-  ro.wait = wait;
-  auto receiver = MakeReceiver(static_cast<RxMode>(h.rx), fd, ro);
+SideRecord ServeStream(const Hello& h, Receiver& receiver) {
   const bool verify = h.flags & kHelloVerify;
   StreamVerifier verifier(h.size);
   ThreadMeter meter;
@@ -48,7 +109,7 @@ SideRecord ServeStream(int fd, const Hello& h, std::chrono::milliseconds timeout
   meter.Start();
   try {
     while (true) {
-      receiver->Receive(h.size, verify ? &verifier : nullptr);
+      receiver.Receive(h.size, verify ? &verifier : nullptr);
       ++messages;
     }
   } catch (const PeerClosed& e) {
@@ -56,7 +117,7 @@ SideRecord ServeStream(int fd, const Hello& h, std::chrono::milliseconds timeout
       throw SysError("the stream ended in the middle of message " +
                      std::to_string(messages));
   }
-  SideRecord r = receiver->stats();
+  SideRecord r = receiver.stats();
   meter.Stop(&r);
   r.messages = messages;
   r.verified = verifier.messages_verified();
@@ -66,12 +127,8 @@ SideRecord ServeStream(int fd, const Hello& h, std::chrono::milliseconds timeout
 // RR: answer each request with one message sent by the mode under test. The
 // window runs from the first wait for a request to the end of the requests;
 // the sender's final drain (zero-copy completions) comes after it.
-SideRecord ServeRR(int fd, const Hello& h, std::chrono::milliseconds timeout,
-                   WaitPolicy wait) {
-  SenderOptions so;
-  so.message_size = h.size;
-  so.timeout = timeout;
-  auto sender = MakeSender(static_cast<Mode>(h.mode), fd, so);
+SideRecord ServeRR(int fd, const Hello& h, Sender& sender,
+                   std::chrono::milliseconds timeout, WaitPolicy wait) {
   const bool verify = h.flags & kHelloVerify;
   uint64_t request_syscalls = 0;
   ThreadMeter meter;
@@ -84,16 +141,120 @@ SideRecord ServeRR(int fd, const Hello& h, std::chrono::milliseconds timeout,
       if (e.received() != 0) throw SysError("a request was cut short");
       break;
     }
-    Message& m = sender->Prepare();
+    Message& m = sender.Prepare();
     if (verify) StampMessage(m, seq);
-    sender->Send();
+    sender.Send();
   }
-  SideRecord r = sender->stats();
+  SideRecord r = sender.stats();
   meter.Stop(&r);
   r.syscalls += request_syscalls;
-  sender->Drain(timeout);
-  r.TakeZeroCopyTotals(sender->stats());
+  sender.Drain(timeout);
+  r.TakeZeroCopyTotals(sender.stats());
   return r;
+}
+
+// Decides on a received Hello; on success fills `plan` (the memory is
+// reserved and the sender or receiver made, so that a lack of memory,
+// descriptors or pinnable pages is a refusal with its reason, not a failure
+// after the Ack).
+std::optional<Refused> Decide(int fd, const Challenge& challenge, const Hello& h,
+                              const ServerOptions& options, MemoryBudget& budget,
+                              Plan* plan) {
+  // Magic and version first: a client of another protocol gets told so
+  // rather than "authentication failed".
+  if (h.magic != kHelloMagic || h.version != kProtocolVersion)
+    return Refused{Refusal::kBadHello, ValidateHello(h)};
+  // Then the key, before anything else is looked at: a client that cannot
+  // prove it learns nothing more.
+  if (options.key &&
+      !ProofsEqual(options.key->ClientProof(challenge, h), h.proof))
+    return Refused{Refusal::kAuthentication, "authentication failed"};
+  if (std::string why = ValidateHello(h); !why.empty())
+    return Refused{Refusal::kBadHello, why};
+  const Pattern pattern = static_cast<Pattern>(h.pattern);
+  const Mode mode = static_cast<Mode>(h.mode);
+  if (pattern == Pattern::kRR) {
+    if (std::string why = ModeUnsupportedReason(mode); !why.empty())
+      return Refused{Refusal::kUnsupported, why};
+    if (std::string why = MemlockRefusal(mode, h.size); !why.empty())
+      return Refused{Refusal::kMemlock, why};
+  }
+  if (std::string why = budget.TryReserve(ConnectionCostBytes(h), &plan->reservation);
+      !why.empty())
+    return Refused{Refusal::kMemoryBudget, why};
+
+  plan->hello = h;
+  plan->timeout = std::min(std::chrono::milliseconds(h.timeout_ms), options.max_timeout);
+  plan->wait = (h.flags & kHelloSpin) && options.allow_spin ? WaitPolicy::kSpin
+                                                            : WaitPolicy::kBlock;
+  try {
+    SetSocketTimeouts(fd, plan->timeout);
+    SetNoDelay(fd, (h.flags & kHelloNoDelay) != 0);
+    if (plan->wait == WaitPolicy::kSpin) TrySetBusyPoll(fd, kBusyPollUsec);
+    // Placed before the Ack, so that the client's timed loop never starts
+    // while this thread is still moving to its CPU; and before the buffers
+    // are made, so that they are first touched there.
+    plan->pinned.emplace(options.placement.ServerCpu(h.connection));
+    if (pattern == Pattern::kRR) {
+      SenderOptions so;
+      so.message_size = h.size;
+      so.timeout = plan->timeout;
+      plan->sender = MakeSender(mode, fd, so);
+    } else {
+      ReceiverOptions ro;
+      ro.max_chunk = std::min<size_t>(h.size, kMaxChunk);
+      ro.timeout = plan->timeout;
+      ro.wait = plan->wait;
+      plan->receiver = MakeReceiver(static_cast<RxMode>(h.rx), fd, ro);
+    }
+  } catch (const NotSupported& e) {
+    return Refused{Refusal::kUnsupported, e.what()};
+  } catch (const SysError& e) {
+    const bool fds = e.err() == EMFILE || e.err() == ENFILE;
+    return Refused{fds ? Refusal::kFdLimit : Refusal::kOther,
+                   fds ? std::string("fd limit: ") + e.what() : e.what()};
+  } catch (const std::bad_alloc&) {
+    return Refused{Refusal::kMemoryBudget, "out of memory"};
+  } catch (const std::exception& e) {
+    return Refused{Refusal::kOther, e.what()};
+  }
+  return std::nullopt;
+}
+
+// The handshake of protocol.h, all of it within one deadline. Returns the
+// refusal, if any, after telling the client.
+std::optional<Refused> Handshake(int fd, const ServerOptions& options,
+                                 MemoryBudget& budget, Plan* plan) {
+  const std::chrono::milliseconds limit = options.control_timeout;
+  const Clock::time_point deadline = Clock::now() + limit;
+  Challenge challenge;
+  challenge.flags = options.key ? kChallengeAuth : 0;
+  challenge.nonce = RandomNonce();
+  SendAllBefore(fd, &challenge, sizeof(challenge), deadline, limit, "handshake");
+  Hello h;
+  try {
+    RecvAllBefore(fd, &h, sizeof(h), deadline, limit, "handshake");
+  } catch (const PeerClosed& e) {
+    return Refused{Refusal::kBadHello,
+                   e.received() == 0 ? "closed before its Hello"
+                                     : "closed in the middle of its Hello (" +
+                                           std::to_string(e.received()) + " of " +
+                                           std::to_string(sizeof(h)) + " bytes)"};
+  } catch (const DeadlineExceeded&) {
+    Ack ack;
+    const std::string why = "handshake not complete within " +
+                            std::to_string(limit.count()) + " ms (--timeout_ms)";
+    CopyText(ack.reason, why);
+    (void)::send(fd, &ack, sizeof(ack), MSG_DONTWAIT | MSG_NOSIGNAL);
+    return Refused{Refusal::kHandshakeTimeout, why};
+  }
+  std::optional<Refused> refused = Decide(fd, challenge, h, options, budget, plan);
+  Ack ack;
+  ack.ok = refused ? 0 : 1;
+  if (refused) CopyText(ack.reason, refused->reason);
+  if (!refused && options.key) ack.proof = options.key->ServerProof(challenge, h);
+  SendAllBefore(fd, &ack, sizeof(ack), deadline, limit, "handshake");
+  return refused;
 }
 
 }  // namespace
@@ -113,7 +274,10 @@ UniqueFd ListenTcp(const std::string& address, uint16_t port) {
 Server::Server(UniqueFd listener, const ServerOptions& options)
     : options_(options),
       listener_(std::move(listener)),
-      wake_(::eventfd(0, EFD_CLOEXEC)) {
+      wake_(::eventfd(0, EFD_CLOEXEC)),
+      spare_(OpenSpare()),
+      budget_(options.max_memory),
+      log_(options.log ? stderr : nullptr) {
   if (!wake_) ThrowErrno("eventfd");
   sockaddr_in a{};
   socklen_t len = sizeof(a);
@@ -123,14 +287,7 @@ Server::Server(UniqueFd listener, const ServerOptions& options)
   acceptor_ = std::thread([this] { AcceptLoop(); });
 }
 
-Server::~Server() {
-  const uint64_t one = 1;
-  (void)!::write(wake_.get(), &one, sizeof(one));
-  acceptor_.join();
-  CutAll();
-  // The acceptor is gone: nothing else changes the list now.
-  for (Connection& c : connections_) c.thread.join();
-}
+Server::~Server() { Stop(Clock::time_point::max()); }
 
 void Server::CutAll() {
   std::lock_guard lock(mu_);
@@ -138,109 +295,228 @@ void Server::CutAll() {
     if (c.fd) ::shutdown(c.fd.get(), SHUT_RDWR);
 }
 
+bool Server::Stop(Clock::time_point deadline) {
+  if (acceptor_.joinable()) {
+    const uint64_t one = 1;
+    (void)!::write(wake_.get(), &one, sizeof(one));
+    acceptor_.join();
+  }
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+  }
+  CutAll();
+  std::list<Connection> finished;
+  {
+    std::unique_lock lock(mu_);
+    const auto all_done = [this] {
+      return std::all_of(connections_.begin(), connections_.end(),
+                         [](const Connection& c) { return c.done; });
+    };
+    if (deadline == Clock::time_point::max()) {
+      finished_.wait(lock, all_done);
+    } else if (!finished_.wait_until(lock, deadline, all_done)) {
+      return false;
+    }
+    finished.swap(connections_);
+  }
+  // Done threads touch nothing of the server any more.
+  for (Connection& c : finished) c.thread.join();
+  log_.Flush();
+  return true;
+}
+
 void Server::ReapFinished() {
-  std::lock_guard lock(mu_);
-  for (auto it = connections_.begin(); it != connections_.end();) {
-    if (it->done.load()) {
-      it->thread.join();
-      it = connections_.erase(it);
-    } else {
-      ++it;
+  std::list<Connection> finished;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = connections_.begin(); it != connections_.end();) {
+      auto next = std::next(it);
+      if (it->done) finished.splice(finished.end(), connections_, it);
+      it = next;
     }
   }
+  for (Connection& c : finished) c.thread.join();
+}
+
+void Server::NoteRefusal(Refusal kind, const sockaddr_in& peer,
+                         const std::string& why) {
+  log_.Note(kind, std::string(kind == Refusal::kFailed ? "connection from "
+                                                       : "refused ") +
+                      Describe(peer) + (kind == Refusal::kFailed ? " failed: " : ": ") +
+                      why);
+}
+
+void Server::Backoff(int ms) {
+  pollfd p{wake_.get(), POLLIN, 0};
+  ::poll(&p, 1, ms);
 }
 
 void Server::AcceptLoop() {
   pollfd fds[2] = {{listener_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
   while (true) {
-    if (RetryEintr([&] { return ::poll(fds, 2, -1); }) < 0) return;
-    if (fds[1].revents) return;
-    UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    if (!fd) continue;
-    ReapFinished();
-    std::lock_guard lock(mu_);
-    if (static_cast<int>(connections_.size()) >= options_.max_connections) {
-      ++failed_;
-      if (options_.log)
-        std::fprintf(stderr, "net_bench serve: refused a connection: too many\n");
+    // The log's summary is due at the end of its interval: wake up for it.
+    const int r = ::poll(fds, 2, log_.Tick());
+    if (r < 0) {
+      if (errno != EINTR) Backoff(100);
       continue;
     }
-    Connection& c = connections_.emplace_back();
-    c.fd = std::move(fd);
-    c.thread = std::thread([this, &c] { Serve(&c); });
+    if (fds[1].revents) return;
+    if (r == 0 || !(fds[0].revents & POLLIN)) continue;
+    sockaddr_in peer{};
+    socklen_t len = sizeof(peer);
+    UniqueFd fd(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&peer), &len,
+                          SOCK_CLOEXEC));
+    if (fd) {
+      Admit(std::move(fd), peer);
+      continue;
+    }
+    const int err = errno;
+    if (err == EMFILE || err == ENFILE) {
+      OnDescriptorLimit(err);
+    } else if (err != EINTR && err != EAGAIN && err != ECONNABORTED &&
+               err != EPROTO && err != EPERM) {
+      // ENOBUFS, ENOMEM, or worse: whatever it is, do not spin on it.
+      log_.Note(Refusal::kOther, std::string("accept: ") + std::strerror(err));
+      Backoff(100);
+    }
   }
+}
+
+void Server::OnDescriptorLimit(int err) {
+  if (spare_) {
+    // Give the spare back to accept one pending connection and tell it why,
+    // rather than leaving it in the backlog, where poll() would report it
+    // again and again: the loop would spin.
+    spare_.Reset();
+    sockaddr_in peer{};
+    socklen_t len = sizeof(peer);
+    UniqueFd fd(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&peer), &len,
+                          SOCK_CLOEXEC));
+    if (fd) {
+      const std::string why = std::string("fd limit: the server is out of file "
+                                          "descriptors (") +
+                              std::strerror(err) + ")";
+      RefuseAtAccept(fd.get(), options_.key != nullptr, why);
+      ++failed_;
+      NoteRefusal(Refusal::kFdLimit, peer, why);
+    }
+    fd.Reset();
+    spare_ = OpenSpare();
+  }
+  // No spare (another thread took the last descriptor): wait for
+  // connections to end instead of spinning.
+  if (!spare_) Backoff(100);
+}
+
+void Server::Admit(UniqueFd fd, const sockaddr_in& peer) {
+  ReapFinished();
+  const uint32_t address = peer.sin_addr.s_addr;
+  Refusal kind = Refusal::kOther;
+  std::string why;
+  {
+    std::lock_guard lock(mu_);
+    const auto at = per_address_.find(address);
+    const int from_address = at == per_address_.end() ? 0 : at->second;
+    if (stopped_) {
+      why = "the server is stopping";
+    } else if (static_cast<int>(connections_.size()) >= options_.max_connections) {
+      kind = Refusal::kConnectionLimit;
+      why = "connection limit " + std::to_string(options_.max_connections) +
+            " reached (--max_connections)";
+    } else if (options_.max_per_address > 0 &&
+               from_address >= options_.max_per_address) {
+      kind = Refusal::kAddressLimit;
+      why = "per-address limit: " + std::to_string(from_address) +
+            " connections from " + AddressOf(peer) + " already (--max_per_address=" +
+            std::to_string(options_.max_per_address) + ")";
+    } else {
+      Connection& c = connections_.emplace_back();
+      c.fd = std::move(fd);
+      c.peer = peer;
+      ++per_address_[address];
+      try {
+        c.thread = std::thread([this, &c] { Serve(&c); });
+        return;
+      } catch (const std::system_error& e) {
+        fd = std::move(c.fd);
+        connections_.pop_back();
+        if (--per_address_[address] == 0) per_address_.erase(address);
+        why = std::string("cannot start a thread: ") + e.what();
+      }
+    }
+  }
+  RefuseAtAccept(fd.get(), options_.key != nullptr, why);
+  ++failed_;
+  NoteRefusal(kind, peer, why);
 }
 
 void Server::Serve(Connection* c) {
   const int fd = c->fd.get();
-  Report report;
-  std::string error;
-  bool hello_ok = false;
-  Hello h;
+  std::optional<Refused> outcome;
+  bool reset = false;
   try {
-    SetSocketTimeouts(fd, options_.control_timeout);
-    uint64_t syscalls = 0;
-    RecvAll(fd, &h, sizeof(h), options_.control_timeout, &syscalls);
-    std::string refusal = ValidateHello(h);
-    if (refusal.empty()) {
-      const std::chrono::milliseconds timeout(h.timeout_ms);
-      SetSocketTimeouts(fd, timeout);
-      SetNoDelay(fd, (h.flags & kHelloNoDelay) != 0);
-      // Fail now, in the Ack, if this kernel lacks the mode.
-      const Pattern pattern = static_cast<Pattern>(h.pattern);
-      if (pattern == Pattern::kRR)
-        refusal = ModeUnsupportedReason(static_cast<Mode>(h.mode));
-    }
-    // Placed before the Ack, so that the client's timed loop never starts
-    // while this thread is still moving to its CPU.
-    std::optional<ScopedAffinity> pinned;
-    if (refusal.empty()) {
+    Plan plan;
+    outcome = Handshake(fd, options_, budget_, &plan);
+    if (!outcome) {
+      Report report;
+      std::string error;
       try {
-        pinned.emplace(options_.placement.ServerCpu(h.connection));
+        const Hello& h = plan.hello;
+        const SideRecord side =
+            static_cast<Pattern>(h.pattern) == Pattern::kStream
+                ? ServeStream(h, *plan.receiver)
+                : ServeRR(fd, h, *plan.sender, plan.timeout, plan.wait);
+        report.side = ToWire(side);
+        report.report_delay_ns = SteadyNowNs() - side.end_ns;
+        report.ok = 1;
       } catch (const std::exception& e) {
-        refusal = e.what();
+        error = e.what();
+      }
+      // The buffers go now, whatever the kernel still holds of them
+      // (lib/kernel_held_memory.h).
+      plan.sender.reset();
+      plan.receiver.reset();
+      CopyText(report.error, error);
+      // A peer that stopped reading will not take the report either: do not
+      // wait for it longer than the data phase waited.
+      const std::chrono::milliseconds limit =
+          error.empty() ? options_.control_timeout
+                        : std::min(options_.control_timeout, plan.timeout);
+      try {
+        SendAllBefore(fd, &report, sizeof(report), Clock::now() + limit, limit,
+                      "send report");
+      } catch (const std::exception& e) {
+        if (error.empty()) error = e.what();
+      }
+      if (!error.empty()) {
+        outcome = Refused{Refusal::kFailed, error};
+        reset = Unacknowledged(fd) > 0;
       }
     }
-    const WaitPolicy wait = (h.flags & kHelloSpin) && options_.allow_spin
-                                ? WaitPolicy::kSpin
-                                : WaitPolicy::kBlock;
-    if (wait == WaitPolicy::kSpin) TrySetBusyPoll(fd, kBusyPollUsec);
-    SendAck(fd, refusal, options_.control_timeout);
-    if (!refusal.empty()) throw SysError("refused: " + refusal);
-    hello_ok = true;
-    try {
-      const std::chrono::milliseconds timeout(h.timeout_ms);
-      const SideRecord side = static_cast<Pattern>(h.pattern) == Pattern::kStream
-                                  ? ServeStream(fd, h, timeout, wait)
-                                  : ServeRR(fd, h, timeout, wait);
-      report.side = ToWire(side);
-      report.report_delay_ns = SteadyNowNs() - side.end_ns;
-      report.ok = 1;
-    } catch (const std::exception& e) {
-      error = e.what();
-    }
-    CopyText(report.error, error);
-    uint64_t syscalls2 = 0;
-    SendAll(fd, &report, sizeof(report), 0, options_.control_timeout,
-            &syscalls2);
   } catch (const std::exception& e) {
-    if (error.empty()) error = e.what();
+    outcome = Refused{Refusal::kOther, e.what()};
+    reset = Unacknowledged(fd) > 0;
   }
-  if (!error.empty()) {
+  if (outcome) {
     ++failed_;
-    if (options_.log)
-      std::fprintf(stderr, "net_bench serve: connection %s: %s\n",
-                   hello_ok ? "failed" : "refused", error.c_str());
+    NoteRefusal(outcome->kind, c->peer, outcome->reason);
   } else {
     ++served_;
   }
-  // The client reads the Report before closing; closing here (not in the
-  // reaper) frees the socket as soon as the connection is done.
   {
+    // Closed here, not by the reaper, so that the socket goes as soon as the
+    // connection is done; under the lock, so that CutAll never shuts down a
+    // descriptor number that was closed and reused.
     std::lock_guard lock(mu_);
+    if (reset) ResetOnClose(fd);
     c->fd.Reset();
+    const uint32_t address = c->peer.sin_addr.s_addr;
+    if (auto it = per_address_.find(address); it != per_address_.end() && --it->second == 0)
+      per_address_.erase(it);
+    c->done = true;
   }
-  c->done.store(true);
+  finished_.notify_all();
 }
 
 }  // namespace netbench

@@ -1,25 +1,44 @@
 #ifndef NET_BENCH_BENCHMARKS_SERVER_H_
 #define NET_BENCH_BENCHMARKS_SERVER_H_
 
+#include <netinet/in.h>
+
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <limits>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
+#include "benchmarks/auth.h"
+#include "benchmarks/refusal_log.h"
+#include "benchmarks/server_limits.h"
 #include "lib/placement.h"
 #include "lib/unique_fd.h"
 
 namespace netbench {
 
 struct ServerOptions {
-  // Bound on reading a client's Hello and on writing its Report.
+  // Bound on the whole handshake (Challenge, Hello, Ack: one deadline, not
+  // one per call) and on writing the Report.
   std::chrono::milliseconds control_timeout{5000};
-  // Connections served at once; more are refused (bounded memory).
+  // The longest wait a client may ask for in its Hello: the server's policy
+  // wins over the client's request.
+  std::chrono::milliseconds max_timeout{3600 * 1000};
+  // Connections served at once; more are refused with a reason.
   int max_connections = 512;
-  // Log refused or failed connections on stderr (net_bench serve).
+  // Connections at once from one peer address; 0: no cap.
+  int max_per_address = 0;
+  // Memory all connections' buffers may take (ConnectionCostBytes each).
+  size_t max_memory = std::numeric_limits<size_t>::max();
+  // The shared key clients must prove; null: no authentication.
+  std::shared_ptr<const AuthKey> key;
+  // Log refused or failed connections on stderr, rate-limited (serve).
   bool log = false;
   // Where the thread serving connection i (the Hello's index) runs.
   Placement placement;
@@ -32,12 +51,19 @@ struct ServerOptions {
 // socket and serves each in a thread of its own (one thread per client),
 // following the exchange of benchmarks/protocol.h. Used in-process (in the
 // server namespace) and by `net_bench serve`.
+//
+// Its limits come first: connections at once (in all, and per address), a
+// memory budget checked before a connection allocates anything, the
+// client's timeouts capped by the server's, and one deadline on the whole
+// handshake. Every refusal reaches the client as a reason (in the Challenge
+// when refused at accept, else in the Ack). A connection whose peer stopped
+// reading is reset when it ends, so that the kernel frees at once what the
+// peer left unread.
 class Server {
  public:
   // Takes a bound, listening socket.
   Server(UniqueFd listener, const ServerOptions& options);
-  // Stops accepting, cuts every live connection (their threads end with an
-  // error) and joins every thread.
+  // Stop() without a deadline.
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -46,26 +72,51 @@ class Server {
   // Shuts down every live connection (their threads end with an error);
   // new connections are still accepted.
   void CutAll();
-  // Connections whose Hello was refused or that failed mid-run.
+  // Stops accepting, cuts every live connection and waits until `deadline`
+  // for every connection's thread to end. Returns whether all did; if not,
+  // the server must not be destroyed (a thread still runs): the caller
+  // exits the process instead.
+  bool Stop(std::chrono::steady_clock::time_point deadline);
+
+  // Connections refused (at accept or in the handshake) or failed mid-run.
   uint64_t failed_connections() const { return failed_.load(); }
   uint64_t served_connections() const { return served_.load(); }
+  size_t memory_in_use() const { return budget_.in_use(); }
+  const RefusalLog& log() const { return log_; }
 
  private:
   struct Connection {
     UniqueFd fd;
+    sockaddr_in peer{};
     std::thread thread;
-    std::atomic<bool> done{false};
+    bool done = false;  // guarded by mu_
   };
   void AcceptLoop();
+  // Admits or refuses one accepted connection (accept-time limits).
+  void Admit(UniqueFd fd, const sockaddr_in& peer);
+  // accept(2) failed with EMFILE/ENFILE: refuse one pending connection
+  // with the spare descriptor, or back off.
+  void OnDescriptorLimit(int err);
+  // Sleeps `ms` unless Stop() wakes the loop.
+  void Backoff(int ms);
   void Serve(Connection* c);
   void ReapFinished();
+  void NoteRefusal(Refusal kind, const sockaddr_in& peer, const std::string& why);
 
   ServerOptions options_;
   UniqueFd listener_;
   UniqueFd wake_;  // eventfd: tells the accept loop to stop
+  // A descriptor kept in reserve: closed to accept (and refuse, with a
+  // reason) one connection when the process is out of descriptors.
+  UniqueFd spare_;
   uint16_t port_ = 0;
+  MemoryBudget budget_;
+  RefusalLog log_;
   std::mutex mu_;
+  std::condition_variable finished_;  // a connection's thread is done
   std::list<Connection> connections_;  // guarded by mu_
+  std::unordered_map<uint32_t, int> per_address_;  // guarded by mu_
+  bool stopped_ = false;  // guarded by mu_
   std::atomic<uint64_t> failed_{0};
   std::atomic<uint64_t> served_{0};
   std::thread acceptor_;

@@ -5,16 +5,20 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "benchmarks/auth.h"
 #include "benchmarks/protocol.h"
 #include "lib/sender.h"
 #include "lib/socket_io.h"
@@ -54,15 +58,22 @@ int TaskCount(pid_t pid) {
 
 class TwoHostTest : public ::testing::Test {
  protected:
-  void SetUp() override { server_ = StartServer(kPort); }
-  void TearDown() override {
-    if (server_ > 0) {
-      ::kill(server_, SIGTERM);
-      const int status = WaitOrKill(server_, 10s);
-      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-          << "net_bench serve did not stop cleanly: "
-          << ReadFile(dir_.File("serve.log"));
-    }
+  void SetUp() override {
+    // serve listens off loopback here, which needs a key.
+    std::ofstream(key_file_, std::ios::binary) << std::string(32, 'k');
+    ::chmod(key_file_.c_str(), 0600);
+    server_ = StartServer(kPort);
+  }
+  void TearDown() override { StopServer(); }
+
+  void StopServer() {
+    if (server_ <= 0) return;
+    ::kill(server_, SIGTERM);
+    const int status = WaitOrKill(server_, 10s);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "net_bench serve did not stop cleanly: "
+        << ReadFile(dir_.File("serve5301.log"));
+    server_ = -1;
   }
 
   pid_t StartServer(uint16_t port) {
@@ -70,7 +81,7 @@ class TwoHostTest : public ::testing::Test {
         topology_.ns_fd(netns::Side::kServer),
         {NET_BENCH_BINARY, "serve",
          "--listen=" + std::string(kServer) + ":" + std::to_string(port),
-         "--timeout_ms=2000"},
+         "--timeout_ms=2000", "--auth_key_file=" + key_file_},
         dir_.File("serve" + std::to_string(port) + ".log"));
     EXPECT_TRUE(testing::WaitForListener(topology_.ns_fd(netns::Side::kClient),
                                          kServer, port, 10s));
@@ -79,8 +90,9 @@ class TwoHostTest : public ::testing::Test {
 
   // Runs net_bench in the client namespace; returns its wait status.
   int RunClient(std::vector<std::string> args, const std::string& json,
-                std::chrono::milliseconds bound = 120s) {
+                std::chrono::milliseconds bound = 120s, bool with_key = true) {
     args.insert(args.begin(), NET_BENCH_BINARY);
+    if (with_key) args.push_back("--auth_key_file=" + key_file_);
     args.push_back("--benchmark_out=" + json);
     args.push_back("--benchmark_out_format=json");
     const pid_t pid = SpawnIn(topology_.ns_fd(netns::Side::kClient), args,
@@ -91,6 +103,7 @@ class TwoHostTest : public ::testing::Test {
   static constexpr uint16_t kPort = 5301;
   netns::Topology topology_;
   testing::TempDir dir_;
+  const std::string key_file_ = dir_.File("key");
   pid_t server_ = -1;
 };
 
@@ -113,15 +126,22 @@ TEST_F(TwoHostTest, EveryModeAtTwoSizesArrivesVerified) {
             std::string::npos);
 }
 
-// Sends `bytes` on a fresh connection to the server and reads whatever comes
-// back until the server closes (bounded).
-void Poke(const netns::Topology& t, const std::string& bytes,
+// On a fresh connection to the server: reads its Challenge, sends what
+// `reply` makes of it, and reads whatever comes back until the server
+// closes (bounded).
+void Poke(const netns::Topology& t,
+          const std::function<std::string(const Challenge&)>& reply,
           bool close_early = false) {
   UniqueFd fd = t.Socket(netns::Side::kClient, AF_INET, SOCK_STREAM);
   sockaddr_in a = t.Address(netns::Side::kServer, 5301);
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0)
     return;
   SetSocketTimeouts(fd.get(), 3000ms);
+  Challenge challenge;
+  if (::recv(fd.get(), &challenge, sizeof(challenge), MSG_WAITALL) !=
+      sizeof(challenge))
+    return;
+  const std::string bytes = reply(challenge);
   if (!bytes.empty()) (void)!::send(fd.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
   if (close_early) return;
   ::shutdown(fd.get(), SHUT_WR);
@@ -134,6 +154,13 @@ std::string HelloBytes(Hello h) {
   return std::string(reinterpret_cast<const char*>(&h), sizeof(h));
 }
 
+// `h` proven with `key` for `challenge`: it passes authentication, so the
+// server judges the rest of it.
+std::string SignedHello(const AuthKey& key, const Challenge& challenge, Hello h) {
+  h.proof = key.ClientProof(challenge, h);
+  return HelloBytes(h);
+}
+
 TEST_F(TwoHostTest, ServerSurvivesHostileControlInput) {
   const long rss_before = RssKb(server_);
   std::mt19937_64 rng(42);
@@ -142,29 +169,39 @@ TEST_F(TwoHostTest, ServerSurvivesHostileControlInput) {
     for (char& c : s) c = static_cast<char>(rng());
     return s;
   };
-  for (int i = 0; i < 100; ++i) Poke(topology_, random_bytes(sizeof(Hello)));
+  const auto as_is = [](std::string bytes) {
+    return [bytes](const Challenge&) { return bytes; };
+  };
+  for (int i = 0; i < 100; ++i) Poke(topology_, as_is(random_bytes(sizeof(Hello))));
   for (size_t n = 0; n < sizeof(Hello); ++n)  // truncated headers
-    Poke(topology_, HelloBytes(Hello{}).substr(0, n), /*close_early=*/true);
+    Poke(topology_, as_is(HelloBytes(Hello{}).substr(0, n)), /*close_early=*/true);
+  const AuthKey key = AuthKey::FromFile(key_file_);
+  const auto signed_hello = [&key](Hello h) {
+    return [&key, h](const Challenge& c) { return SignedHello(key, c, h); };
+  };
   Hello h;
   h.pattern = 0;
   h.mode = 2;
   h.timeout_ms = 1000;
+  Poke(topology_, as_is(HelloBytes(h)));  // no proof
   for (uint64_t size : {uint64_t{0}, uint64_t{1} << 40, ~uint64_t{0}}) {
     h.size = size;  // absurd sizes: refused before any allocation
-    Poke(topology_, HelloBytes(h));
+    Poke(topology_, signed_hello(h));
   }
   h.size = 1024;
   h.version = 99;
-  Poke(topology_, HelloBytes(h));
+  Poke(topology_, signed_hello(h));
   h.version = kProtocolVersion;
   h.mode = 200;
-  Poke(topology_, HelloBytes(h));
+  Poke(topology_, signed_hello(h));
   h.mode = 2;
   h.pattern = 7;
-  Poke(topology_, HelloBytes(h));
+  Poke(topology_, signed_hello(h));
   // A valid Hello, then a message cut short and a vanished client.
   h.pattern = 0;
-  Poke(topology_, HelloBytes(h) + std::string(100, 'x'), /*close_early=*/true);
+  Poke(topology_,
+       [&](const Challenge& c) { return SignedHello(key, c, h) + std::string(100, 'x'); },
+       /*close_early=*/true);
 
   ASSERT_EQ(::kill(server_, 0), 0) << "net_bench serve died";
   const std::string json = dir_.File("after_fuzz.json");
@@ -178,9 +215,14 @@ TEST_F(TwoHostTest, ServerSurvivesHostileControlInput) {
   const long rss_after = RssKb(server_);
   EXPECT_LT(rss_after - rss_before, 64 * 1024)
       << "serve grew from " << rss_before << " kB to " << rss_after << " kB";
+  // The log is rate-limited: a few lines of each kind, then a summary (at
+  // the end of its interval, or at stop).
+  StopServer();
   const std::string log = ReadFile(dir_.File("serve5301.log"));
   EXPECT_NE(log.find("wrong magic"), std::string::npos) << log;
-  EXPECT_NE(log.find("out of range"), std::string::npos) << log;
+  EXPECT_NE(log.find("authentication failed"), std::string::npos) << log;
+  EXPECT_NE(log.find("bad hello"), std::string::npos) << log;
+  EXPECT_LT(CountOf(log, "\n"), 30) << log;
 }
 
 TEST_F(TwoHostTest, ServerNotListeningIsAClearErrorNotAHang) {
@@ -255,6 +297,8 @@ TEST_F(TwoHostTest, PeerThatStopsReadingEndsInBoundedTime) {
     while (true) {
       UniqueFd c(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
       if (!c) return;
+      const Challenge challenge;  // no key asked for
+      (void)!::send(c.get(), &challenge, sizeof(challenge), MSG_NOSIGNAL);
       Hello h;
       if (::recv(c.get(), &h, sizeof(h), MSG_WAITALL) != sizeof(h)) return;
       Ack ack;
@@ -279,7 +323,7 @@ TEST_F(TwoHostTest, PeerThatStopsReadingEndsInBoundedTime) {
         {"--topology=peer:198.18.0.1:5390", "--modes=" + modes,
          std::string("--sizes=") + size, "--threads=1", "--patterns=Stream",
          "--timeout_ms=500", "--benchmark_min_time=30"},
-        json, 120s);
+        json, 120s, /*with_key=*/false);
     EXPECT_LT(std::chrono::steady_clock::now() - start, 60s);
     ASSERT_TRUE(WIFEXITED(status)) << ReadFile(json + ".log");
     const std::string out = ReadFile(json);
