@@ -77,8 +77,9 @@ void RefusalLog::Summarize() {
     const double seconds = std::chrono::duration<double>(now - start_).count();
     std::fprintf(out_,
                  "net_bench serve: refused or failed %llu connections in the "
-                 "last %.0f s (%llu shown): %s\n",
-                 static_cast<unsigned long long>(written_ + unwritten_), seconds,
+                 "last %.*f s (%llu shown): %s\n",
+                 static_cast<unsigned long long>(written_ + unwritten_),
+                 seconds < 10 ? 1 : 0, seconds,
                  static_cast<unsigned long long>(written_), what.c_str());
   }
   counts_ = {};
