@@ -92,7 +92,7 @@ constexpr uint64_t kHangupTag = ~uint64_t{0} - 2;
 // purges the socket's queues and frees their pages at once (the
 // notifications follow within microseconds), a shutdown with data stalled
 // at the peer never does.
-constexpr auto kHangupGrace = std::chrono::milliseconds(50);
+constexpr auto kHangupGrace = std::chrono::milliseconds(200);
 
 // MSG_WAITALL asks io_uring to retry a short send on a stream socket until
 // all is sent (io_uring_prep_send(3), Linux 5.19), saving a round trip to

@@ -88,7 +88,8 @@ class Control(unittest.TestCase):
     def test_depends_come_from_shlibdeps(self):
         depends = field("Depends")
         # dpkg-shlibdeps names each library's package with a minimum version.
-        for package in ("libnl-3-200", "libnl-route-3-200", "liburing2", "libbenchmark1debian"):
+        for package in ("libnl-3-200", "libnl-route-3-200", "liburing2", "libbenchmark1debian",
+                        "libssl3"):
             self.assertRegex(depends, re.escape(package) + r" \(>= [^)]+\)", depends)
         self.assertRegex(depends, r"(^|, )python3(,|$)")
         recommends = field("Recommends")
@@ -111,6 +112,22 @@ class Control(unittest.TestCase):
             documented.setdefault(name, value)
         self.assertEqual(documented, defaults)
         self.assertEqual(defaults["LISTEN"], "127.0.0.1:5301")
+
+
+class Key(unittest.TestCase):
+    def test_the_unit_hands_serve_the_key_as_a_credential(self):
+        unit = read(os.path.join(ROOT, UNIT))
+        self.assertIn("LoadCredential=net-bench.key:/etc/net-bench/key", unit)
+        (exec_start,) = unit_settings("ExecStart")
+        self.assertIn("--auth_key_file=%d/net-bench.key", exec_start)
+
+    def test_postinst_makes_a_private_key_once_and_purge_removes_it(self):
+        control = os.path.join(TMP, "control-key")
+        subprocess.run(["dpkg-deb", "-e", DEB, control], check=True)
+        postinst = read(os.path.join(control, "postinst"))
+        self.assertRegex(postinst, r"umask 077 && head -c 32 /dev/urandom > /etc/net-bench/key")
+        self.assertIn('[ ! -e /etc/net-bench/key ]', postinst)
+        self.assertIn("rm -f /etc/net-bench/key", read(os.path.join(control, "postrm")))
 
 
 class Binary(unittest.TestCase):
@@ -248,15 +265,21 @@ class Unit(unittest.TestCase):
         net_bench = os.path.join(ROOT, "usr/bin/net_bench")
         log = os.path.join(TMP, "serve.strace")
         port = free_port()
+        # With a key, as the unit runs it: the handshake's HMAC and nonces
+        # (OpenSSL: getrandom) are traced too.
+        key = os.path.join(TMP, "serve.key")
+        with open(os.open(key, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:
+            f.write(os.urandom(32))
         serve = subprocess.Popen(
             ["strace", "-f", "-qq", "-o", log, net_bench, "serve",
-             "--listen=127.0.0.1:%d" % port],
+             "--listen=127.0.0.1:%d" % port, "--auth_key_file=" + key],
             stderr=subprocess.PIPE, text=True)
         try:
             self.assertIn("listening on", serve.stderr.readline())
             peer = "--topology=peer:127.0.0.1:%d" % port
             for args in (["--sizes=64K"], ["--sizes=4K", "--rx=zerocopy", "--modes=OneCopy",
                                            "--patterns=Stream"]):
+                args.append("--auth_key_file=" + key)
                 r = run([net_bench, peer, "--threads=1", "--benchmark_min_time=0.01", *args],
                         timeout=120)
                 self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr)
@@ -273,6 +296,7 @@ class Unit(unittest.TestCase):
             else:
                 allowed |= expand(line.split(), groups)
         self.assertIn("io_uring_setup", used, "the trace missed io_uring")
+        self.assertIn("getrandom", used, "the trace missed the handshake's nonces")
         self.assertEqual(sorted(used - (allowed - denied)), [],
                          "syscalls of serve that SystemCallFilter= refuses")
 
