@@ -12,6 +12,7 @@ Takes a few minutes against an old server (its timeouts are the client's).
 import argparse
 import os
 import resource
+import select
 import signal
 import socket
 import subprocess
@@ -89,7 +90,7 @@ def leak(args):
     for mode in ("ZeroCopy", "UringZeroCopy", "OneCopy", "SpliceZeroCopy"):
         serve = Serve(args, args.key_file)
         try:
-            rss = [serve.idle_rss // 1024]
+            rss = ["%.1f" % (serve.idle_rss / 1024)]
             for _ in range(6):
                 socks = []
                 for _ in range(8):
@@ -102,9 +103,9 @@ def leak(args):
                 for s in socks:
                     s.close()
                 time.sleep(0.5)
-                rss.append(sp.rss_kb(serve.proc.pid) // 1024)
-            print("leak %-15s RSS MB after each round of 8 stalled 16 MiB RR peers: %s"
-                  % (mode, " -> ".join(map(str, rss))))
+                rss.append("%.1f" % (sp.rss_kb(serve.proc.pid) / 1024))
+            print("leak %-15s RSS MB idle, then after each round of 8 stalled 16 MiB RR "
+                  "peers: %s" % (mode, " -> ".join(rss)))
         finally:
             serve.close()
 
@@ -186,12 +187,16 @@ def flood(args):
     for s in held:
         s.close()
     time.sleep(1)
+    serve.stop()
     lines = serve.log_lines()
+    refused = sum(reasons.values())
     print("flood legit runs during a flood from 127.0.0.2: %d of %d succeeded %s"
           % (ok, ok + failed, causes if causes else ""))
-    print("flood what the flood's connections were told: %s" % dict(
-        sorted(reasons.items(), key=lambda kv: -kv[1])[:6]))
-    print("flood serve log lines: %d (last: %s)" % (len(lines), lines[-1][:160] if lines else ""))
+    print("flood what the flood's %d connections were told: %s" % (refused, dict(
+        sorted(reasons.items(), key=lambda kv: -kv[1])[:6])))
+    summaries = [l for l in lines if "refused or failed" in l]
+    print("flood serve log lines: %d for %d refused connections%s" % (
+        len(lines), refused, (", e.g. " + summaries[0][:200]) if summaries else ""))
     serve.close()
 
 
@@ -231,19 +236,25 @@ def slowloris(args, count=60, cap=50):
             sp.pack_hello_v3(sp.hello_fields(), b"\1" * 32)
         payload = hello + b"\0" * 10000
         s.setblocking(False)
+        closed = False
         for byte in payload:
-            if time.monotonic() - start > cap:
+            if closed or time.monotonic() - start > cap:
                 break
             try:
                 s.send(bytes([byte]))
-                data = s.recv(4096)
-                if data == b"":
-                    break
-            except BlockingIOError:
-                pass
             except OSError:
                 break
-            time.sleep(1)
+            # Until the next byte is due, watch for the server's close.
+            due = time.monotonic() + 1
+            while not closed and time.monotonic() < due:
+                if not select.select([s], [], [], max(0, due - time.monotonic()))[0]:
+                    break
+                try:
+                    closed = s.recv(4096) == b""
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    closed = True
         with lock:
             results.append(time.monotonic() - start)
         s.close()
@@ -264,6 +275,8 @@ def amplification(args):
     f = sp.hello_fields(pattern=sp.RR, mode="OneCopy", size=16 * MiB, timeout_ms=5000)
     s = sp.connect(serve.port, timeout=10)
     sent = received = 0
+    # What the handshake itself sends back: the Ack (2), or Challenge + Ack (3).
+    handshake = sp.ACK_V2.size if args.protocol == 2 else sp.CHALLENGE.size + sp.ACK_V3.size
     if args.protocol == 2:
         hello = sp.pack_hello_v2(f)
     else:
@@ -284,8 +297,9 @@ def amplification(args):
         received += len(chunk)
         if received >= 16 * MiB + 128:
             break
-    print("amplification unauthenticated: %d bytes sent, %d received (%.0fx)"
-          % (sent, received, received / sent))
+    print("amplification unauthenticated: %d bytes sent, %d received (%.0fx; "
+          "%.0fx per 8-byte request)" % (sent, received, received / sent,
+                                         max(0, received - handshake) / 8))
     s.close()
     serve.close()
 
