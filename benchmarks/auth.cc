@@ -60,9 +60,11 @@ Proof Mac(const std::vector<unsigned char>& key, std::string_view label,
   Proof out{};
   size_t out_len = 0;
   if (EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
-      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(label.data()),
+      EVP_MAC_update(ctx.get(),
+                     reinterpret_cast<const unsigned char*>(label.data()),
                      label.size()) != 1 ||
-      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(&challenge),
+      EVP_MAC_update(ctx.get(),
+                     reinterpret_cast<const unsigned char*>(&challenge),
                      sizeof(challenge)) != 1 ||
       EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(&hello),
                      sizeof(hello)) != 1 ||
@@ -74,7 +76,8 @@ Proof Mac(const std::vector<unsigned char>& key, std::string_view label,
 
 std::string Octal(mode_t mode) {
   char text[8];
-  std::snprintf(text, sizeof(text), "%04o", static_cast<unsigned>(mode & 07777));
+  std::snprintf(text, sizeof(text), "%04o",
+                static_cast<unsigned>(mode & 07777));
   return text;
 }
 
@@ -97,7 +100,7 @@ AuthKey AuthKey::FromFile(const std::string& path) {
   const std::string what = "--auth_key_file=" + path + ": ";
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd) throw AuthKeyError(what + "cannot read it: " + std::strerror(errno));
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd.get(), &st) != 0)
     throw AuthKeyError(what + "cannot stat it: " + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) throw AuthKeyError(what + "not a regular file");
@@ -115,8 +118,9 @@ AuthKey AuthKey::FromFile(const std::string& path) {
   std::vector<unsigned char> bytes(static_cast<size_t>(st.st_size) + 1);
   size_t got = 0;
   while (got < bytes.size()) {
-    const ssize_t r = RetryEintr(
-        [&] { return ::read(fd.get(), bytes.data() + got, bytes.size() - got); });
+    const ssize_t r = RetryEintr([&] {
+      return ::read(fd.get(), bytes.data() + got, bytes.size() - got);
+    });
     if (r < 0) {
       OPENSSL_cleanse(bytes.data(), bytes.size());
       throw AuthKeyError(what + "cannot read it: " + std::strerror(errno));
@@ -135,13 +139,15 @@ AuthKey AuthKey::FromFile(const std::string& path) {
   return AuthKey(std::move(bytes));
 }
 
-Proof AuthKey::ClientProof(const Challenge& challenge, const Hello& hello) const {
+Proof AuthKey::ClientProof(const Challenge& challenge,
+                           const Hello& hello) const {
   Hello unsigned_hello = hello;
   unsigned_hello.proof = {};
   return Mac(bytes_, kClientLabel, challenge, unsigned_hello);
 }
 
-Proof AuthKey::ServerProof(const Challenge& challenge, const Hello& hello) const {
+Proof AuthKey::ServerProof(const Challenge& challenge,
+                           const Hello& hello) const {
   return Mac(bytes_, kServerLabel, challenge, hello);
 }
 

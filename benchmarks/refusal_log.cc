@@ -7,17 +7,28 @@ namespace netbench {
 
 const char* RefusalName(Refusal kind) {
   switch (kind) {
-    case Refusal::kConnectionLimit: return "connection limit";
-    case Refusal::kAddressLimit: return "per-address limit";
-    case Refusal::kMemoryBudget: return "memory budget";
-    case Refusal::kAuthentication: return "authentication";
-    case Refusal::kFdLimit: return "fd limit";
-    case Refusal::kMemlock: return "memlock";
-    case Refusal::kBadHello: return "bad hello";
-    case Refusal::kHandshakeTimeout: return "handshake timeout";
-    case Refusal::kUnsupported: return "unsupported";
-    case Refusal::kFailed: return "failed";
-    case Refusal::kOther: return "other";
+    case Refusal::kConnectionLimit:
+      return "connection limit";
+    case Refusal::kAddressLimit:
+      return "per-address limit";
+    case Refusal::kMemoryBudget:
+      return "memory budget";
+    case Refusal::kAuthentication:
+      return "authentication";
+    case Refusal::kFdLimit:
+      return "fd limit";
+    case Refusal::kMemlock:
+      return "memlock";
+    case Refusal::kBadHello:
+      return "bad hello";
+    case Refusal::kHandshakeTimeout:
+      return "handshake timeout";
+    case Refusal::kUnsupported:
+      return "unsupported";
+    case Refusal::kFailed:
+      return "failed";
+    case Refusal::kOther:
+      return "other";
   }
   return "other";
 }
@@ -48,7 +59,8 @@ int RefusalLog::Tick() {
   const auto now = std::chrono::steady_clock::now();
   if (now - start_ >= interval_) Summarize();
   if (unwritten_ == 0) return -1;
-  const auto left = std::chrono::ceil<std::chrono::milliseconds>(start_ + interval_ - now);
+  const auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(start_ + interval_ - now);
   return static_cast<int>(std::max<long>(left.count(), 1));
 }
 

@@ -39,9 +39,10 @@ const char* RefusalName(Refusal kind);
 class RefusalLog {
  public:
   // Writes to `out` (nullptr: counts only, writes nothing).
-  explicit RefusalLog(std::FILE* out,
-                      std::chrono::milliseconds interval = std::chrono::seconds(10),
-                      int burst_per_kind = 3);
+  explicit RefusalLog(
+      std::FILE* out,
+      std::chrono::milliseconds interval = std::chrono::seconds(10),
+      int burst_per_kind = 3);
 
   // Records one event; writes "net_bench serve: <line>" unless this kind
   // already had its burst in the current interval. Thread-safe.
@@ -66,7 +67,7 @@ class RefusalLog {
   const std::chrono::milliseconds interval_;
   const int burst_;
   mutable std::mutex mu_;
-  std::chrono::steady_clock::time_point start_;  // of the interval
+  std::chrono::steady_clock::time_point start_;   // of the interval
   std::array<uint64_t, kRefusalKinds> counts_{};  // this interval
   std::array<uint64_t, kRefusalKinds> totals_{};
   uint64_t written_ = 0;    // this interval

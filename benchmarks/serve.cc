@@ -88,12 +88,14 @@ int Serve(const Config& config) {
   ::signal(SIGINT, SIG_DFL);
   ::signal(SIGTERM, SIG_DFL);
   pthread_sigmask(SIG_UNBLOCK, &stop, nullptr);
-  const bool stopped = server->Stop(std::chrono::steady_clock::now() + kStopBound);
-  std::fprintf(stderr,
-               "net_bench serve: stopping (signal %d): %llu served, %llu failed%s\n",
-               sig, static_cast<unsigned long long>(server->served_connections()),
-               static_cast<unsigned long long>(server->failed_connections()),
-               stopped ? "" : "; connections still ending, exiting anyway");
+  const bool stopped =
+      server->Stop(std::chrono::steady_clock::now() + kStopBound);
+  std::fprintf(
+      stderr,
+      "net_bench serve: stopping (signal %d): %llu served, %llu failed%s\n",
+      sig, static_cast<unsigned long long>(server->served_connections()),
+      static_cast<unsigned long long>(server->failed_connections()),
+      stopped ? "" : "; connections still ending, exiting anyway");
   if (!stopped) {
     // A thread still runs: the server cannot be destroyed. The kernel
     // closes every socket (and frees every page) as the process goes.

@@ -157,9 +157,9 @@ SideRecord ServeRR(int fd, const Hello& h, Sender& sender,
 // reserved and the sender or receiver made, so that a lack of memory,
 // descriptors or pinnable pages is a refusal with its reason, not a failure
 // after the Ack).
-std::optional<Refused> Decide(int fd, const Challenge& challenge, const Hello& h,
-                              const ServerOptions& options, MemoryBudget& budget,
-                              Plan* plan) {
+std::optional<Refused> Decide(int fd, const Challenge& challenge,
+                              const Hello& h, const ServerOptions& options,
+                              MemoryBudget& budget, Plan* plan) {
   // Magic and version first: a client of another protocol gets told so
   // rather than "authentication failed".
   if (h.magic != kHelloMagic || h.version != kProtocolVersion)
@@ -179,14 +179,17 @@ std::optional<Refused> Decide(int fd, const Challenge& challenge, const Hello& h
     if (std::string why = MemlockRefusal(mode, h.size); !why.empty())
       return Refused{Refusal::kMemlock, why};
   }
-  if (std::string why = budget.TryReserve(ConnectionCostBytes(h), &plan->reservation);
+  if (std::string why =
+          budget.TryReserve(ConnectionCostBytes(h), &plan->reservation);
       !why.empty())
     return Refused{Refusal::kMemoryBudget, why};
 
   plan->hello = h;
-  plan->timeout = std::min(std::chrono::milliseconds(h.timeout_ms), options.max_timeout);
-  plan->wait = (h.flags & kHelloSpin) && options.allow_spin ? WaitPolicy::kSpin
-                                                            : WaitPolicy::kBlock;
+  plan->timeout =
+      std::min(std::chrono::milliseconds(h.timeout_ms), options.max_timeout);
+  plan->wait = (h.flags & kHelloSpin) && options.allow_spin
+                   ? WaitPolicy::kSpin
+                   : WaitPolicy::kBlock;
   try {
     SetSocketTimeouts(fd, plan->timeout);
     SetNoDelay(fd, (h.flags & kHelloNoDelay) != 0);
@@ -230,29 +233,34 @@ std::optional<Refused> Handshake(int fd, const ServerOptions& options,
   Challenge challenge;
   challenge.flags = options.key ? kChallengeAuth : 0;
   challenge.nonce = RandomNonce();
-  SendAllBefore(fd, &challenge, sizeof(challenge), deadline, limit, "handshake");
+  SendAllBefore(fd, &challenge, sizeof(challenge), deadline, limit,
+                "handshake");
   Hello h;
   try {
     RecvAllBefore(fd, &h, sizeof(h), deadline, limit, "handshake");
   } catch (const PeerClosed& e) {
     return Refused{Refusal::kBadHello,
-                   e.received() == 0 ? "closed before its Hello"
-                                     : "closed in the middle of its Hello (" +
-                                           std::to_string(e.received()) + " of " +
-                                           std::to_string(sizeof(h)) + " bytes)"};
+                   e.received() == 0
+                       ? "closed before its Hello"
+                       : "closed in the middle of its Hello (" +
+                             std::to_string(e.received()) + " of " +
+                             std::to_string(sizeof(h)) + " bytes)"};
   } catch (const DeadlineExceeded&) {
     Ack ack;
     const std::string why = "handshake not complete within " +
-                            std::to_string(limit.count()) + " ms (--timeout_ms)";
+                            std::to_string(limit.count()) +
+                            " ms (--timeout_ms)";
     CopyText(ack.reason, why);
     (void)::send(fd, &ack, sizeof(ack), MSG_DONTWAIT | MSG_NOSIGNAL);
     return Refused{Refusal::kHandshakeTimeout, why};
   }
-  std::optional<Refused> refused = Decide(fd, challenge, h, options, budget, plan);
+  std::optional<Refused> refused =
+      Decide(fd, challenge, h, options, budget, plan);
   Ack ack;
   ack.ok = refused ? 0 : 1;
   if (refused) CopyText(ack.reason, refused->reason);
-  if (!refused && options.key) ack.proof = options.key->ServerProof(challenge, h);
+  if (!refused && options.key)
+    ack.proof = options.key->ServerProof(challenge, h);
   SendAllBefore(fd, &ack, sizeof(ack), deadline, limit, "handshake");
   return refused;
 }
@@ -281,7 +289,8 @@ Server::Server(UniqueFd listener, const ServerOptions& options)
   if (!wake_) ThrowErrno("eventfd");
   sockaddr_in a{};
   socklen_t len = sizeof(a);
-  if (::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0)
+  if (::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&a), &len) !=
+      0)
     ThrowErrno("getsockname");
   port_ = ntohs(a.sin_port);
   acceptor_ = std::thread([this] { AcceptLoop(); });
@@ -343,8 +352,8 @@ void Server::NoteRefusal(Refusal kind, const sockaddr_in& peer,
                          const std::string& why) {
   log_.Note(kind, std::string(kind == Refusal::kFailed ? "connection from "
                                                        : "refused ") +
-                      Describe(peer) + (kind == Refusal::kFailed ? " failed: " : ": ") +
-                      why);
+                      Describe(peer) +
+                      (kind == Refusal::kFailed ? " failed: " : ": ") + why);
 }
 
 void Server::Backoff(int ms) {
@@ -365,8 +374,8 @@ void Server::AcceptLoop() {
     if (r == 0 || !(fds[0].revents & POLLIN)) continue;
     sockaddr_in peer{};
     socklen_t len = sizeof(peer);
-    UniqueFd fd(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&peer), &len,
-                          SOCK_CLOEXEC));
+    UniqueFd fd(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&peer),
+                          &len, SOCK_CLOEXEC));
     if (fd) {
       Admit(std::move(fd), peer);
       continue;
@@ -391,11 +400,12 @@ void Server::OnDescriptorLimit(int err) {
     spare_.Reset();
     sockaddr_in peer{};
     socklen_t len = sizeof(peer);
-    UniqueFd fd(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&peer), &len,
-                          SOCK_CLOEXEC));
+    UniqueFd fd(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&peer),
+                          &len, SOCK_CLOEXEC));
     if (fd) {
-      const std::string why = std::string("fd limit: the server is out of file "
-                                          "descriptors (") +
+      const std::string why = std::string(
+                                  "fd limit: the server is out of file "
+                                  "descriptors (") +
                               std::strerror(err) + ")";
       RefuseAtAccept(fd.get(), options_.key != nullptr, why);
       ++failed_;
@@ -420,7 +430,8 @@ void Server::Admit(UniqueFd fd, const sockaddr_in& peer) {
     const int from_address = at == per_address_.end() ? 0 : at->second;
     if (stopped_) {
       why = "the server is stopping";
-    } else if (static_cast<int>(connections_.size()) >= options_.max_connections) {
+    } else if (static_cast<int>(connections_.size()) >=
+               options_.max_connections) {
       kind = Refusal::kConnectionLimit;
       why = "connection limit " + std::to_string(options_.max_connections) +
             " reached (--max_connections)";
@@ -428,7 +439,8 @@ void Server::Admit(UniqueFd fd, const sockaddr_in& peer) {
                from_address >= options_.max_per_address) {
       kind = Refusal::kAddressLimit;
       why = "per-address limit: " + std::to_string(from_address) +
-            " connections from " + AddressOf(peer) + " already (--max_per_address=" +
+            " connections from " + AddressOf(peer) +
+            " already (--max_per_address=" +
             std::to_string(options_.max_per_address) + ")";
     } else {
       Connection& c = connections_.emplace_back();
@@ -512,7 +524,8 @@ void Server::Serve(Connection* c) {
     if (reset) ResetOnClose(fd);
     c->fd.Reset();
     const uint32_t address = c->peer.sin_addr.s_addr;
-    if (auto it = per_address_.find(address); it != per_address_.end() && --it->second == 0)
+    if (auto it = per_address_.find(address);
+        it != per_address_.end() && --it->second == 0)
       per_address_.erase(it);
     c->done = true;
   }

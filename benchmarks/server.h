@@ -101,7 +101,8 @@ class Server {
   void Backoff(int ms);
   void Serve(Connection* c);
   void ReapFinished();
-  void NoteRefusal(Refusal kind, const sockaddr_in& peer, const std::string& why);
+  void NoteRefusal(Refusal kind, const sockaddr_in& peer,
+                   const std::string& why);
 
   ServerOptions options_;
   UniqueFd listener_;
@@ -113,10 +114,10 @@ class Server {
   MemoryBudget budget_;
   RefusalLog log_;
   std::mutex mu_;
-  std::condition_variable finished_;  // a connection's thread is done
+  std::condition_variable finished_;   // a connection's thread is done
   std::list<Connection> connections_;  // guarded by mu_
   std::unordered_map<uint32_t, int> per_address_;  // guarded by mu_
-  bool stopped_ = false;  // guarded by mu_
+  bool stopped_ = false;                           // guarded by mu_
   std::atomic<uint64_t> failed_{0};
   std::atomic<uint64_t> served_{0};
   std::thread acceptor_;

@@ -92,8 +92,8 @@ size_t ConnectionCostBytes(const Hello& hello) {
 std::string MemlockRefusal(Mode mode, size_t size) {
   if (mode != Mode::kZeroCopy && mode != Mode::kUringZeroCopy) return "";
   rlimit limit{};
-  if (::getrlimit(RLIMIT_MEMLOCK, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
-      size <= limit.rlim_cur || HasIpcLock())
+  if (::getrlimit(RLIMIT_MEMLOCK, &limit) != 0 ||
+      limit.rlim_cur == RLIM_INFINITY || size <= limit.rlim_cur || HasIpcLock())
     return "";
   return "memlock: a " + FormatBytes(size) +
          " message cannot be pinned for a zero-copy send within the server's "
@@ -104,7 +104,8 @@ std::string MemlockRefusal(Mode mode, size_t size) {
 std::string FormatBytes(size_t bytes) {
   constexpr size_t kKiB = size_t{1} << 10, kMiB = size_t{1} << 20,
                    kGiB = size_t{1} << 30;
-  if (bytes >= kGiB && bytes % kGiB == 0) return std::to_string(bytes / kGiB) + " GiB";
+  if (bytes >= kGiB && bytes % kGiB == 0)
+    return std::to_string(bytes / kGiB) + " GiB";
   if (bytes >= kMiB) return std::to_string((bytes + kMiB / 2) / kMiB) + " MiB";
   if (bytes >= kKiB) return std::to_string((bytes + kKiB / 2) / kKiB) + " KiB";
   return std::to_string(bytes) + " bytes";

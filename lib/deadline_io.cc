@@ -20,9 +20,10 @@ void WaitFor(int fd, short events, Deadline deadline,
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
       throw DeadlineExceeded(what + ": not complete within " +
-                     std::to_string(budget.count()) + " ms");
+                             std::to_string(budget.count()) + " ms");
     pollfd p{fd, events, 0};
-    const int r = ::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 1 << 30)));
+    const int r =
+        ::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 1 << 30)));
     if (r > 0) return;  // ready, or an error/hang-up the call will report
     if (r < 0 && errno != EINTR) ThrowErrno("poll");
   }
@@ -53,7 +54,8 @@ void SendAllBefore(int fd, const void* data, size_t n, Deadline deadline,
   const char* p = static_cast<const char*>(data);
   size_t sent = 0;
   while (sent < n) {
-    const ssize_t r = ::send(fd, p + sent, n - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+    const ssize_t r =
+        ::send(fd, p + sent, n - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (r > 0) {
       sent += static_cast<size_t>(r);
       continue;

@@ -32,7 +32,8 @@ KernelHeldMemory::KernelHeldMemory(size_t bytes)
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) {
     size_ = 0;
-    ThrowErrno("mmap(" + std::to_string(bytes) + " bytes for zero-copy buffers)");
+    ThrowErrno("mmap(" + std::to_string(bytes) +
+               " bytes for zero-copy buffers)");
   }
   base_ = static_cast<std::byte*>(p);
 }
@@ -45,7 +46,8 @@ KernelHeldMemory::KernelHeldMemory(KernelHeldMemory&& other) noexcept
     : base_(std::exchange(other.base_, nullptr)),
       size_(std::exchange(other.size_, 0)) {}
 
-KernelHeldMemory& KernelHeldMemory::operator=(KernelHeldMemory&& other) noexcept {
+KernelHeldMemory& KernelHeldMemory::operator=(
+    KernelHeldMemory&& other) noexcept {
   if (this != &other) {
     if (base_) ::munmap(base_, size_);
     base_ = std::exchange(other.base_, nullptr);
@@ -59,8 +61,9 @@ void KernelHeldMemory::Abandon() {
   // MAP_FIXED over our own range replaces it atomically: the old pages leave
   // this process (the kernel keeps those it references), and no other
   // mapping can be placed here in between.
-  void* p = ::mmap(base_, size_, PROT_NONE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+  void* p =
+      ::mmap(base_, size_, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) {
     // Cannot happen for a range we own, short of the kernel running out of
     // memory for the new mapping: keep the old one (a leak, never a reuse).

@@ -41,7 +41,8 @@ Layout MakeLayout(size_t size) {
 }  // namespace
 
 size_t MessagePool::BytesFor(size_t count, size_t message_size) {
-  return KernelHeldMemory::RoundToPages(count * MakeLayout(message_size).stride);
+  return KernelHeldMemory::RoundToPages(count *
+                                        MakeLayout(message_size).stride);
 }
 
 MessagePool::MessagePool(size_t count, size_t message_size) {

@@ -49,7 +49,8 @@ class KeyFileTest : public ::testing::Test {
 
 TEST_F(KeyFileTest, AGoodKeyLoads) {
   EXPECT_EQ(Refusal(Write("key", std::string(32, 'k'))), "");
-  EXPECT_EQ(AuthKey::FromFile(Write("key16", std::string(16, 'k'))).size(), 16u);
+  EXPECT_EQ(AuthKey::FromFile(Write("key16", std::string(16, 'k'))).size(),
+            16u);
   EXPECT_EQ(Refusal(Write("key0400", std::string(32, 'k'), 0400)), "");
 }
 
@@ -67,7 +68,8 @@ TEST_F(KeyFileTest, EachBadKeyFileIsOneLineSayingWhy) {
       {Write("world", std::string(32, 'k'), 0604), "(mode 0604)"},
       {Write("groupw", std::string(32, 'k'), 0620), "(mode 0620)"},
       {Write("empty", ""), "empty (make a key: head -c 32 /dev/urandom >"},
-      {Write("short", std::string(15, 'k')), "15 bytes, a key needs 16 to 4096"},
+      {Write("short", std::string(15, 'k')),
+       "15 bytes, a key needs 16 to 4096"},
       {Write("long", std::string(4097, 'k')), "larger than 4096 bytes"},
   };
   for (const Case& c : cases) {
@@ -124,25 +126,27 @@ TEST(ProofTest, EveryByteOfTheExchangeCounts) {
   const Hello h = SomeHello();
   const Proof client = key.ClientProof(c, h);
   const Proof server = key.ServerProof(c, h);
-  EXPECT_FALSE(ProofsEqual(client, server)) << "a client proof would pass as the server's";
+  EXPECT_FALSE(ProofsEqual(client, server))
+      << "a client proof would pass as the server's";
   for (size_t i = 0; i < sizeof(Hello) - sizeof(Proof); ++i) {
     Hello changed = h;
     reinterpret_cast<uint8_t*>(&changed)[i] ^= 1;
-    EXPECT_FALSE(ProofsEqual(key.ClientProof(c, changed), client)) << "Hello byte " << i;
+    EXPECT_FALSE(ProofsEqual(key.ClientProof(c, changed), client))
+        << "Hello byte " << i;
   }
   for (size_t i = 0; i < sizeof(Challenge); ++i) {
     Challenge changed = c;
     reinterpret_cast<uint8_t*>(&changed)[i] ^= 1;
-    EXPECT_FALSE(ProofsEqual(key.ClientProof(changed, h), client)) << "Challenge byte " << i;
-    EXPECT_FALSE(ProofsEqual(key.ServerProof(changed, h), server)) << "Challenge byte " << i;
+    EXPECT_FALSE(ProofsEqual(key.ClientProof(changed, h), client))
+        << "Challenge byte " << i;
+    EXPECT_FALSE(ProofsEqual(key.ServerProof(changed, h), server))
+        << "Challenge byte " << i;
   }
   // Another key, another proof.
   EXPECT_FALSE(ProofsEqual(AuthKey::Random().ClientProof(c, h), client));
 }
 
-TEST(ProofTest, NoncesAreFresh) {
-  EXPECT_NE(RandomNonce(), RandomNonce());
-}
+TEST(ProofTest, NoncesAreFresh) { EXPECT_NE(RandomNonce(), RandomNonce()); }
 
 }  // namespace
 }  // namespace netbench

@@ -4,6 +4,8 @@
 // again, however the process reuses its memory meanwhile; the process's
 // memory comes back after any number of such senders.
 
+#include "lib/kernel_held_memory.h"
+
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -17,7 +19,6 @@
 #include <vector>
 
 #include "lib/integrity.h"
-#include "lib/kernel_held_memory.h"
 #include "lib/message_pool.h"
 #include "lib/receiver.h"
 #include "lib/sender.h"
@@ -114,7 +115,8 @@ TEST(MessagePoolTest, EveryFieldHasItsOwnAddressAndAlignment) {
   }
 }
 
-class StalledPeerTest : public testing::SharedTopology<::testing::TestWithParam<Mode>> {
+class StalledPeerTest
+    : public testing::SharedTopology<::testing::TestWithParam<Mode>> {
  protected:
   void SetUp() override {
     if (std::string why = ModeUnsupportedReason(GetParam()); !why.empty())
@@ -182,7 +184,8 @@ TEST_P(StalledPeerTest, BytesHeldByTheKernelSurviveTheUnmap) {
     FAIL() << e.what();
   }
   EXPECT_EQ(received, verifier.messages_verified());
-  EXPECT_EQ(received, sent);  // a message cut short by the timeout is not counted
+  EXPECT_EQ(received,
+            sent);  // a message cut short by the timeout is not counted
   EXPECT_GT(received, 0u);
 }
 
@@ -221,10 +224,11 @@ TEST_P(StalledPeerTest, MemoryComesBackAfterEveryRound) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(ZeroCopyModes, StalledPeerTest,
-                         ::testing::Values(Mode::kZeroCopy, Mode::kUringZeroCopy,
-                                           Mode::kSpliceZeroCopy, Mode::kOneCopy),
-                         [](const auto& p) { return std::string(ModeName(p.param)); });
+INSTANTIATE_TEST_SUITE_P(
+    ZeroCopyModes, StalledPeerTest,
+    ::testing::Values(Mode::kZeroCopy, Mode::kUringZeroCopy,
+                      Mode::kSpliceZeroCopy, Mode::kOneCopy),
+    [](const auto& p) { return std::string(ModeName(p.param)); });
 
 }  // namespace
 }  // namespace netbench
