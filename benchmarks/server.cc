@@ -506,6 +506,11 @@ void Server::Serve(Connection* c) {
         reset = Unacknowledged(fd) > 0;
       }
     }
+  } catch (const DeadlineExceeded& e) {
+    // The Challenge or the Ack could not be sent in time: a client that
+    // does not read.
+    outcome = Refused{Refusal::kHandshakeTimeout, e.what()};
+    reset = Unacknowledged(fd) > 0;
   } catch (const std::exception& e) {
     outcome = Refused{Refusal::kOther, e.what()};
     reset = Unacknowledged(fd) > 0;

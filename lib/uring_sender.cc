@@ -291,8 +291,6 @@ class UringSender final : public Sender {
     return zerocopy_ ? "io_uring sendmsg_zc" : "io_uring sendmsg";
   }
 
-
-
   // A message whose zero-copy sends have all been released by the kernel:
   // the one released last, which is the likeliest to still be in cache.
   size_t AcquireSlot() {
