@@ -254,6 +254,11 @@ def run(net_bench, results_root, user_args):
     out_dir = new_results_dir(results_root)
     print("net_bench: %d benchmarks, %d repetition%s each, into %s" % (
         len(names), repetitions, "" if repetitions == 1 else "s", out_dir), flush=True)
+    if interleaved(args) and repetitions > 1:
+        # Google Benchmark reports a benchmark when its last repetition is
+        # done: in random order, most of them near the end.
+        print("net_bench: repetitions in random order: results arrive mostly near the "
+              "end, in about %s" % eta(names, repetitions, args), flush=True)
     try:
         return sweep(net_bench, args, names, repetitions, out_dir)
     except Interrupted:
@@ -270,11 +275,25 @@ def noise_line(results):
     return "net_bench: " + warning if warning else None
 
 
+def interleaved(args):
+    return (flag_value(args, "benchmark_enable_random_interleaving") or "false") in (
+        "true", "1", "yes")
+
+
+def eta(names, repetitions, args):
+    """A rough duration: min_time plus a connection's setup per repetition,
+    and one more repetition each to size the iteration count."""
+    try:
+        min_time = float(flag_value(args, "benchmark_min_time") or 0.5)
+    except ValueError:
+        min_time = 0.5
+    seconds = len(names) * (repetitions + 1) * (min_time * 1.1 + 0.02)
+    return "%d min" % max(1, round(seconds / 60)) if seconds >= 90 else "%d s" % seconds
+
+
 def sweep(net_bench, args, names, repetitions, out_dir):
     json_path = os.path.join(out_dir, "net_bench.json")
-    interleaved = (flag_value(args, "benchmark_enable_random_interleaving") or "false") in (
-        "true", "1", "yes")
-    progress = Progress(names, repetitions, interleaved=interleaved)
+    progress = Progress(names, repetitions, interleaved=interleaved(args))
     proc = None
     try:
         with open(os.path.join(out_dir, "net_bench.txt"), "w") as log:
