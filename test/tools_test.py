@@ -995,7 +995,9 @@ class SweepEndToEnd(unittest.TestCase):
                            "--benchmark_repetitions=2")
             first = p.stdout.readline()   # the header: net_bench has started
             self.assertIn("benchmarks", first)
-            p.stdout.readline()           # a first benchmark finished
+            line = p.stdout.readline()    # when results will come (interleaved)
+            while line and not line.startswith("["):
+                line = p.stdout.readline()  # until a first benchmark finished
             p.send_signal(signal.SIGINT)
             out, err = p.communicate(timeout=60)
             self.assertEqual(p.returncode, 130, err)

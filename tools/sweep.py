@@ -58,8 +58,22 @@ class Interrupted(Exception):
     pass
 
 
+_signalled = False
+
+
 def _on_signal(signum, frame):
+    # Raised wherever the script is; a few places swallow exceptions (the
+    # at-fork handlers subprocess runs, __del__ methods), so the signal is
+    # also remembered and checked after each of them.
+    global _signalled
+    _signalled = True
     raise Interrupted()
+
+
+def _check_interrupted():
+    """Raises Interrupted when a signal came while its exception was lost."""
+    if _signalled:
+        raise Interrupted()
 
 
 def _die_with_parent():
@@ -189,6 +203,7 @@ def list_benchmarks(net_bench, args):
     r = subprocess.run([net_bench, *args, "--benchmark_list_tests=true"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                        preexec_fn=_die_with_parent)
+    _check_interrupted()
     if r.returncode != 0:
         sys.stderr.write(r.stderr)
         return None, exit_status(r.returncode)
@@ -305,10 +320,12 @@ def sweep(net_bench, args, names, repetitions, out_dir):
                  "--benchmark_color=false", "--benchmark_counters_tabular=false"],
                 stdout=subprocess.PIPE, text=True, bufsize=1,
                 start_new_session=True, preexec_fn=_die_with_parent)
+            _check_interrupted()
             for text in proc.stdout:
                 log.write(text)
                 progress.line(text)
             status = exit_status(proc.wait())
+            _check_interrupted()
     finally:
         if proc:
             stop(proc)
