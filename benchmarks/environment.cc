@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "benchmarks/resolve.h"
+#include "benchmarks/vocabulary.h"
 #include "lib/perf_counters.h"
 #include "lib/sys_error.h"
 #include "netns/namespace.h"
@@ -129,6 +130,10 @@ std::vector<std::pair<std::string, std::string>> Environment::Context() const {
   c.emplace_back("affinity", placement_.Describe());
   c.emplace_back("cpus", FormatCpuList(config_.cpus));
   c.emplace_back("wait", DescribeWait());
+  // The vocabularies, for the tools (benchmarks/vocabulary.h).
+  c.emplace_back("modes", ModesJson());
+  c.emplace_back("patterns", PatternsJson());
+  c.emplace_back("counters", CountersJson());
   return c;
 }
 

@@ -85,9 +85,8 @@ void Apply(Config& c, const std::string& name, const std::string& value,
     for (const auto& m : SplitList(name, value)) {
       auto mode = ParseMode(m);
       if (!mode)
-        throw FlagError("--modes: unknown mode '" + m +
-                        "' (TwoCopy, TwoCopyPacked, OneCopy, ZeroCopy, "
-                        "UringOneCopy, UringZeroCopy, SpliceZeroCopy)");
+        throw FlagError("--modes: unknown mode '" + m + "' (" + ModeNames() +
+                        ")");
       if (std::find(c.modes.begin(), c.modes.end(), *mode) == c.modes.end())
         c.modes.push_back(*mode);
     }
@@ -109,7 +108,8 @@ void Apply(Config& c, const std::string& name, const std::string& value,
     for (const auto& p : SplitList(name, value)) {
       auto pattern = ParsePattern(p);
       if (!pattern)
-        throw FlagError("--patterns: unknown pattern '" + p + "' (Stream, RR)");
+        throw FlagError("--patterns: unknown pattern '" + p + "' (" +
+                        PatternNames() + ")");
       if (std::find(c.patterns.begin(), c.patterns.end(), *pattern) ==
           c.patterns.end())
         c.patterns.push_back(*pattern);
@@ -123,8 +123,8 @@ void Apply(Config& c, const std::string& name, const std::string& value,
     need_value();
     auto rx = ParseRxMode(value);
     if (!rx)
-      throw FlagError("--rx: unknown receive mode '" + value +
-                      "' (copy, zerocopy, trunc)");
+      throw FlagError("--rx: unknown receive mode '" + value + "' (" +
+                      RxModeNames() + ")");
     c.rx = *rx;
   } else if (name == "optmem") {
     need_value();

@@ -1,20 +1,36 @@
+// The receive-mode table: every way of taking bytes off the socket, in the
+// order of RxMode (whose values the wire carries).
+
+#include <array>
+
 #include "lib/receiver.h"
 #include "lib/receivers.h"
-#include "lib/sys_error.h"
 
 namespace netbench {
+namespace {
+
+constexpr std::array<RxModeInfo, 3> kRxModes = {{
+    {RxMode::kCopy, "copy", "recv() into a reusable buffer", MakeCopyReceiver},
+    {RxMode::kZeroCopy, "zerocopy",
+     "TCP_ZEROCOPY_RECEIVE: mmap of received pages", MakeZeroCopyReceiver},
+    {RxMode::kTrunc, "trunc", "recv(MSG_TRUNC): discard without copying",
+     MakeTruncReceiver},
+}};
+
+constexpr bool InEnumOrder() {
+  for (size_t i = 0; i < kRxModes.size(); ++i)
+    if (static_cast<size_t>(kRxModes[i].mode) != i) return false;
+  return true;
+}
+static_assert(InEnumOrder());
+
+}  // namespace
+
+std::span<const RxModeInfo> RxModeTable() { return kRxModes; }
 
 std::unique_ptr<Receiver> MakeReceiver(RxMode mode, int fd,
                                        const ReceiverOptions& options) {
-  switch (mode) {
-    case RxMode::kCopy:
-      return MakeCopyReceiver(fd, options);
-    case RxMode::kTrunc:
-      return MakeTruncReceiver(fd, options);
-    case RxMode::kZeroCopy:
-      return MakeZeroCopyReceiver(fd, options);
-  }
-  throw NotSupported("unknown receive mode");
+  return kRxModes[static_cast<size_t>(mode)].make(fd, options);
 }
 
 }  // namespace netbench

@@ -1,56 +1,24 @@
-#include <array>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "lib/sender.h"
-#include "lib/senders.h"
-#include "lib/sys_error.h"
 
 namespace netbench {
 
 std::unique_ptr<Sender> MakeSender(Mode mode, int fd,
                                    const SenderOptions& options) {
-  switch (mode) {
-    case Mode::kTwoCopy:
-      return MakeTwoCopySender(fd, options);
-    case Mode::kTwoCopyPacked:
-      return MakeTwoCopyPackedSender(fd, options);
-    case Mode::kOneCopy:
-      return MakeOneCopySender(fd, options);
-    case Mode::kZeroCopy:
-      return MakeZeroCopySender(fd, options);
-    case Mode::kUringOneCopy:
-      return MakeUringSender(fd, options, /*zerocopy=*/false);
-    case Mode::kUringZeroCopy:
-      return MakeUringSender(fd, options, /*zerocopy=*/true);
-    case Mode::kSpliceZeroCopy:
-      return MakeSpliceSender(fd, options);
-  }
-  throw NotSupported("unknown mode");
+  return Describe(mode).make(fd, options);
 }
 
 std::string ModeUnsupportedReason(Mode mode) {
   static std::mutex mu;
-  static std::array<std::optional<std::string>, 7> cache;
+  static std::vector<std::optional<std::string>> cache(ModeTable().size());
   std::lock_guard lock(mu);
   auto& slot = cache[static_cast<size_t>(mode)];
   if (!slot) {
-    switch (mode) {
-      case Mode::kZeroCopy:
-        slot = ProbeZeroCopy();
-        break;
-      case Mode::kUringOneCopy:
-        slot = ProbeUring(false);
-        break;
-      case Mode::kUringZeroCopy:
-        slot = ProbeUring(true);
-        break;
-      case Mode::kSpliceZeroCopy:
-        slot = ProbeSplice();
-        break;
-      default:
-        slot = "";
-    }
+    const ModeInfo& m = Describe(mode);
+    slot = m.probe ? m.probe() : "";
   }
   return *slot;
 }

@@ -143,6 +143,29 @@ class SmokeSweep(unittest.TestCase):
                     else:
                         self.assertEqual(t, r, b["name"])
 
+    def test_the_run_describes_its_vocabularies(self):
+        # The tools read modes, patterns and counters from the run; their own
+        # copies (for files written before) must say the same.
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                        "..", "tools"))
+        import netbench_results as nr
+        ctx = self.data["context"]
+        modes = json.loads(ctx["modes"])
+        self.assertEqual([m["name"] for m in modes], nr.MODES)
+        self.assertEqual([m["name"] for m in modes if m["notified"]], nr.NOTIFIED_MODES)
+        self.assertEqual([p["name"] for p in json.loads(ctx["patterns"])], nr.PATTERNS)
+        counters = json.loads(ctx["counters"])
+        python = {k: v for k, v in nr.COUNTERS.items() if k not in ("real_time", "cpu_time")}
+        self.assertEqual(sorted(counters), sorted(python))
+        for name, c in counters.items():
+            self.assertEqual((c["label"], c["better"] or None), python[name], name)
+        # Every counter a benchmark wrote is in the vocabulary.
+        for b in self.data["benchmarks"]:
+            for key, value in b.items():
+                if key in python or not isinstance(value, float):
+                    continue
+                self.assertIn(key, ("real_time", "cpu_time"), b["name"] + ": " + key)
+
     def test_compare_py_accepts_the_json(self):
         if not os.path.exists(COMPARE):
             self.skipTest("compare.py is not installed (libbenchmark-tools)")

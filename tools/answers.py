@@ -14,7 +14,7 @@ from math import comb
 
 from scipy.stats import mannwhitneyu
 
-from netbench_results import NOTIFIED_MODES, median
+from netbench_results import median
 
 # 0.01, not 0.05: a default run asks this question at 224 points, and on a
 # VM whose speed drifts for seconds at a time the repetitions of two modes
@@ -368,7 +368,8 @@ class CopiedRatio:
 
 def copied_ratios(results):
     """One CopiedRatio per notified zero-copy mode (and any other mode that reports one)."""
-    modes = list(NOTIFIED_MODES) + [m for m in results.modes if m not in NOTIFIED_MODES and
+    notified = results.notified_modes
+    modes = list(notified) + [m for m in results.modes if m not in notified and
                                     any(p.samples("zc_copied_ratio") for k, p in
                                         results.points.items() if k[1] == m)]
     out = []

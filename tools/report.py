@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import answers  # noqa: E402
 import plots  # noqa: E402
-from netbench_results import (COUNTERS, MODES, ResultsError,  # noqa: E402
+from netbench_results import (ResultsError,  # noqa: E402
                               format_number as num, format_size, load, median)
 
 ZEROCOPY_DOC = ("Documentation/networking/msg_zerocopy.rst, \"Loopback\": packets "
@@ -164,7 +164,7 @@ def crossover_section(results):
         lines += ["- " + crossover_sentence(results, answers.crossover(
             results, mode, "TwoCopy", ref)), ""]
     others = [m for m in results.modes if m != "TwoCopy"]
-    absent = [m for m in MODES if m not in results.modes and m != "TwoCopy"]
+    absent = [m for m in results.known_modes if m not in results.modes and m != "TwoCopy"]
     lines += ["Crossover size against `TwoCopy` per thread count (Stream throughput):", ""]
     lines += ["| mode | " + " | ".join("%d thr" % t for t in threads) + " |",
               "|---|" + "---|" * len(threads)]
@@ -209,7 +209,7 @@ def best_section(results):
         if not best:
             continue
         counter = next(iter(best.values())).counter
-        label = COUNTERS[counter][0]
+        label = results.counter_label(counter)
         sizes = results.sizes(pattern)
         threads = results.threads(pattern)
         lines += ["%s, ranked by %s median%s. A cell names the best mode, its median and "
@@ -457,7 +457,7 @@ def context_section(results):
     lo, hi = results.repetitions()
     grid = ["- Patterns: %s." % (", ".join(results.patterns) or "none"),
             "- Modes: %s." % (", ".join(results.modes) or "none")]
-    absent = [m for m in MODES if m not in results.modes]
+    absent = [m for m in results.known_modes if m not in results.modes]
     if absent:
         grid.append("- Modes not in this run: %s." % ", ".join(absent))
     grid += ["- Sizes: %s." % ", ".join(format_size(s) for s in results.sizes()),
@@ -531,10 +531,10 @@ def _columns(results, pattern):
     return counters[:at] + ["CV"] + counters[at:]
 
 
-def _header(column, main):
+def _header(results, column, main):
     if column == "CV":
         return "CV of %s" % main
-    return _TABLE_UNITS.get(column, (1, COUNTERS[column][0]))[1]
+    return _TABLE_UNITS.get(column, (1, results.counter_label(column)))[1]
 
 
 def tables_section(results):
@@ -549,7 +549,7 @@ def tables_section(results):
         main = results.main_counter(pattern)
         cpus = any(p.labels for k, p in results.points.items() if k[0] == pattern)
         lines += ["### %s" % pattern, "",
-                  "| mode | size | threads | " + " | ".join(_header(c, main) for c in columns)
+                  "| mode | size | threads | " + " | ".join(_header(results, c, main) for c in columns)
                   + (" | CPUs" if cpus else "") + " |",
                   "|---|---|---|" + "---|" * (len(columns) + cpus)]
         for mode in results.modes:
