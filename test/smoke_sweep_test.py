@@ -148,7 +148,7 @@ class SmokeSweep(unittest.TestCase):
         # copies (for files written before) must say the same.
         sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                         "..", "tools"))
-        import netbench_results as nr
+        from netbench import results as nr
         ctx = self.data["context"]
         modes = json.loads(ctx["modes"])
         self.assertEqual([m["name"] for m in modes], nr.MODES)

@@ -37,11 +37,9 @@ COMPARE = os.path.join(TOOLS, "compare")
 NET_BENCH = (os.path.abspath(sys.argv[1])
              if len(sys.argv) > 1 and not sys.argv[1].startswith("-") else None)
 
-sys.path.insert(0, TOOLS)
-import answers  # noqa: E402
-import report  # noqa: E402
-import sweep  # noqa: E402
-from netbench_results import COUNTERS, Results, format_size, parse_name  # noqa: E402
+sys.path.insert(0, TOOLS)   # the package's root, as for the commands in tools/
+from netbench import answers, report, sweep  # noqa: E402
+from netbench.results import COUNTERS, Results, format_size, parse_name  # noqa: E402
 
 
 def read(path):

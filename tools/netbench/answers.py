@@ -14,7 +14,7 @@ from math import comb
 
 from scipy.stats import mannwhitneyu
 
-from netbench_results import median
+from .results import median
 
 # 0.01, not 0.05: a default run asks this question at 224 points, and on a
 # VM whose speed drifts for seconds at a time the repetitions of two modes

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
-from matplotlib.ticker import FixedLocator, NullLocator  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402 (after choosing the backend)
+from matplotlib.ticker import FixedLocator, NullLocator
 
-from netbench_results import MODES, format_size, median  # noqa: E402
+from .results import MODES, format_size, median
 
 
 @dataclass

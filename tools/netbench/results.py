@@ -10,6 +10,7 @@ to its median, as a single repetition.
 import json
 import re
 import statistics
+import sys
 
 # The vocabularies below are what a run written before net_bench described
 # itself (its JSON context's "modes", "patterns" and "counters") is read
@@ -343,9 +344,10 @@ def slim(src, dst):
         f.write("\n")
 
 
-if __name__ == "__main__":
-    import sys
-    if len(sys.argv) != 4 or sys.argv[1] != "slim":
-        print("usage: netbench_results.py slim IN.json OUT.json", file=sys.stderr)
-        sys.exit(2)
-    slim(sys.argv[2], sys.argv[3])
+def slim_main(argv):
+    """tools/slim IN.json OUT.json."""
+    if len(argv) != 3:
+        print("usage: tools/slim IN.json OUT.json", file=sys.stderr)
+        return 2
+    slim(argv[1], argv[2])
+    return 0
