@@ -36,11 +36,10 @@ struct Config {
   uint16_t peer_port = 0;
   netns::TopologyOptions topology_options;
   std::chrono::milliseconds timeout{5000};
-  // Where the threads run (--affinity, --cpus): by default split over every
-  // CPU the process may use (same on a single CPU). See README, "Placement
-  // and waiting", for the measurements behind the default.
-  Affinity affinity = Affinity::kSplit;
-  bool affinity_explicit = false;  // else it falls back to same on one CPU
+  // Where the threads run (--affinity, --cpus): by default both threads of
+  // connection i on CPU i mod the CPUs the process may use. See README,
+  // "Placement and waiting", for the measurements behind the default.
+  Affinity affinity = Affinity::kSame;
   std::vector<int> cpus;  // filled by ParseFlags: never empty afterwards
   // --wait; absent: auto (spin for RR where every waiting thread has a CPU
   // of its own, block otherwise).

@@ -1,10 +1,38 @@
 #include "benchmarks/counters.h"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 
 namespace netbench {
 namespace {
+
+constexpr std::array<CounterInfo, 24> kCounters = {{
+    {"Gbps", "throughput (Gbit/s)", "higher"},
+    {"bytes_per_second", "throughput (bytes/s)", "higher"},
+    {"msgs_per_second", "messages per second", "higher"},
+    {"ns_per_msg", "time per message (ns)", "lower"},
+    {"rtt_mean_us", "RR round trip, mean (µs)", "lower"},
+    {"rtt_p50_us", "RR round trip, p50 (µs)", "lower"},
+    {"rtt_p99_us", "RR round trip, p99 (µs)", "lower"},
+    {"rtt_p999_us", "RR round trip, p99.9 (µs)", "lower"},
+    {"tx_cpu_ns_per_byte", "sender CPU (ns/byte)", "lower"},
+    {"rx_cpu_ns_per_byte", "receiver CPU (ns/byte)", "lower"},
+    {"sys_cpu_ns_per_byte", "all CPUs busy (ns/byte)", "lower"},
+    {"softirq_share", "softirq share of busy time", ""},
+    {"steal_share", "CPU steal share of all CPU time", "lower"},
+    {"tx_cycles_per_byte", "sender cycles/byte", "lower"},
+    {"rx_cycles_per_byte", "receiver cycles/byte", "lower"},
+    {"tx_instructions_per_byte", "sender instructions/byte", "lower"},
+    {"tx_llc_misses_per_kb", "sender LLC misses/KiB", "lower"},
+    {"rx_llc_misses_per_kb", "receiver LLC misses/KiB", "lower"},
+    {"ctx_switches_per_msg", "context switches/message", "lower"},
+    {"syscalls_per_msg", "syscalls/message", "lower"},
+    {"zc_copied_ratio", "zero-copy sends copied (share)", "lower"},
+    {"zc_completions_per_msg", "zero-copy completions/message", ""},
+    {"zc_enobufs", "zero-copy ENOBUFS", "lower"},
+    {"rx_mapped_share", "received bytes mapped (share)", "higher"},
+}};
 
 // Σ field over a side of every connection; absent unless all have it.
 template <typename Get>
@@ -33,6 +61,8 @@ std::string CpuText(const SideRecord& r) {
 }
 
 }  // namespace
+
+std::span<const CounterInfo> CounterTable() { return kCounters; }
 
 CounterList ComputeCounters(const RunRecord& run) {
   CounterList out;

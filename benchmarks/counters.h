@@ -23,7 +23,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -63,9 +65,21 @@ struct RunRecord {
   const LatencyHistogram* round_trips = nullptr;
 };
 
+// The counter vocabulary: every user counter net_bench can write, with the
+// label (and unit) the report shows and which direction is better. Written
+// into the JSON context ("counters") so that the tools read it instead of
+// keeping their own list.
+struct CounterInfo {
+  std::string_view name;
+  std::string_view label;   // with its unit: "throughput (Gbit/s)"
+  std::string_view better;  // "higher", "lower" or "" (neither)
+};
+std::span<const CounterInfo> CounterTable();
+
 using CounterList = std::vector<std::pair<std::string, double>>;
 
-// The run's counters, by name. A counter whose inputs were not measured
+// The run's counters, by name, every one of them in CounterTable(). A
+// counter whose inputs were not measured
 // (hardware counters on a VM, the copied verdict on an old kernel) is left
 // out, never set to zero, and never averaged over the connections that have
 // it: it is absent unless every connection measured it.

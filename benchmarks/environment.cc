@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "benchmarks/resolve.h"
+#include "benchmarks/vocabulary.h"
 #include "lib/perf_counters.h"
 #include "lib/sys_error.h"
 #include "netns/namespace.h"
@@ -128,16 +129,24 @@ std::vector<std::pair<std::string, std::string>> Environment::Context() const {
       c.emplace_back("optmem_max", std::to_string(HostOptmemMax()));
       break;
   }
+  // User-only cycle counts are not comparable with user+kernel ones: the
+  // context says which (Documentation/admin-guide/perf-security.rst).
   c.emplace_back("hardware_counters",
-                 HardwareCountersAvailable()
-                     ? "available"
-                     : "not supported: " + HardwareCountersUnavailableReason());
+                 !HardwareCountersAvailable()
+                     ? "not supported: " + HardwareCountersUnavailableReason()
+                 : HardwareCountersIncludeKernel()
+                     ? "available (user+kernel)"
+                     : "available (user only: kernel.perf_event_paranoid)");
   c.emplace_back("nodelay", config_.nodelay ? "true" : "false");
   c.emplace_back("rx", std::string(RxModeName(config_.rx)));
   c.emplace_back("verify", config_.verify ? "true" : "false");
   c.emplace_back("affinity", placement_.Describe());
   c.emplace_back("cpus", FormatCpuList(config_.cpus));
   c.emplace_back("wait", DescribeWait());
+  // The vocabularies, for the tools (benchmarks/vocabulary.h).
+  c.emplace_back("modes", ModesJson());
+  c.emplace_back("patterns", PatternsJson());
+  c.emplace_back("counters", CountersJson());
   return c;
 }
 

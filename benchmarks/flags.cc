@@ -108,9 +108,8 @@ void Apply(Config& c, const std::string& name, const std::string& value,
     for (const auto& m : SplitList(name, value)) {
       auto mode = ParseMode(m);
       if (!mode)
-        throw FlagError("--modes: unknown mode '" + m +
-                        "' (TwoCopy, TwoCopyPacked, OneCopy, ZeroCopy, "
-                        "UringOneCopy, UringZeroCopy, SpliceZeroCopy)");
+        throw FlagError("--modes: unknown mode '" + m + "' (" + ModeNames() +
+                        ")");
       if (std::find(c.modes.begin(), c.modes.end(), *mode) == c.modes.end())
         c.modes.push_back(*mode);
     }
@@ -132,7 +131,8 @@ void Apply(Config& c, const std::string& name, const std::string& value,
     for (const auto& p : SplitList(name, value)) {
       auto pattern = ParsePattern(p);
       if (!pattern)
-        throw FlagError("--patterns: unknown pattern '" + p + "' (Stream, RR)");
+        throw FlagError("--patterns: unknown pattern '" + p + "' (" +
+                        PatternNames() + ")");
       if (std::find(c.patterns.begin(), c.patterns.end(), *pattern) ==
           c.patterns.end())
         c.patterns.push_back(*pattern);
@@ -146,8 +146,8 @@ void Apply(Config& c, const std::string& name, const std::string& value,
     need_value();
     auto rx = ParseRxMode(value);
     if (!rx)
-      throw FlagError("--rx: unknown receive mode '" + value +
-                      "' (copy, zerocopy, trunc)");
+      throw FlagError("--rx: unknown receive mode '" + value + "' (" +
+                      RxModeNames() + ")");
     c.rx = *rx;
   } else if (name == "optmem") {
     need_value();
@@ -188,7 +188,6 @@ void Apply(Config& c, const std::string& name, const std::string& value,
     if (!a)
       throw FlagError("--affinity: '" + value + "' is not split, same or none");
     c.affinity = *a;
-    c.affinity_explicit = true;
   } else if (name == "cpus") {
     need_value();
     try {
@@ -273,7 +272,7 @@ void SettleAuthentication(Config& c) {
 }
 
 // Checks --cpus against the CPUs this process may use (default: all of
-// them) and settles the default affinity.
+// them) and that the affinity can be applied to them.
 void SettlePlacement(Config& c) {
   const std::vector<int> allowed = AllowedCpus();
   if (c.cpus.empty()) {
@@ -285,8 +284,6 @@ void SettlePlacement(Config& c) {
                         " is not available (this process may use " +
                         FormatCpuList(allowed) + ")");
   }
-  if (!c.affinity_explicit && c.affinity == Affinity::kSplit && c.cpus.size() < 2)
-    c.affinity = Affinity::kSame;
   if (const std::string why = Placement::Validate(c.affinity, c.cpus);
       !why.empty())
     throw FlagError(why);
@@ -406,11 +403,12 @@ Project flags (parsed before Google Benchmark's):
                        running `net_bench serve`)
   --subnet=A.B.C.D/P   veth subnet (default 198.18.0.0/24: server .1, client .2)
   --timeout_ms=N       bound on every blocking wait (default 5000)
-  --affinity=A         where each connection's two threads run: split (client
-                       threads on the first half of --cpus, server threads on
-                       the second; default), same (both on one CPU), none
-                       (the scheduler decides). serve: pins connection i's
-                       thread to CPU i mod the list unless none
+  --affinity=A         where each connection's two threads run: same (both on
+                       CPU i mod --cpus for connection i; default), split
+                       (client threads on the first half of --cpus, server
+                       threads on the second), none (the scheduler decides).
+                       serve: pins connection i's thread to CPU i mod the list
+                       unless none
   --cpus=LIST          CPUs to place threads on, e.g. 0-3,6 (default: every
                        CPU this process may use)
   --wait=W             how a thread waits for its peer's data: block (sleep),

@@ -4,14 +4,37 @@
 
 namespace netbench {
 
+namespace {
+
+constexpr std::array<PatternInfo, 2> kPatterns = {{
+    {Pattern::kStream, "Stream",
+     "the client pushes messages back to back; the server receives them"},
+    {Pattern::kRR, "RR",
+     "the client sends an 8-byte request; the server answers with one "
+     "message"},
+}};
+
+}  // namespace
+
+std::span<const PatternInfo> PatternTable() { return kPatterns; }
+
 std::string_view PatternName(Pattern p) {
-  return p == Pattern::kStream ? "Stream" : "RR";
+  return kPatterns[static_cast<size_t>(p)].name;
 }
 
 std::optional<Pattern> ParsePattern(std::string_view name) {
-  if (name == "Stream") return Pattern::kStream;
-  if (name == "RR") return Pattern::kRR;
+  for (const PatternInfo& p : kPatterns)
+    if (p.name == name) return p.pattern;
   return std::nullopt;
+}
+
+std::string PatternNames() {
+  std::string out;
+  for (const PatternInfo& p : kPatterns) {
+    if (!out.empty()) out += ", ";
+    out += p.name;
+  }
+  return out;
 }
 
 namespace {
@@ -87,9 +110,9 @@ std::string ValidateHello(const Hello& h) {
   if (h.version != kProtocolVersion)
     return "protocol version " + std::to_string(h.version) + ", expected " +
            std::to_string(kProtocolVersion);
-  if (h.pattern > static_cast<uint8_t>(Pattern::kRR)) return "unknown pattern";
+  if (h.pattern >= kPatterns.size()) return "unknown pattern";
   if (h.mode >= AllModes().size()) return "unknown mode";
-  if (h.rx > static_cast<uint8_t>(RxMode::kTrunc)) return "unknown rx mode";
+  if (h.rx >= RxModeTable().size()) return "unknown rx mode";
   if ((h.flags & ~(kHelloVerify | kHelloNoDelay | kHelloSpin)) != 0)
     return "unknown flags";
   if (h.size < kMinMessageSize || h.size > kMaxMessageSize)

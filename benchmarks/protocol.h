@@ -23,6 +23,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <type_traits>
 
@@ -32,9 +33,19 @@
 
 namespace netbench {
 
+// The benchmark patterns (DESIGN.md section 3), in the order of their table;
+// the value is what the wire carries.
 enum class Pattern : uint8_t { kStream = 0, kRR = 1 };
+struct PatternInfo {
+  Pattern pattern;
+  std::string_view name;  // as in benchmark names and --patterns
+  std::string_view description;
+};
+std::span<const PatternInfo> PatternTable();
 std::string_view PatternName(Pattern p);
 std::optional<Pattern> ParsePattern(std::string_view name);
+// "Stream, RR".
+std::string PatternNames();
 
 inline constexpr uint32_t kHelloMagic = 0x4e42454e;   // "NEBN"
 inline constexpr uint32_t kAckMagic = 0x4e42414b;     // "KABN"

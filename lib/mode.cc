@@ -1,49 +1,57 @@
 #include "lib/mode.h"
 
-#include <array>
+#include <vector>
 
 namespace netbench {
 namespace {
 
-constexpr std::array<Mode, 7> kModes = {
-    Mode::kTwoCopy,      Mode::kTwoCopyPacked, Mode::kOneCopy,
-    Mode::kZeroCopy,     Mode::kUringOneCopy,  Mode::kUringZeroCopy,
-    Mode::kSpliceZeroCopy};
-constexpr std::array<std::string_view, 7> kModeNames = {
-    "TwoCopy",      "TwoCopyPacked", "OneCopy",       "ZeroCopy",
-    "UringOneCopy", "UringZeroCopy", "SpliceZeroCopy"};
-
-constexpr std::array<RxMode, 3> kRxModes = {RxMode::kCopy, RxMode::kZeroCopy,
-                                            RxMode::kTrunc};
-constexpr std::array<std::string_view, 3> kRxModeNames = {"copy", "zerocopy",
-                                                          "trunc"};
+template <typename Table>
+std::string JoinNames(const Table& table) {
+  std::string out;
+  for (const auto& row : table) {
+    if (!out.empty()) out += ", ";
+    out += row.name;
+  }
+  return out;
+}
 
 }  // namespace
 
-std::span<const Mode> AllModes() { return kModes; }
-
-std::string_view ModeName(Mode mode) {
-  return kModeNames[static_cast<size_t>(mode)];
+const ModeInfo& Describe(Mode mode) {
+  return ModeTable()[static_cast<size_t>(mode)];
 }
 
+std::span<const Mode> AllModes() {
+  static const std::vector<Mode> modes = [] {
+    std::vector<Mode> v;
+    for (const ModeInfo& m : ModeTable()) v.push_back(m.mode);
+    return v;
+  }();
+  return modes;
+}
+
+std::string_view ModeName(Mode mode) { return Describe(mode).name; }
+
 std::optional<Mode> ParseMode(std::string_view name) {
-  for (size_t i = 0; i < kModes.size(); ++i)
-    if (kModeNames[i] == name) return kModes[i];
+  for (const ModeInfo& m : ModeTable())
+    if (m.name == name) return m.mode;
   return std::nullopt;
 }
 
-bool IsZeroCopyNotified(Mode mode) {
-  return mode == Mode::kZeroCopy || mode == Mode::kUringZeroCopy;
-}
+bool IsZeroCopyNotified(Mode mode) { return Describe(mode).notified; }
+
+std::string ModeNames() { return JoinNames(ModeTable()); }
 
 std::string_view RxModeName(RxMode mode) {
-  return kRxModeNames[static_cast<size_t>(mode)];
+  return RxModeTable()[static_cast<size_t>(mode)].name;
 }
 
 std::optional<RxMode> ParseRxMode(std::string_view name) {
-  for (size_t i = 0; i < kRxModes.size(); ++i)
-    if (kRxModeNames[i] == name) return kRxModes[i];
+  for (const RxModeInfo& m : RxModeTable())
+    if (m.name == name) return m.mode;
   return std::nullopt;
 }
+
+std::string RxModeNames() { return JoinNames(RxModeTable()); }
 
 }  // namespace netbench

@@ -1,38 +1,89 @@
 #ifndef NET_BENCH_LIB_MODE_H_
 #define NET_BENCH_LIB_MODE_H_
 
+// The vocabularies of the transfer: the modes (how the sender hands a message
+// to the kernel) and the receive modes (how the receiver takes it off). Each
+// is one table (lib/mode_table.cc, lib/receiver_factory.cc): its names,
+// descriptions, what the mode reports and how it is made come from there,
+// for the flags, the help, the registration, the factories, the probes and
+// the JSON context the tools read.
+//
+// Adding a mode: its sender file (with its constructor and probe declared in
+// lib/senders.h), one enumerator and one row in the table, and its test.
+
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace netbench {
 
-// The data-transfer mechanisms of DESIGN.md section 2.
-enum class Mode {
-  kTwoCopy,         // 8 x send(), one per field
-  kTwoCopyPacked,   // memcpy into one buffer, 1 x send()
-  kOneCopy,         // 1 x sendmsg() with an 8-entry iovec
-  kZeroCopy,        // sendmsg(MSG_ZEROCOPY), completions from MSG_ERRQUEUE
-  kUringOneCopy,    // io_uring IORING_OP_SENDMSG
-  kUringZeroCopy,   // io_uring IORING_OP_SENDMSG_ZC
-  kSpliceZeroCopy,  // fields in a memfd, moved into the socket with splice
+class Sender;
+struct SenderOptions;
+class Receiver;
+struct ReceiverOptions;
+
+// The data-transfer mechanisms of DESIGN.md section 2, in the order of its
+// table; the value is what the wire protocol carries.
+enum class Mode : uint8_t {
+  kTwoCopy,
+  kTwoCopyPacked,
+  kOneCopy,
+  kZeroCopy,
+  kUringOneCopy,
+  kUringZeroCopy,
+  kSpliceZeroCopy,
 };
 
-// Every mode, in the order of the table in DESIGN.md.
+struct ModeInfo {
+  Mode mode;
+  std::string_view name;       // as in benchmark names and --modes
+  std::string_view mechanism;  // one line for --help, the README, the JSON
+  // Asks the kernel for zero-copy completion notifications, and so reports
+  // zc_copied_ratio, zc_completions_per_msg and zc_enobufs.
+  bool notified;
+  // "" when the running kernel supports the mechanism, else why not; null
+  // for a mechanism every kernel has.
+  std::string (*probe)();
+  std::unique_ptr<Sender> (*make)(int fd, const SenderOptions& options);
+  // An upper bound on what `make` allocates or maps for messages of
+  // `message_size` bytes (SenderMemoryBytes: a server's memory budget).
+  size_t (*memory)(size_t message_size);
+};
+
+// Every mode, in the table's order.
+std::span<const ModeInfo> ModeTable();
+const ModeInfo& Describe(Mode mode);
 std::span<const Mode> AllModes();
 std::string_view ModeName(Mode mode);
 std::optional<Mode> ParseMode(std::string_view name);
-// Whether the mode asks the kernel not to copy (and so reports zc_* counters).
 bool IsZeroCopyNotified(Mode mode);
+// "TwoCopy, TwoCopyPacked, ..." for help and error messages.
+std::string ModeNames();
 
 // How the receiver takes the bytes off the socket.
-enum class RxMode {
-  kCopy,      // recv() into a reusable buffer
-  kZeroCopy,  // TCP_ZEROCOPY_RECEIVE: mmap of received pages
-  kTrunc,     // recv(MSG_TRUNC): discard without copying
+enum class RxMode : uint8_t {
+  kCopy,
+  kZeroCopy,
+  kTrunc,
 };
+
+struct RxModeInfo {
+  RxMode mode;
+  std::string_view name;  // as in --rx
+  std::string_view mechanism;
+  std::unique_ptr<Receiver> (*make)(int fd, const ReceiverOptions& options);
+  // An upper bound on what `make` allocates or maps (ReceiverMemoryBytes).
+  size_t (*memory)(const ReceiverOptions& options);
+};
+
+std::span<const RxModeInfo> RxModeTable();
 std::string_view RxModeName(RxMode mode);
 std::optional<RxMode> ParseRxMode(std::string_view name);
+// "copy, zerocopy, trunc".
+std::string RxModeNames();
 
 }  // namespace netbench
 

@@ -115,18 +115,21 @@ std::atomic<bool> said_user_only{false};
 struct HardwareProbe {
   bool available = false;
   std::string reason;
+  bool kernel = false;  // kernel mode counted too (perf_event_paranoid <= 1)
 };
 
 const HardwareProbe& ProbeHardware() {
   static const HardwareProbe probe = [] {
+    bool kernel = true;
     int fd = TryOpen(PerfEvent::kCycles, 0, -1, /*kernel=*/true);
     if (fd < 0 && IsPermissionError(errno)) {
+      kernel = false;
       fd = TryOpen(PerfEvent::kCycles, 0, -1, /*kernel=*/false);
     }
     if (fd < 0)
-      return HardwareProbe{false, Describe(PerfEvent::kCycles, errno)};
+      return HardwareProbe{false, Describe(PerfEvent::kCycles, errno), false};
     UniqueFd close_it(fd);
-    return HardwareProbe{true, ""};
+    return HardwareProbe{true, "", kernel};
   }();
   return probe;
 }
@@ -281,5 +284,7 @@ bool HardwareCountersAvailable() { return ProbeHardware().available; }
 std::string HardwareCountersUnavailableReason() {
   return ProbeHardware().reason;
 }
+
+bool HardwareCountersIncludeKernel() { return ProbeHardware().kernel; }
 
 }  // namespace netbench

@@ -131,6 +131,10 @@ bool HardwareCountersAvailable();
 // Why not, e.g. "perf_event_open(cycles): No such file or directory (no PMU
 // exposes the event; a virtual machine?)"; empty if available.
 std::string HardwareCountersUnavailableReason();
+// Whether they count kernel mode too (user+kernel), or user mode only
+// (kernel.perf_event_paranoid >= 2 without CAP_PERFMON): a cycles-per-byte
+// figure means something else in each case. False when not available.
+bool HardwareCountersIncludeKernel();
 
 }  // namespace netbench
 

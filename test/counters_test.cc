@@ -14,10 +14,18 @@ namespace {
 
 constexpr int64_t kSecond = 1'000'000'000;
 
+bool InTable(const std::string& name) {
+  for (const CounterInfo& c : CounterTable())
+    if (c.name == name) return true;
+  return false;
+}
+
+// Also checks that every counter set is one of the vocabulary's, once.
 std::map<std::string, double> AsMap(const CounterList& list) {
   std::map<std::string, double> m;
   for (const auto& [name, value] : list) {
     EXPECT_EQ(m.count(name), 0u) << name << " set twice";
+    EXPECT_TRUE(InTable(name)) << name << " is not in CounterTable()";
     m[name] = value;
   }
   return m;
@@ -207,6 +215,16 @@ TEST(CountersTest, NothingMovedNoCounters) {
   EXPECT_TRUE(ComputeCounters(run).empty());
   run.connections[0] = Connection(10, kSecond, kSecond);  // empty window
   EXPECT_TRUE(ComputeCounters(run).empty());
+}
+
+TEST(CounterTableTest, NamesAreUniqueAndDirectionsKnown) {
+  std::map<std::string, int> seen;
+  for (const CounterInfo& c : CounterTable()) {
+    EXPECT_EQ(++seen[std::string(c.name)], 1) << c.name;
+    EXPECT_FALSE(c.label.empty()) << c.name;
+    EXPECT_TRUE(c.better == "higher" || c.better == "lower" || c.better.empty())
+        << c.name;
+  }
 }
 
 TEST(CountersTest, DescribesTheCpusEachThreadRanOn) {

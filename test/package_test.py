@@ -163,7 +163,8 @@ class Binary(unittest.TestCase):
 class Tools(unittest.TestCase):
     def test_commands_run_from_the_installed_tree(self):
         tools = os.path.join(ROOT, "usr/share/net-bench/tools")
-        for command in ("net-bench-report", "net-bench-compare", "net-bench-sweep"):
+        for command in ("net-bench-report", "net-bench-compare", "net-bench-sweep",
+                        "net-bench-stability"):
             with self.subTest(command=command):
                 path = os.path.join(ROOT, "usr/bin", command)
                 self.assertTrue(os.path.realpath(path).startswith(tools + os.sep),

@@ -125,7 +125,7 @@ class SmokeSweep(unittest.TestCase):
         ctx = self.data["context"]
         for key in ["affinity", "cpus", "wait"]:
             self.assertIn(key, ctx)
-        split = ctx["affinity"].startswith("split")
+        policy = ctx["affinity"].split(":")[0]
         for b in self.data["benchmarks"]:
             threads = int(b["name"].rsplit("threads:", 1)[1])
             label = b.get("label", "")
@@ -133,12 +133,38 @@ class SmokeSweep(unittest.TestCase):
             tx, rx = (part.split("=", 1)[1] for part in label.split()[1:])
             self.assertEqual(len(tx.split(",")), threads, b["name"])
             self.assertEqual(len(rx.split(",")), threads, b["name"])
-            if split:
-                # Pinned: every thread stayed on one CPU, the two threads of
-                # a connection on different ones.
+            if policy in ("split", "same"):
+                # Pinned: every thread stayed on one CPU; the two threads of
+                # a connection on different ones (split) or on one (same).
                 for t, r in zip(tx.split(","), rx.split(",")):
                     self.assertNotIn("|", t + r, b["name"])
-                    self.assertNotEqual(t, r, b["name"])
+                    if policy == "split":
+                        self.assertNotEqual(t, r, b["name"])
+                    else:
+                        self.assertEqual(t, r, b["name"])
+
+    def test_the_run_describes_its_vocabularies(self):
+        # The tools read modes, patterns and counters from the run; their own
+        # copies (for files written before) must say the same.
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                        "..", "tools"))
+        from netbench import results as nr
+        ctx = self.data["context"]
+        modes = json.loads(ctx["modes"])
+        self.assertEqual([m["name"] for m in modes], nr.MODES)
+        self.assertEqual([m["name"] for m in modes if m["notified"]], nr.NOTIFIED_MODES)
+        self.assertEqual([p["name"] for p in json.loads(ctx["patterns"])], nr.PATTERNS)
+        counters = json.loads(ctx["counters"])
+        python = {k: v for k, v in nr.COUNTERS.items() if k not in ("real_time", "cpu_time")}
+        self.assertEqual(sorted(counters), sorted(python))
+        for name, c in counters.items():
+            self.assertEqual((c["label"], c["better"] or None), python[name], name)
+        # Every counter a benchmark wrote is in the vocabulary.
+        for b in self.data["benchmarks"]:
+            for key, value in b.items():
+                if key in python or not isinstance(value, float):
+                    continue
+                self.assertIn(key, ("real_time", "cpu_time"), b["name"] + ": " + key)
 
     def test_compare_py_accepts_the_json(self):
         if not os.path.exists(COMPARE):
@@ -148,6 +174,42 @@ class SmokeSweep(unittest.TestCase):
                            capture_output=True, text=True, timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("Stream/OneCopy/size:4096/real_time/threads:1", r.stdout)
+
+
+class Placement(unittest.TestCase):
+    """--affinity=split as the kernel saw it: with 2 CPUs, client threads on
+    the first, server threads on the second."""
+
+    def test_split_places_each_side_on_its_half(self):
+        if len(os.sched_getaffinity(0)) < 2:
+            self.skipTest("split needs 2 CPUs; this process may use 1")
+        cpus = sorted(os.sched_getaffinity(0))[:2]
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "split.json")
+            r = subprocess.run(
+                [NET_BENCH, "--modes=OneCopy", "--sizes=4K", "--threads=2",
+                 "--affinity=split", "--cpus=%d,%d" % tuple(cpus),
+                 "--benchmark_filter=^(Stream|RR)/", "--benchmark_min_time=0.02",
+                 "--benchmark_out=" + out, "--benchmark_out_format=json"],
+                capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(out) as f:
+                data = json.load(f)
+        self.assertEqual(data["context"]["affinity"],
+                         "split: client CPUs %d, server CPUs %d" % tuple(cpus))
+        for b in data["benchmarks"]:
+            # Stream: the client sends (tx); RR: the server does.
+            client, server = ("tx", "rx") if b["name"].startswith("Stream") else ("rx", "tx")
+            sides = dict(part.split("=") for part in b["label"].split()[1:])
+            self.assertEqual(sides[client], "%d,%d" % (cpus[0], cpus[0]), b["name"])
+            self.assertEqual(sides[server], "%d,%d" % (cpus[1], cpus[1]), b["name"])
+
+    def test_cpus_not_available_are_bad_input(self):
+        r = subprocess.run([NET_BENCH, "--cpus=1000"], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        self.assertIn("--cpus: CPU 1000 is not available", r.stderr)
 
 
 class RrSyscalls(unittest.TestCase):

@@ -37,11 +37,9 @@ COMPARE = os.path.join(TOOLS, "compare")
 NET_BENCH = (os.path.abspath(sys.argv[1])
              if len(sys.argv) > 1 and not sys.argv[1].startswith("-") else None)
 
-sys.path.insert(0, TOOLS)
-import answers  # noqa: E402
-import report  # noqa: E402
-import sweep  # noqa: E402
-from netbench_results import COUNTERS, Results, format_size, parse_name  # noqa: E402
+sys.path.insert(0, TOOLS)   # the package's root, as for the commands in tools/
+from netbench import answers, report, sweep  # noqa: E402
+from netbench.results import COUNTERS, Results, format_size, parse_name  # noqa: E402
 
 
 def read(path):
@@ -639,6 +637,38 @@ class NoiseReport(unittest.TestCase):
         line = sweep.noise_line(self.run_of(1, 1, {"affinity": "split"}, reps=3))
         self.assertIn("likely cause: too few repetitions (3, fewer than 5)", line)
 
+    def with_calibration(self, results, copy_times, alu_times):
+        """Adds Calibration/Copy and Calibration/Alu rows (--calibrate)."""
+        data = synthetic({point("OneCopy", i + 1): v for i, v in enumerate(
+            [self.UNSTABLE, self.STABLE])}, {"affinity": "split"})
+        for kind, times in (("Copy", copy_times), ("Alu", alu_times)):
+            name = "Calibration/%s/cpu:0/real_time" % kind
+            for i, t in enumerate(times):
+                data["benchmarks"].append(dict(
+                    name=name, run_name=name, run_type="iteration",
+                    repetitions=len(times), repetition_index=i, threads=1,
+                    iterations=100, real_time=t, cpu_time=t, time_unit="us"))
+        return Results(data, "calibrated.json")
+
+    def test_a_noisy_machine_is_the_likely_cause(self):
+        r = self.with_calibration(None, [180, 300, 190, 310, 200], [25.6, 25.7, 25.5, 25.6, 25.6])
+        n = answers.noise(r)
+        self.assertEqual(list(n.machine_cvs), ["Alu", "Copy"])
+        self.assertLess(n.machine_cvs["Alu"], 0.01)
+        self.assertGreater(n.machine_cvs["Copy"], 0.2)
+        self.assertEqual(n.causes, ["machine"])
+        line = sweep.noise_line(r)
+        self.assertIn("likely cause: the machine itself: fixed CPU work without I/O varied "
+                      "by CV", line)
+        self.assertIn("Calibration/Copy CV", line)
+        self.assertIn("The machine's own spread", report.render(r, [], []))
+        # The calibration rows are not grid points.
+        self.assertEqual(len(r.points), 2)
+
+    def test_a_steady_machine_is_not_a_cause(self):
+        r = self.with_calibration(None, [180, 181, 179, 180, 180], [25.6, 25.7, 25.5, 25.6, 25.6])
+        self.assertNotIn("machine", answers.noise(r).causes)
+
     def test_every_cause_that_applies_is_named(self):
         n = answers.noise(self.run_of(1, 1, {"affinity": "none"}, reps=3, steal=0.1))
         self.assertEqual(n.causes, ["placement", "steal", "repetitions"])
@@ -963,7 +993,9 @@ class SweepEndToEnd(unittest.TestCase):
                            "--benchmark_repetitions=2")
             first = p.stdout.readline()   # the header: net_bench has started
             self.assertIn("benchmarks", first)
-            p.stdout.readline()           # a first benchmark finished
+            line = p.stdout.readline()    # when results will come (interleaved)
+            while line and not line.startswith("["):
+                line = p.stdout.readline()  # until a first benchmark finished
             p.send_signal(signal.SIGINT)
             out, err = p.communicate(timeout=60)
             self.assertEqual(p.returncode, 130, err)

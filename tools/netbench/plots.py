@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
-from matplotlib.ticker import FixedLocator, NullLocator  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402 (after choosing the backend)
+from matplotlib.ticker import FixedLocator, NullLocator
 
-from netbench_results import MODES, format_size, median  # noqa: E402
+from .results import MODES, format_size, median
 
 
 @dataclass
@@ -33,6 +33,8 @@ class Missing:
 
 
 _STYLE = {}
+# The order that fixes each mode's color: the run's vocabulary (make_all).
+_MODE_ORDER = list(MODES)
 
 
 def _plural(n, word):
@@ -42,7 +44,8 @@ def _plural(n, word):
 def _style(mode):
     """A fixed color and marker per mode, the same in every figure."""
     if mode not in _STYLE:
-        i = MODES.index(mode) if mode in MODES else len(MODES) + len(_STYLE)
+        i = (_MODE_ORDER.index(mode) if mode in _MODE_ORDER
+             else len(_MODE_ORDER) + len(_STYLE))
         cmap = plt.get_cmap("tab10")
         _STYLE[mode] = dict(color=cmap(i % 10), marker="osD^v<>ph*"[i % 10])
     return _STYLE[mode]
@@ -274,6 +277,8 @@ def copied_ratio(results, out_dir):
 
 def make_all(results, out_dir):
     """Draws every figure the run's data supports: (figures, missing)."""
+    _MODE_ORDER[:] = results.known_modes
+    _STYLE.clear()
     figures, missing = [], []
     figures += throughput(results, out_dir)
     if not results.threads("Stream"):

@@ -10,7 +10,13 @@ to its median, as a single repetition.
 import json
 import re
 import statistics
+import sys
 
+# The vocabularies below are what a run written before net_bench described
+# itself (its JSON context's "modes", "patterns" and "counters") is read
+# with; a newer run brings its own (Results.known_modes, .notified_modes,
+# .counters), and the tools use those. test/tools_test.py checks that these
+# copies agree with the binary's tables.
 # The modes in the order of the design's table (reference study first).
 MODES = ["TwoCopy", "TwoCopyPacked", "OneCopy", "ZeroCopy", "UringOneCopy",
          "UringZeroCopy", "SpliceZeroCopy"]
@@ -164,6 +170,7 @@ class Results:
             raise ResultsError("%s: not Google Benchmark JSON (no 'benchmarks' list)" % path)
         self.path = path
         self.context = data.get("context", {})
+        self._read_vocabularies()
         self.points = {}       # (pattern, mode, size, threads) -> Point
         self.runs = {}         # run_name -> list of repetition dicts (every benchmark)
         self.errors = []       # (name, message)
@@ -202,16 +209,46 @@ class Results:
             point.repetitions.extend(reps)
             point.labels.extend(labels.get(run_name, []))
 
+    def _read_vocabularies(self):
+        """The run's own tables of modes, patterns and counters (net_bench's
+        JSON context), or this module's copies for an older file."""
+        def table(key):
+            try:
+                return json.loads(self.context[key])
+            except (KeyError, TypeError, ValueError):
+                return None
+        modes, patterns, counters = table("modes"), table("patterns"), table("counters")
+        if isinstance(modes, list) and all(isinstance(m, dict) and "name" in m for m in modes):
+            self.known_modes = [m["name"] for m in modes]
+            self.notified_modes = [m["name"] for m in modes if m.get("notified")]
+        else:
+            self.known_modes, self.notified_modes = list(MODES), list(NOTIFIED_MODES)
+        if isinstance(patterns, list) and all(isinstance(p, dict) and "name" in p
+                                              for p in patterns):
+            self.known_patterns = [p["name"] for p in patterns]
+        else:
+            self.known_patterns = list(PATTERNS)
+        self.counters = dict(COUNTERS)
+        if isinstance(counters, dict):
+            for name, c in counters.items():
+                if isinstance(c, dict) and "label" in c:
+                    self.counters[name] = (c["label"], c.get("better") or None)
+
+    def counter_label(self, counter):
+        return self.counters.get(counter, (counter, None))[0]
+
     # The grid's axes, as present in this run.
     @property
     def patterns(self):
         present = {k[0] for k in self.points}
-        return [p for p in PATTERNS if p in present] + sorted(present - set(PATTERNS))
+        return ([p for p in self.known_patterns if p in present] +
+                sorted(present - set(self.known_patterns)))
 
     @property
     def modes(self):
         present = {k[1] for k in self.points}
-        return [m for m in MODES if m in present] + sorted(present - set(MODES))
+        return ([m for m in self.known_modes if m in present] +
+                sorted(present - set(self.known_modes)))
 
     def sizes(self, pattern=None):
         return sorted({k[2] for k in self.points if pattern in (None, k[0])})
@@ -307,9 +344,10 @@ def slim(src, dst):
         f.write("\n")
 
 
-if __name__ == "__main__":
-    import sys
-    if len(sys.argv) != 4 or sys.argv[1] != "slim":
-        print("usage: netbench_results.py slim IN.json OUT.json", file=sys.stderr)
-        sys.exit(2)
-    slim(sys.argv[2], sys.argv[3])
+def slim_main(argv):
+    """tools/slim IN.json OUT.json."""
+    if len(argv) != 3:
+        print("usage: tools/slim IN.json OUT.json", file=sys.stderr)
+        return 2
+    slim(argv[1], argv[2])
+    return 0

@@ -1,0 +1,57 @@
+// The mode table: every data-transfer mechanism, one row each, in the order
+// of DESIGN.md section 2 (and of Mode, whose values the wire carries).
+
+#include <array>
+
+#include "lib/mode.h"
+#include "lib/sender.h"
+#include "lib/senders.h"
+
+namespace netbench {
+namespace {
+
+constexpr std::array<ModeInfo, 7> kModes = {{
+    {Mode::kTwoCopy, "TwoCopy", "8 x send(), one per field", false, nullptr,
+     MakeTwoCopySender,
+     [](size_t size) { return CopySenderBytes(Mode::kTwoCopy, size); }},
+    {Mode::kTwoCopyPacked, "TwoCopyPacked",
+     "memcpy the 8 fields into one buffer, 1 x send()", false, nullptr,
+     MakeTwoCopyPackedSender,
+     [](size_t size) { return CopySenderBytes(Mode::kTwoCopyPacked, size); }},
+    {Mode::kOneCopy, "OneCopy", "1 x sendmsg() with an 8-entry iovec", false,
+     nullptr, MakeOneCopySender,
+     [](size_t size) { return CopySenderBytes(Mode::kOneCopy, size); }},
+    {Mode::kZeroCopy, "ZeroCopy",
+     "sendmsg(MSG_ZEROCOPY), completions from MSG_ERRQUEUE", true,
+     ProbeZeroCopy, MakeZeroCopySender, ZeroCopySenderBytes},
+    {Mode::kUringOneCopy, "UringOneCopy", "io_uring IORING_OP_SENDMSG", false,
+     [] { return ProbeUring(false); },
+     [](int fd, const SenderOptions& o) {
+       return MakeUringSender(fd, o, /*zerocopy=*/false);
+     },
+     [](size_t size) { return UringSenderBytes(size, /*zerocopy=*/false); }},
+    {Mode::kUringZeroCopy, "UringZeroCopy",
+     "io_uring IORING_OP_SENDMSG_ZC, notification CQEs", true,
+     [] { return ProbeUring(true); },
+     [](int fd, const SenderOptions& o) {
+       return MakeUringSender(fd, o, /*zerocopy=*/true);
+     },
+     [](size_t size) { return UringSenderBytes(size, /*zerocopy=*/true); }},
+    {Mode::kSpliceZeroCopy, "SpliceZeroCopy",
+     "fields in a memfd, vmsplice/splice into the socket", false, ProbeSplice,
+     MakeSpliceSender, SpliceSenderBytes},
+}};
+
+// The table's order is the enum's: Describe() indexes by value.
+constexpr bool InEnumOrder() {
+  for (size_t i = 0; i < kModes.size(); ++i)
+    if (static_cast<size_t>(kModes[i].mode) != i) return false;
+  return true;
+}
+static_assert(InEnumOrder());
+
+}  // namespace
+
+std::span<const ModeInfo> ModeTable() { return kModes; }
+
+}  // namespace netbench
