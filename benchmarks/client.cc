@@ -139,7 +139,8 @@ ClientConnection ClientConnection::Open(const ClientTarget& target,
   hello.nonce = RandomNonce();
   hello.proof = {};
   if (target.key) hello.proof = target.key->ClientProof(challenge, hello);
-  SendAllBefore(fd.get(), &hello, sizeof(hello), deadline, timeout, "handshake");
+  SendAllBefore(fd.get(), &hello, sizeof(hello), deadline, timeout,
+                "handshake");
 
   Ack ack;
   receive(&ack, sizeof(ack));
@@ -148,9 +149,10 @@ ClientConnection ClientConnection::Open(const ClientTarget& target,
     ack.reason[sizeof(ack.reason) - 1] = '\0';
     std::string reason = ack.reason;
     if (reason == "authentication failed")
-      reason += target.key ? " (this client's --auth_key_file is not the "
-                             "server's key)"
-                           : " (the server requires a key: --auth_key_file=FILE)";
+      reason += target.key
+                    ? " (this client's --auth_key_file is not the "
+                      "server's key)"
+                    : " (the server requires a key: --auth_key_file=FILE)";
     throw SysError("server refused: " + reason);
   }
   if (target.key &&

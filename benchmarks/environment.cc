@@ -43,7 +43,8 @@ Environment::Environment(const Config& config, netns::Privilege privilege)
     so.key = config.auth_key
                  ? config.auth_key
                  : std::make_shared<const AuthKey>(AuthKey::Random());
-  target_.key = config.topology == TopologyKind::kPeer ? config.auth_key : so.key;
+  target_.key =
+      config.topology == TopologyKind::kPeer ? config.auth_key : so.key;
   switch (config.topology) {
     case TopologyKind::kVeth: {
       topology_ = std::make_unique<netns::Topology>(config.topology_options);

@@ -57,10 +57,20 @@ size_t ParseBytes(const std::string& flag, const std::string& text) {
   size_t unit = 1;
   if (!digits.empty()) {
     switch (digits.back()) {
-      case 'K': case 'k': unit = size_t{1} << 10; break;
-      case 'M': case 'm': unit = size_t{1} << 20; break;
-      case 'G': case 'g': unit = size_t{1} << 30; break;
-      default: break;
+      case 'K':
+      case 'k':
+        unit = size_t{1} << 10;
+        break;
+      case 'M':
+      case 'm':
+        unit = size_t{1} << 20;
+        break;
+      case 'G':
+      case 'g':
+        unit = size_t{1} << 30;
+        break;
+      default:
+        break;
     }
     if (unit != 1) digits.remove_suffix(1);
   }
@@ -235,31 +245,51 @@ std::string UnexpectedArgument(std::string_view arg) {
          "': flags start with -- (net_bench --help lists them)";
 }
 
-constexpr const char* kFlags[] = {
-    "modes",    "sizes",  "threads",  "patterns",   "mtu",
-    "nodelay",  "rx",     "optmem",   "verify",     "topology",
-    "subnet",   "timeout_ms", "netns_bind_mount", "listen", "baselines",
-    "affinity", "cpus",   "wait",       "calibrate",  "auth_key_file",
-    "insecure_no_auth", "max_memory", "max_connections", "max_per_address"};
+constexpr const char* kFlags[] = {"modes",
+                                  "sizes",
+                                  "threads",
+                                  "patterns",
+                                  "mtu",
+                                  "nodelay",
+                                  "rx",
+                                  "optmem",
+                                  "verify",
+                                  "topology",
+                                  "subnet",
+                                  "timeout_ms",
+                                  "netns_bind_mount",
+                                  "listen",
+                                  "baselines",
+                                  "affinity",
+                                  "cpus",
+                                  "wait",
+                                  "calibrate",
+                                  "auth_key_file",
+                                  "insecure_no_auth",
+                                  "max_memory",
+                                  "max_connections",
+                                  "max_per_address"};
 
 // Flags that only `net_bench serve` takes: given to a benchmark run they
 // would do nothing, silently.
-constexpr const char* kServeOnlyFlags[] = {"insecure_no_auth", "max_memory",
-                                           "max_connections", "max_per_address"};
+constexpr const char* kServeOnlyFlags[] = {
+    "insecure_no_auth", "max_memory", "max_connections", "max_per_address"};
 
 // Loads --auth_key_file, and settles serve's rule: off loopback, a key or
 // --insecure_no_auth.
 void SettleAuthentication(Config& c) {
   if (!c.auth_key_file.empty()) {
     try {
-      c.auth_key = std::make_shared<const AuthKey>(AuthKey::FromFile(c.auth_key_file));
+      c.auth_key =
+          std::make_shared<const AuthKey>(AuthKey::FromFile(c.auth_key_file));
     } catch (const AuthKeyError& e) {
       throw FlagError(e.what());
     }
   }
   if (!c.serve) return;
   if (c.insecure_no_auth && c.auth_key)
-    throw FlagError("--insecure_no_auth and --auth_key_file contradict each other");
+    throw FlagError(
+        "--insecure_no_auth and --auth_key_file contradict each other");
   const sockaddr_in a = ResolveIpv4(c.listen_host, c.listen_port);
   const bool loopback = (ntohl(a.sin_addr.s_addr) >> 24) == 127;
   if (!loopback && !c.auth_key && !c.insecure_no_auth)

@@ -410,7 +410,8 @@ class UringSender final : public Sender {
                        std::to_string(timeout.count()) +
                        " ms (peer stopped reading?)");
       const Clock::duration left =
-          (hung_up ? std::min(deadline, hung_up_at_ + kHangupGrace) : deadline) -
+          (hung_up ? std::min(deadline, hung_up_at_ + kHangupGrace)
+                   : deadline) -
           now;
       __kernel_timespec ts = ToTimespec(left);
       io_uring_cqe* cqe = nullptr;
@@ -473,8 +474,7 @@ class UringSender final : public Sender {
     --outstanding_;
     ++stats_.zc_completed;
     // The slot being sent returns to the pool when Send() is done with it.
-    if (--pending_[slot] == 0 && slot != current_)
-      free_.push_back(slot);
+    if (--pending_[slot] == 0 && slot != current_) free_.push_back(slot);
   }
 
   // One-shot poll for the socket's hang-up or error (see the top of the
@@ -482,7 +482,8 @@ class UringSender final : public Sender {
   void ArmHangupPoll() {
     io_uring* ring = ring_.get();
     io_uring_sqe* sqe = io_uring_get_sqe(ring);
-    if (sqe == nullptr) throw SysError("io_uring_get_sqe: submission queue full");
+    if (sqe == nullptr)
+      throw SysError("io_uring_get_sqe: submission queue full");
     io_uring_prep_poll_add(sqe, fd_, POLLHUP | POLLERR);
     io_uring_sqe_set_data64(sqe, kHangupTag);
     if (const int r = io_uring_submit(ring); r < 0)
@@ -523,7 +524,7 @@ class UringSender final : public Sender {
   bool usage_confirmed_ = false;  // a send with the current flags succeeded
   bool lost_ = false;  // the kernel may still use a send's memory
   bool in_flight_ = false;  // a send was submitted and its result not seen
-  std::vector<uint32_t> pending_;  // per slot: ZC sends not yet released
+  std::vector<uint32_t> pending_;   // per slot: ZC sends not yet released
   Clock::time_point hung_up_at_{};  // when the socket's POLLHUP/POLLERR came
   size_t current_ = kNone;    // slot handed out by Prepare(), until sent
   std::vector<size_t> free_;  // slots the kernel is done with; a stack

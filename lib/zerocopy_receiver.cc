@@ -235,7 +235,8 @@ class ZeroCopyReceiver final : public Receiver {
 
 size_t ZeroCopyReceiverBytes(const ReceiverOptions& o) {
   const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-  const size_t area = RoundUp(std::clamp<size_t>(o.max_chunk, page, kMaxArea), page);
+  const size_t area =
+      RoundUp(std::clamp<size_t>(o.max_chunk, page, kMaxArea), page);
   // The copy buffer, and the received pages mapped into the area.
   return std::min(area, kMaxCopyBuffer) + area;
 }

@@ -156,7 +156,8 @@ std::string HelloBytes(Hello h) {
 
 // `h` proven with `key` for `challenge`: it passes authentication, so the
 // server judges the rest of it.
-std::string SignedHello(const AuthKey& key, const Challenge& challenge, Hello h) {
+std::string SignedHello(const AuthKey& key, const Challenge& challenge,
+                        Hello h) {
   h.proof = key.ClientProof(challenge, h);
   return HelloBytes(h);
 }
@@ -172,9 +173,11 @@ TEST_F(TwoHostTest, ServerSurvivesHostileControlInput) {
   const auto as_is = [](std::string bytes) {
     return [bytes](const Challenge&) { return bytes; };
   };
-  for (int i = 0; i < 100; ++i) Poke(topology_, as_is(random_bytes(sizeof(Hello))));
+  for (int i = 0; i < 100; ++i)
+    Poke(topology_, as_is(random_bytes(sizeof(Hello))));
   for (size_t n = 0; n < sizeof(Hello); ++n)  // truncated headers
-    Poke(topology_, as_is(HelloBytes(Hello{}).substr(0, n)), /*close_early=*/true);
+    Poke(topology_, as_is(HelloBytes(Hello{}).substr(0, n)),
+         /*close_early=*/true);
   const AuthKey key = AuthKey::FromFile(key_file_);
   const auto signed_hello = [&key](Hello h) {
     return [&key, h](const Challenge& c) { return SignedHello(key, c, h); };
@@ -199,9 +202,12 @@ TEST_F(TwoHostTest, ServerSurvivesHostileControlInput) {
   Poke(topology_, signed_hello(h));
   // A valid Hello, then a message cut short and a vanished client.
   h.pattern = 0;
-  Poke(topology_,
-       [&](const Challenge& c) { return SignedHello(key, c, h) + std::string(100, 'x'); },
-       /*close_early=*/true);
+  Poke(
+      topology_,
+      [&](const Challenge& c) {
+        return SignedHello(key, c, h) + std::string(100, 'x');
+      },
+      /*close_early=*/true);
 
   ASSERT_EQ(::kill(server_, 0), 0) << "net_bench serve died";
   const std::string json = dir_.File("after_fuzz.json");
