@@ -69,6 +69,14 @@ class BadInput(unittest.TestCase):
         (["serve", "foo"], "unexpected argument 'foo'"),
         (["--sizes=1K", "serve"], "the command comes first"),
         (["serve", "--benchmark_filter=x"], "is not a flag of `net_bench serve`"),
+        # serve's own limits and its rule off loopback.
+        (["serve", "--listen=0.0.0.0:5301"], "is reachable from other hosts: give it a key"),
+        (["serve", "--listen=127.0.0.1:5301", "--max_memory=1K"],
+         "--max_memory: 1K is out of range 1M..1024G"),
+        (["serve", "--listen=127.0.0.1:5301", "--max_connections=0"],
+         "--max_connections: 0 is out of range"),
+        (["--max_per_address=3"], "--max_per_address is a flag of `net_bench serve` only"),
+        (["--auth_key_file=/nonexistent/key"], "--auth_key_file=/nonexistent/key: cannot read it"),
         # Google Benchmark's flags, checked before it sees them: it would
         # abort (SIGABRT), print its usage and exit 0, run nothing and
         # exit 0, print two lines, or read a typo as true.
