@@ -18,12 +18,12 @@
 
 #include "benchmarks/child_process.h"
 #include "benchmarks/interrupt.h"
-#include "benchmarks/server.h"
+#include "harness/server.h"
 #include "lib/message.h"
 #include "lib/placement.h"
-#include "lib/wait_policy.h"
-#include "lib/socket_io.h"
-#include "lib/sys_error.h"
+#include "base/wait_policy.h"
+#include "base/socket_io.h"
+#include "base/sys_error.h"
 #include "netns/namespace.h"
 
 namespace netbench {

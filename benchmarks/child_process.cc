@@ -12,8 +12,8 @@
 #include <cerrno>
 
 #include "benchmarks/interrupt.h"
-#include "lib/sys_error.h"
-#include "lib/unique_fd.h"
+#include "base/sys_error.h"
+#include "base/unique_fd.h"
 
 namespace netbench {
 namespace {

@@ -29,7 +29,7 @@
 #include <utility>
 #include <vector>
 
-#include "benchmarks/protocol.h"
+#include "harness/protocol.h"
 #include "lib/cpu_usage.h"
 #include "lib/histogram.h"
 #include "lib/side_record.h"

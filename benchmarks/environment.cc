@@ -5,10 +5,10 @@
 
 #include <fstream>
 
-#include "benchmarks/resolve.h"
+#include "base/resolve.h"
 #include "benchmarks/vocabulary.h"
 #include "lib/perf_counters.h"
-#include "lib/sys_error.h"
+#include "base/sys_error.h"
 #include "netns/namespace.h"
 
 namespace netbench {

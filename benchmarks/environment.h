@@ -6,9 +6,9 @@
 #include <utility>
 #include <vector>
 
-#include "benchmarks/client.h"
+#include "harness/client.h"
 #include "benchmarks/config.h"
-#include "benchmarks/server.h"
+#include "harness/server.h"
 #include "netns/privilege.h"
 #include "netns/topology.h"
 

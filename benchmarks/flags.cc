@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "benchmarks/config.h"
-#include "benchmarks/resolve.h"
-#include "lib/sys_error.h"
+#include "base/resolve.h"
+#include "base/sys_error.h"
 
 namespace netbench {
 namespace {

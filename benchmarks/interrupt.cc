@@ -9,7 +9,7 @@
 #include <cstring>
 #include <thread>
 
-#include "lib/sys_error.h"
+#include "base/sys_error.h"
 
 namespace netbench {
 namespace {

@@ -5,12 +5,12 @@
 
 #include <string>
 
-#include "benchmarks/client.h"
+#include "harness/client.h"
 #include "benchmarks/counters.h"
 #include "benchmarks/environment.h"
-#include "benchmarks/protocol.h"
+#include "harness/protocol.h"
 #include "lib/mode.h"
-#include "lib/wait_policy.h"
+#include "base/wait_policy.h"
 
 namespace netbench {
 

@@ -4,13 +4,15 @@
 #include <memory>
 #include <optional>
 
+#include "benchmarks/interrupt.h"
 #include "benchmarks/patterns.h"
 #include "benchmarks/run_window.h"
 #include "lib/histogram.h"
 #include "lib/integrity.h"
+#include "base/sys_error.h"
 #include "lib/placement.h"
 #include "lib/receiver.h"
-#include "lib/socket_io.h"
+#include "base/socket_io.h"
 #include "lib/thread_meter.h"
 
 namespace netbench {
@@ -29,6 +31,8 @@ void RunRR(benchmark::State& state, const Environment& env, Mode mode,
   std::unique_ptr<Receiver> receiver;
   try {
     pinned.emplace(env.placement().ClientCpu(index));
+    // No new connection once a signal has cut the live ones.
+    if (InterruptSignal()) throw SysError(InterruptMessage());
     connection.emplace(ClientConnection::Open(
         env.target(), MakeHello(config, Pattern::kRR, mode, size, index, wait)));
     ReceiverOptions ro;

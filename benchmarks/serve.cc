@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "benchmarks/interrupt.h"
-#include "benchmarks/server.h"
+#include "harness/server.h"
 
 namespace netbench {
 namespace {

@@ -2,9 +2,11 @@
 #include <memory>
 #include <optional>
 
+#include "benchmarks/interrupt.h"
 #include "benchmarks/patterns.h"
 #include "benchmarks/run_window.h"
 #include "lib/integrity.h"
+#include "base/sys_error.h"
 #include "lib/placement.h"
 #include "lib/sender.h"
 #include "lib/thread_meter.h"
@@ -43,6 +45,8 @@ void RunStream(benchmark::State& state, const Environment& env, Mode mode,
   std::unique_ptr<Sender> sender;
   try {
     pinned.emplace(env.placement().ClientCpu(index));
+    // No new connection once a signal has cut the live ones.
+    if (InterruptSignal()) throw SysError(InterruptMessage());
     connection.emplace(ClientConnection::Open(
         env.target(),
         MakeHello(config, Pattern::kStream, mode, size, index, wait)));

@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "benchmarks/counters.h"
-#include "benchmarks/protocol.h"
+#include "harness/protocol.h"
 #include "lib/mode.h"
 
 namespace netbench {

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "lib/receivers.h"
-#include "lib/socket_io.h"
-#include "lib/sys_error.h"
+#include "base/socket_io.h"
+#include "base/sys_error.h"
 
 namespace netbench {
 namespace {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "lib/senders.h"
-#include "lib/socket_io.h"
+#include "base/socket_io.h"
 
 namespace netbench {
 namespace {

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "lib/sys_error.h"
+#include "base/sys_error.h"
 
 namespace netbench {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "lib/sys_error.h"
+#include "base/sys_error.h"
 
 namespace netbench {
 namespace {

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <string>
 
-#include "lib/sys_error.h"
+#include "base/sys_error.h"
 
 namespace netbench {
 namespace {

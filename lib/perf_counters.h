@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace netbench {
 

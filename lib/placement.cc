@@ -4,7 +4,7 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "lib/sys_error.h"
+#include "base/sys_error.h"
 
 namespace netbench {
 namespace {

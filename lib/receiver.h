@@ -9,7 +9,7 @@
 
 #include "lib/mode.h"
 #include "lib/side_record.h"
-#include "lib/wait_policy.h"
+#include "base/wait_policy.h"
 
 namespace netbench {
 
@@ -26,7 +26,7 @@ struct ReceiverOptions {
   // Bound on each blocking wait; past it Receive throws SysError.
   std::chrono::milliseconds timeout{5000};
   // How to wait for data that has not arrived yet: sleep in the kernel, or
-  // poll without sleeping (lib/wait_policy.h).
+  // poll without sleeping (base/wait_policy.h).
   WaitPolicy wait = WaitPolicy::kBlock;
 };
 
@@ -36,7 +36,7 @@ class Receiver {
   virtual ~Receiver() = default;
   // Receives exactly `n` bytes. When `sink` is given every byte goes to it
   // (a kTrunc receiver cannot: it never sees the bytes). Throws PeerClosed
-  // (lib/sys_error.h) on end of stream, with how many of the `n` bytes had
+  // (base/sys_error.h) on end of stream, with how many of the `n` bytes had
   // arrived; SysError on timeout or error.
   virtual void Receive(size_t n, ByteSink* sink) = 0;
   // What the receiver counted so far (messages are not counted here: a

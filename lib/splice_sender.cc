@@ -79,9 +79,9 @@
 #include <string>
 
 #include "lib/senders.h"
-#include "lib/socket_io.h"
-#include "lib/sys_error.h"
-#include "lib/unique_fd.h"
+#include "base/socket_io.h"
+#include "base/sys_error.h"
+#include "base/unique_fd.h"
 
 namespace netbench {
 namespace {

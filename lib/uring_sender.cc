@@ -45,8 +45,8 @@
 
 #include "lib/message_pool.h"
 #include "lib/senders.h"
-#include "lib/socket_io.h"
-#include "lib/sys_error.h"
+#include "base/socket_io.h"
+#include "base/sys_error.h"
 #include "lib/uring_compat.h"
 
 namespace netbench {

@@ -25,9 +25,9 @@
 
 #include "lib/message_pool.h"
 #include "lib/senders.h"
-#include "lib/socket_io.h"
-#include "lib/sys_error.h"
-#include "lib/unique_fd.h"
+#include "base/socket_io.h"
+#include "base/sys_error.h"
+#include "base/unique_fd.h"
 #include "lib/zerocopy_completions.h"
 
 namespace netbench {

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "lib/sys_error.h"
+#include "base/sys_error.h"
 
 namespace netbench::netns {
 namespace {

@@ -1,7 +1,7 @@
 #ifndef NET_BENCH_NETNS_NAMESPACE_H_
 #define NET_BENCH_NETNS_NAMESPACE_H_
 
-#include "lib/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace netbench::netns {
 

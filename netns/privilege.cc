@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "lib/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace netbench::netns {
 namespace {

@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "lib/sys_error.h"
+#include "base/sys_error.h"
 #include "netns/namespace.h"
 #include "netns/netlink.h"
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/unique_fd.h"
+#include "base/unique_fd.h"
 #include "netns/subnet.h"
 
 namespace netbench::netns {

@@ -1,9 +1,9 @@
-// The shared key and the handshake's proofs (benchmarks/auth.h): key files
+// The shared key and the handshake's proofs (harness/auth.h): key files
 // that must be refused, proofs that cover every byte of the exchange, and
 // the wire format pinned by values computed independently (Python's hmac
 // module, test/serve_protocol.py).
 
-#include "benchmarks/auth.h"
+#include "harness/auth.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -22,8 +22,8 @@
 #include "lib/message_pool.h"
 #include "lib/receiver.h"
 #include "lib/sender.h"
-#include "lib/socket_io.h"
-#include "lib/sys_error.h"
+#include "base/socket_io.h"
+#include "base/sys_error.h"
 #include "netns/topology.h"
 #include "test/net_test_util.h"
 

@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "lib/sys_error.h"
+#include "base/sys_error.h"
 
 namespace netbench::testing {
 
@@ -93,7 +93,7 @@ int NetBenchNetnsMounts() {
 #include <thread>
 
 #include "lib/integrity.h"
-#include "lib/socket_io.h"
+#include "base/socket_io.h"
 
 namespace netbench::testing {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "lib/unique_fd.h"
+#include "base/unique_fd.h"
 #include "netns/topology.h"
 
 namespace netbench::testing {

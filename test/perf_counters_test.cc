@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-#include "lib/sys_error.h"
+#include "base/sys_error.h"
 
 namespace netbench {
 namespace {

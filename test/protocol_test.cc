@@ -1,7 +1,7 @@
 // The control protocol's records: the SideRecord crosses the wire unchanged,
 // and a Hello is checked before anything is done with it.
 
-#include "benchmarks/protocol.h"
+#include "harness/protocol.h"
 
 #include <gtest/gtest.h>
 

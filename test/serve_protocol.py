@@ -1,4 +1,4 @@
-"""The control protocol of `net_bench serve` (benchmarks/protocol.h), spoken
+"""The control protocol of `net_bench serve` (harness/protocol.h), spoken
 from Python by the hostile-client tests and the attack measurements: the
 wire records, the HMAC proofs of the handshake, and a client that can stop
 at any step.

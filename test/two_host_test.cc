@@ -18,10 +18,10 @@
 #include <thread>
 #include <vector>
 
-#include "benchmarks/auth.h"
-#include "benchmarks/protocol.h"
+#include "harness/auth.h"
+#include "harness/protocol.h"
 #include "lib/sender.h"
-#include "lib/socket_io.h"
+#include "base/socket_io.h"
 #include "netns/namespace.h"
 #include "netns/topology.h"
 #include "test/net_test_util.h"

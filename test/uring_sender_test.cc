@@ -24,8 +24,8 @@
 
 #include "lib/sender.h"
 #include "lib/senders.h"
-#include "lib/socket_io.h"
-#include "lib/sys_error.h"
+#include "base/socket_io.h"
+#include "base/sys_error.h"
 #include "netns/topology.h"
 #include "test/net_test_util.h"
 

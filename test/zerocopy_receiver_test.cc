@@ -18,8 +18,8 @@
 #include "lib/receiver.h"
 #include "lib/receivers.h"
 #include "lib/sender.h"
-#include "lib/socket_io.h"
-#include "lib/sys_error.h"
+#include "base/socket_io.h"
+#include "base/sys_error.h"
 #include "netns/topology.h"
 #include "test/net_test_util.h"
 

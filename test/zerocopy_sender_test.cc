@@ -11,9 +11,9 @@
 
 #include "lib/sender.h"
 #include "lib/senders.h"
-#include "lib/socket_io.h"
-#include "lib/sys_error.h"
-#include "lib/unique_fd.h"
+#include "base/socket_io.h"
+#include "base/sys_error.h"
+#include "base/unique_fd.h"
 #include "netns/topology.h"
 #include "test/net_test_util.h"
 

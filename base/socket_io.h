@@ -1,5 +1,5 @@
-#ifndef NET_BENCH_LIB_SOCKET_IO_H_
-#define NET_BENCH_LIB_SOCKET_IO_H_
+#ifndef NET_BENCH_BASE_SOCKET_IO_H_
+#define NET_BENCH_BASE_SOCKET_IO_H_
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "lib/wait_policy.h"
+#include "base/wait_policy.h"
 
 namespace netbench {
 
@@ -76,4 +76,4 @@ inline constexpr int kBusyPollUsec = 50;
 
 }  // namespace netbench
 
-#endif  // NET_BENCH_LIB_SOCKET_IO_H_
+#endif  // NET_BENCH_BASE_SOCKET_IO_H_

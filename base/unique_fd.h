@@ -1,5 +1,5 @@
-#ifndef NET_BENCH_LIB_UNIQUE_FD_H_
-#define NET_BENCH_LIB_UNIQUE_FD_H_
+#ifndef NET_BENCH_BASE_UNIQUE_FD_H_
+#define NET_BENCH_BASE_UNIQUE_FD_H_
 
 #include <unistd.h>
 
@@ -38,4 +38,4 @@ class UniqueFd {
 
 }  // namespace netbench
 
-#endif  // NET_BENCH_LIB_UNIQUE_FD_H_
+#endif  // NET_BENCH_BASE_UNIQUE_FD_H_

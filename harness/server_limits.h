@@ -1,5 +1,5 @@
-#ifndef NET_BENCH_BENCHMARKS_SERVER_LIMITS_H_
-#define NET_BENCH_BENCHMARKS_SERVER_LIMITS_H_
+#ifndef NET_BENCH_HARNESS_SERVER_LIMITS_H_
+#define NET_BENCH_HARNESS_SERVER_LIMITS_H_
 
 // The server's own limits, which win over whatever a client asks for: a
 // memory budget for connections' buffers, and what one connection costs.
@@ -9,7 +9,7 @@
 #include <mutex>
 #include <string>
 
-#include "benchmarks/protocol.h"
+#include "harness/protocol.h"
 
 namespace netbench {
 
@@ -71,4 +71,4 @@ std::string FormatBytes(size_t bytes);
 
 }  // namespace netbench
 
-#endif  // NET_BENCH_BENCHMARKS_SERVER_LIMITS_H_
+#endif  // NET_BENCH_HARNESS_SERVER_LIMITS_H_

@@ -1,5 +1,5 @@
-#ifndef NET_BENCH_LIB_SYS_ERROR_H_
-#define NET_BENCH_LIB_SYS_ERROR_H_
+#ifndef NET_BENCH_BASE_SYS_ERROR_H_
+#define NET_BENCH_BASE_SYS_ERROR_H_
 
 #include <cerrno>
 #include <cstddef>
@@ -63,4 +63,4 @@ auto RetryEintr(F&& f) -> decltype(f()) {
 
 }  // namespace netbench
 
-#endif  // NET_BENCH_LIB_SYS_ERROR_H_
+#endif  // NET_BENCH_BASE_SYS_ERROR_H_

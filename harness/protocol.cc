@@ -1,4 +1,4 @@
-#include "benchmarks/protocol.h"
+#include "harness/protocol.h"
 
 #include <array>
 

@@ -1,4 +1,4 @@
-#include "benchmarks/resolve.h"
+#include "base/resolve.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-#include "lib/sys_error.h"
+#include "base/sys_error.h"
 
 namespace netbench {
 

@@ -1,4 +1,4 @@
-#include "benchmarks/server_limits.h"
+#include "harness/server_limits.h"
 
 #include <sys/resource.h>
 
@@ -17,7 +17,7 @@ namespace {
 // of address space, of which a connection touches a few pages.
 constexpr size_t kThreadBytes = size_t{256} << 10;
 
-// The stream receiver's chunk, as benchmarks/server.cc sizes it.
+// The stream receiver's chunk, as harness/server.cc sizes it.
 constexpr size_t kMaxChunk = size_t{1} << 20;
 
 // CAP_IPC_LOCK (linux/capability.h) in the effective set, from

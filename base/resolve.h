@@ -1,5 +1,5 @@
-#ifndef NET_BENCH_BENCHMARKS_RESOLVE_H_
-#define NET_BENCH_BENCHMARKS_RESOLVE_H_
+#ifndef NET_BENCH_BASE_RESOLVE_H_
+#define NET_BENCH_BASE_RESOLVE_H_
 
 #include <netinet/in.h>
 
@@ -17,4 +17,4 @@ sockaddr_in ResolveIpv4(const std::string& host, uint16_t port);
 
 }  // namespace netbench
 
-#endif  // NET_BENCH_BENCHMARKS_RESOLVE_H_
+#endif  // NET_BENCH_BASE_RESOLVE_H_

@@ -1,5 +1,5 @@
-#ifndef NET_BENCH_LIB_WAIT_POLICY_H_
-#define NET_BENCH_LIB_WAIT_POLICY_H_
+#ifndef NET_BENCH_BASE_WAIT_POLICY_H_
+#define NET_BENCH_BASE_WAIT_POLICY_H_
 
 #include <optional>
 #include <string_view>
@@ -27,4 +27,4 @@ std::optional<WaitPolicy> ParseWaitPolicy(std::string_view name);
 
 }  // namespace netbench
 
-#endif  // NET_BENCH_LIB_WAIT_POLICY_H_
+#endif  // NET_BENCH_BASE_WAIT_POLICY_H_

@@ -1,4 +1,4 @@
-#include "benchmarks/client.h"
+#include "harness/client.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -11,10 +11,9 @@
 #include <optional>
 #include <set>
 
-#include "benchmarks/interrupt.h"
-#include "lib/deadline_io.h"
-#include "lib/socket_io.h"
-#include "lib/sys_error.h"
+#include "base/deadline_io.h"
+#include "base/socket_io.h"
+#include "base/sys_error.h"
 #include "netns/namespace.h"
 
 namespace netbench {
@@ -92,7 +91,6 @@ std::string ClientTarget::Describe() const {
 
 ClientConnection ClientConnection::Open(const ClientTarget& target,
                                         const Hello& request) {
-  if (InterruptSignal()) throw SysError(InterruptMessage());
   const std::chrono::milliseconds timeout(request.timeout_ms);
   UniqueFd fd = TcpSocketIn(target.ns_fd);
   ConnectBounded(fd.get(), target, timeout);

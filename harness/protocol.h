@@ -1,5 +1,5 @@
-#ifndef NET_BENCH_BENCHMARKS_PROTOCOL_H_
-#define NET_BENCH_BENCHMARKS_PROTOCOL_H_
+#ifndef NET_BENCH_HARNESS_PROTOCOL_H_
+#define NET_BENCH_HARNESS_PROTOCOL_H_
 
 // The small control exchange at the start and end of every benchmark
 // connection, shared by the in-process server and `net_bench serve`:
@@ -16,7 +16,7 @@
 //
 // The server speaks first, so that it can refuse a connection (too many,
 // fd limit) with a reason before reading anything. The proofs are HMACs of
-// the exchange (benchmarks/auth.h). Fixed-size little-endian records: a
+// the exchange (harness/auth.h). Fixed-size little-endian records: a
 // hostile or broken peer can make the server read at most sizeof(Hello)
 // bytes, within one deadline for the whole handshake, before it decides.
 
@@ -61,7 +61,7 @@ inline constexpr size_t kRequestSize = 8;
 
 inline constexpr uint8_t kHelloVerify = 1;
 inline constexpr uint8_t kHelloNoDelay = 2;
-// The server side waits for data by spinning (lib/wait_policy.h), where the
+// The server side waits for data by spinning (base/wait_policy.h), where the
 // server allows it.
 inline constexpr uint8_t kHelloSpin = 4;
 
@@ -176,4 +176,4 @@ void CopyText(char (&dst)[N], std::string_view text) {
 
 }  // namespace netbench
 
-#endif  // NET_BENCH_BENCHMARKS_PROTOCOL_H_
+#endif  // NET_BENCH_HARNESS_PROTOCOL_H_

@@ -1,4 +1,4 @@
-#include "lib/sys_error.h"
+#include "base/sys_error.h"
 
 #include <cstring>
 

@@ -1,4 +1,4 @@
-#include "benchmarks/refusal_log.h"
+#include "harness/refusal_log.h"
 
 #include <algorithm>
 #include <vector>

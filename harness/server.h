@@ -1,5 +1,5 @@
-#ifndef NET_BENCH_BENCHMARKS_SERVER_H_
-#define NET_BENCH_BENCHMARKS_SERVER_H_
+#ifndef NET_BENCH_HARNESS_SERVER_H_
+#define NET_BENCH_HARNESS_SERVER_H_
 
 #include <netinet/in.h>
 
@@ -15,11 +15,11 @@
 #include <thread>
 #include <unordered_map>
 
-#include "benchmarks/auth.h"
-#include "benchmarks/refusal_log.h"
-#include "benchmarks/server_limits.h"
+#include "harness/auth.h"
+#include "harness/refusal_log.h"
+#include "harness/server_limits.h"
 #include "lib/placement.h"
-#include "lib/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace netbench {
 
@@ -49,7 +49,7 @@ struct ServerOptions {
 
 // The server side of every benchmark: accepts connections on a listening
 // socket and serves each in a thread of its own (one thread per client),
-// following the exchange of benchmarks/protocol.h. Used in-process (in the
+// following the exchange of harness/protocol.h. Used in-process (in the
 // server namespace) and by `net_bench serve`.
 //
 // Its limits come first: connections at once (in all, and per address), a
@@ -130,4 +130,4 @@ UniqueFd ListenTcp(const std::string& address, uint16_t port);
 
 }  // namespace netbench
 
-#endif  // NET_BENCH_BENCHMARKS_SERVER_H_
+#endif  // NET_BENCH_HARNESS_SERVER_H_

@@ -1,5 +1,5 @@
-#ifndef NET_BENCH_LIB_DEADLINE_IO_H_
-#define NET_BENCH_LIB_DEADLINE_IO_H_
+#ifndef NET_BENCH_BASE_DEADLINE_IO_H_
+#define NET_BENCH_BASE_DEADLINE_IO_H_
 
 // Sends and receives bounded by one deadline for the whole transfer, not by
 // a timeout per call: SO_RCVTIMEO restarts with every byte that arrives, so
@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <string>
 
-#include "lib/sys_error.h"
+#include "base/sys_error.h"
 
 namespace netbench {
 
@@ -36,4 +36,4 @@ void SendAllBefore(int fd, const void* data, size_t n, Deadline deadline,
 
 }  // namespace netbench
 
-#endif  // NET_BENCH_LIB_DEADLINE_IO_H_
+#endif  // NET_BENCH_BASE_DEADLINE_IO_H_

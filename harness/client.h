@@ -1,5 +1,5 @@
-#ifndef NET_BENCH_BENCHMARKS_CLIENT_H_
-#define NET_BENCH_BENCHMARKS_CLIENT_H_
+#ifndef NET_BENCH_HARNESS_CLIENT_H_
+#define NET_BENCH_HARNESS_CLIENT_H_
 
 #include <netinet/in.h>
 
@@ -7,9 +7,9 @@
 #include <memory>
 #include <string>
 
-#include "benchmarks/auth.h"
-#include "benchmarks/protocol.h"
-#include "lib/unique_fd.h"
+#include "harness/auth.h"
+#include "harness/protocol.h"
+#include "base/unique_fd.h"
 
 namespace netbench {
 
@@ -34,12 +34,12 @@ UniqueFd TcpSocketIn(int ns_fd);
 // The client side of one benchmark connection.
 class ClientConnection {
  public:
-  // Connects and runs the handshake of benchmarks/protocol.h, each bounded
+  // Connects and runs the handshake of harness/protocol.h, each bounded
   // by the Hello's timeout: reads the server's Challenge, sends `hello` with
   // a fresh nonce and the proof of target.key, reads the Ack and checks the
   // server's proof. Throws SysError naming the cause: not listening, timed
   // out, "server refused: <the server's reason>", "authentication failed
-  // ...", or the run was interrupted by a signal.
+  // ...".
   static ClientConnection Open(const ClientTarget& target, const Hello& hello);
 
   ClientConnection(ClientConnection&&) = default;
@@ -63,4 +63,4 @@ void CutAllClientConnections();
 
 }  // namespace netbench
 
-#endif  // NET_BENCH_BENCHMARKS_CLIENT_H_
+#endif  // NET_BENCH_HARNESS_CLIENT_H_

@@ -1,8 +1,8 @@
-#ifndef NET_BENCH_BENCHMARKS_AUTH_H_
-#define NET_BENCH_BENCHMARKS_AUTH_H_
+#ifndef NET_BENCH_HARNESS_AUTH_H_
+#define NET_BENCH_HARNESS_AUTH_H_
 
 // The shared key of `net_bench serve` and its clients, and the proofs of the
-// handshake (benchmarks/protocol.h). Each side proves it holds the key by an
+// handshake (harness/protocol.h). Each side proves it holds the key by an
 // HMAC-SHA256 over the whole exchange so far, which includes a fresh nonce
 // of the other side: the key never crosses the wire, and a recorded proof is
 // worth nothing on another connection. The client's proof (in the Hello)
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "benchmarks/protocol.h"
+#include "harness/protocol.h"
 
 namespace netbench {
 
@@ -71,4 +71,4 @@ bool ProofsEqual(const Proof& a, const Proof& b);
 
 }  // namespace netbench
 
-#endif  // NET_BENCH_BENCHMARKS_AUTH_H_
+#endif  // NET_BENCH_HARNESS_AUTH_H_

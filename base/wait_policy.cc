@@ -1,4 +1,4 @@
-#include "lib/wait_policy.h"
+#include "base/wait_policy.h"
 
 namespace netbench {
 

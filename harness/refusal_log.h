@@ -1,5 +1,5 @@
-#ifndef NET_BENCH_BENCHMARKS_REFUSAL_LOG_H_
-#define NET_BENCH_BENCHMARKS_REFUSAL_LOG_H_
+#ifndef NET_BENCH_HARNESS_REFUSAL_LOG_H_
+#define NET_BENCH_HARNESS_REFUSAL_LOG_H_
 
 // The server's log of refused and failed connections, rate-limited: a flood
 // must not become a flood of log lines. In each interval the first few
@@ -76,4 +76,4 @@ class RefusalLog {
 
 }  // namespace netbench
 
-#endif  // NET_BENCH_BENCHMARKS_REFUSAL_LOG_H_
+#endif  // NET_BENCH_HARNESS_REFUSAL_LOG_H_

@@ -1,4 +1,4 @@
-#include "benchmarks/auth.h"
+#include "harness/auth.h"
 
 #include <fcntl.h>
 #include <openssl/core_names.h>
@@ -16,8 +16,8 @@
 #include <memory>
 #include <string_view>
 
-#include "lib/sys_error.h"
-#include "lib/unique_fd.h"
+#include "base/sys_error.h"
+#include "base/unique_fd.h"
 
 namespace netbench {
 namespace {

@@ -1,4 +1,4 @@
-#include "lib/deadline_io.h"
+#include "base/deadline_io.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "lib/socket_io.h"
-#include "lib/sys_error.h"
+#include "base/socket_io.h"
+#include "base/sys_error.h"
 
 namespace netbench {
 namespace {

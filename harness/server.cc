@@ -1,4 +1,4 @@
-#include "benchmarks/server.h"
+#include "harness/server.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -17,14 +17,14 @@
 #include <optional>
 #include <system_error>
 
-#include "benchmarks/protocol.h"
-#include "benchmarks/resolve.h"
-#include "lib/deadline_io.h"
+#include "harness/protocol.h"
+#include "base/resolve.h"
+#include "base/deadline_io.h"
 #include "lib/integrity.h"
 #include "lib/receiver.h"
 #include "lib/sender.h"
-#include "lib/socket_io.h"
-#include "lib/sys_error.h"
+#include "base/socket_io.h"
+#include "base/sys_error.h"
 #include "lib/thread_meter.h"
 
 namespace netbench {
