@@ -80,11 +80,8 @@ class FlagError : public std::runtime_error {
 // FlagError with one line naming the flag and what is wrong.
 Config ParseFlags(int* argc, char** argv);
 
-// The project's flags, for --help.
-const char* ProjectFlagsHelp();
-
-// "64K" -> 65536; "1M" -> 1048576; "1000" -> 1000. Throws FlagError.
-size_t ParseSize(const std::string& text);
+// The project's flags, for --help: generated from the flag table.
+const std::string& ProjectFlagsHelp();
 
 }  // namespace netbench
 

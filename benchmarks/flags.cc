@@ -1,85 +1,36 @@
+// The project's flags: one table (kFlags) gives each flag's name, value,
+// help, who takes it and how it is applied; parsing, --help, the defaults
+// shown and the "not a flag of serve" errors all come from it.
+
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
-#include <set>
 #include <string_view>
 
-#include "benchmarks/config.h"
 #include "base/resolve.h"
 #include "base/sys_error.h"
+#include "benchmarks/config.h"
+#include "benchmarks/flag_values.h"
 
 namespace netbench {
 namespace {
 
-std::vector<std::string> SplitList(const std::string& flag,
-                                   const std::string& value) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (true) {
-    const size_t comma = value.find(',', start);
-    std::string item = value.substr(start, comma - start);
-    if (item.empty())
-      throw FlagError("--" + flag + ": empty item in '" + value + "'");
-    items.push_back(std::move(item));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return items;
-}
+// Who takes a flag.
+enum class Scope { kBenchmark, kServe, kBoth };
 
-template <typename T>
-T ParseInteger(const std::string& flag, std::string_view text, T lo, T hi) {
-  T v{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  const bool too_big = ec == std::errc::result_out_of_range;
-  if ((ec != std::errc() && !too_big) || end != text.data() + text.size() ||
-      text.empty())
-    throw FlagError("--" + flag + ": '" + std::string(text) +
-                    "' is not a number");
-  if (too_big || v < lo || v > hi)
-    throw FlagError("--" + flag + ": " + std::string(text) + " is out of range " +
-                    std::to_string(lo) + ".." + std::to_string(hi));
-  return v;
-}
-
-bool ParseBool(const std::string& flag, const std::string& value) {
-  if (value == "" || value == "true" || value == "1" || value == "yes")
-    return true;
-  if (value == "false" || value == "0" || value == "no") return false;
-  throw FlagError("--" + flag + ": '" + value + "' is not true/false");
-}
-
-// "1G", "512M", "65536K", "1073741824": bytes for --max_memory, 1 MiB..1 TiB.
-size_t ParseBytes(const std::string& flag, const std::string& text) {
-  std::string_view digits = text;
-  size_t unit = 1;
-  if (!digits.empty()) {
-    switch (digits.back()) {
-      case 'K':
-      case 'k':
-        unit = size_t{1} << 10;
-        break;
-      case 'M':
-      case 'm':
-        unit = size_t{1} << 20;
-        break;
-      case 'G':
-      case 'g':
-        unit = size_t{1} << 30;
-        break;
-      default:
-        break;
-    }
-    if (unit != 1) digits.remove_suffix(1);
-  }
-  constexpr size_t kMin = size_t{1} << 20, kMax = size_t{1} << 40;
-  const size_t n = ParseInteger<size_t>(flag, digits, 0, kMax);
-  if (n > kMax / unit || n * unit < kMin)
-    throw FlagError("--" + flag + ": " + text + " is out of range 1M..1024G");
-  return n * unit;
-}
+struct FlagSpec {
+  std::string_view name;
+  // The value's placeholder in --help ("A,B,..."); empty for a switch,
+  // whose value (true/false) may be left out.
+  std::string_view value;
+  Scope scope;
+  std::string_view help;
+  void (*apply)(Config& c, const std::string& name, const std::string& value);
+  // The default as --help shows it, read off a default Config (null: none
+  // worth showing).
+  std::string (*shown_default)(const Config& c);
+};
 
 template <typename T>
 void SortUnique(std::vector<T>& v) {
@@ -87,153 +38,260 @@ void SortUnique(std::vector<T>& v) {
   v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
-// "HOST[:PORT]" for --topology=peer: and --listen.
-void ParseHostPort(const std::string& flag, const std::string& text,
-                   std::string* host, uint16_t* port) {
-  const size_t colon = text.rfind(':');
-  *host = text.substr(0, colon);
-  if (colon != std::string::npos)
-    *port = ParseInteger<uint16_t>(flag, std::string_view(text).substr(colon + 1),
-                                   1, 65535);
-  if (host->empty()) throw FlagError("--" + flag + ": missing host in '" + text + "'");
-  // A name that does not resolve is bad input, found before anything is
-  // built; the server and the client resolve it again, the same way, where
-  // they use it.
-  try {
-    ResolveIpv4(*host, *port);
-  } catch (const SysError& e) {
-    throw FlagError("--" + flag + ": " + e.what());
-  }
+template <typename T>
+std::string Join(const std::vector<T>& items, std::string (*text)(const T&)) {
+  std::string out;
+  for (const T& item : items) out += (out.empty() ? "" : ",") + text(item);
+  return out;
 }
 
-void Apply(Config& c, const std::string& name, const std::string& value,
+std::string SizeText(const size_t& size) {
+  if (size % (size_t{1} << 30) == 0) return std::to_string(size >> 30) + "G";
+  if (size % (size_t{1} << 20) == 0) return std::to_string(size >> 20) + "M";
+  if (size % (size_t{1} << 10) == 0) return std::to_string(size >> 10) + "K";
+  return std::to_string(size);
+}
+
+const FlagSpec kFlags[] = {
+    {"modes", "A,B,...", Scope::kBenchmark,
+     "modes to run: @MODES@ (default: every mode the kernel supports)",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.modes.clear();
+       for (const auto& m : SplitList(name, value)) {
+         auto mode = ParseMode(m);
+         if (!mode)
+           throw FlagError("--modes: unknown mode '" + m + "' (" +
+                           ModeNames() + ")");
+         if (std::find(c.modes.begin(), c.modes.end(), *mode) == c.modes.end())
+           c.modes.push_back(*mode);
+       }
+       c.modes_explicit = true;
+     },
+     nullptr},
+    {"sizes", "1K,64K,...", Scope::kBenchmark,
+     "message sizes in bytes, K/M suffixes, 1 byte .. 16M",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.sizes.clear();
+       for (const auto& s : SplitList(name, value))
+         c.sizes.push_back(ParseSize(s));
+       SortUnique(c.sizes);
+     },
+     [](const Config& c) { return Join<size_t>(c.sizes, SizeText); }},
+    {"threads", "1,2,...", Scope::kBenchmark,
+     "connections in parallel, one thread each",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.threads.clear();
+       for (const auto& t : SplitList(name, value))
+         c.threads.push_back(ParseInteger<int>(name, t, 1, Config::kMaxThreads));
+       SortUnique(c.threads);
+     },
+     [](const Config& c) {
+       return Join<int>(c.threads, [](const int& t) { return std::to_string(t); });
+     }},
+    {"patterns", "A,B", Scope::kBenchmark, "benchmark patterns: @PATTERNS@",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.patterns.clear();
+       for (const auto& p : SplitList(name, value)) {
+         auto pattern = ParsePattern(p);
+         if (!pattern)
+           throw FlagError("--patterns: unknown pattern '" + p + "' (" +
+                           PatternNames() + ")");
+         if (std::find(c.patterns.begin(), c.patterns.end(), *pattern) ==
+             c.patterns.end())
+           c.patterns.push_back(*pattern);
+       }
+     },
+     [](const Config& c) {
+       return Join<Pattern>(c.patterns, [](const Pattern& p) {
+         return std::string(PatternName(p));
+       });
+     }},
+    {"mtu", "N", Scope::kBenchmark, "veth MTU, 68..65535",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.topology_options.mtu = ParseInteger<int>(name, value, 68, 65535);
+     },
+     [](const Config& c) { return std::to_string(c.topology_options.mtu); }},
+    {"nodelay", "", Scope::kBenchmark, "TCP_NODELAY on every connection",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.nodelay = ParseBool(name, value);
+     },
+     [](const Config& c) { return std::string(c.nodelay ? "true" : "false"); }},
+    {"rx", "MODE", Scope::kBenchmark, "receiver: @RXMODES@",
+     [](Config& c, const std::string&, const std::string& value) {
+       auto rx = ParseRxMode(value);
+       if (!rx)
+         throw FlagError("--rx: unknown receive mode '" + value + "' (" +
+                         RxModeNames() + ")");
+       c.rx = *rx;
+     },
+     [](const Config& c) { return std::string(RxModeName(c.rx)); }},
+    {"optmem", "N", Scope::kBenchmark,
+     "net.core.optmem_max in both namespaces (Linux 6.8 and later)",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.topology_options.optmem_max =
+           ParseInteger<long>(name, value, 1024, long{1} << 30);
+     },
+     [](const Config& c) {
+       return std::to_string(c.topology_options.optmem_max);
+     }},
+    {"verify", "", Scope::kBenchmark,
+     "stamp every message and check every received byte",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.verify = ParseBool(name, value);
+     },
+     nullptr},
+    {"topology", "T", Scope::kBenchmark,
+     "veth, loopback, or peer:HOST[:PORT] (a host running `net_bench serve`)",
+     [](Config& c, const std::string& name, const std::string& value) {
+       if (value == "veth") {
+         c.topology = TopologyKind::kVeth;
+       } else if (value == "loopback") {
+         c.topology = TopologyKind::kLoopback;
+       } else if (value.rfind("peer:", 0) == 0) {
+         c.topology = TopologyKind::kPeer;
+         c.peer_port = Config::kDefaultPort;
+         ParseHostPort(name, value.substr(5), &c.peer_host, &c.peer_port);
+       } else {
+         throw FlagError("--topology: '" + value +
+                         "' is not veth, loopback or peer:HOST[:PORT]");
+       }
+     },
+     [](const Config&) { return std::string("veth"); }},
+    {"subnet", "A.B.C.D/P", Scope::kBenchmark,
+     "veth subnet: server .1, client .2",
+     [](Config& c, const std::string&, const std::string& value) {
+       c.topology_options.subnet = value;
+     },
+     [](const Config& c) { return c.topology_options.subnet; }},
+    {"timeout_ms", "N", Scope::kBoth,
+     "bound on every blocking wait. serve: bounds the whole handshake and "
+     "caps the waits a client asks for",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.timeout = std::chrono::milliseconds(
+           ParseInteger<int>(name, value, 10, 3600 * 1000));
+     },
+     [](const Config& c) { return std::to_string(c.timeout.count()); }},
+    {"affinity", "A", Scope::kBoth,
+     "where each connection's two threads run: same (both on CPU i mod "
+     "--cpus for connection i), split (client threads on the first half of "
+     "--cpus, server threads on the second), none (the scheduler decides). "
+     "serve: pins connection i's thread to CPU i mod the list unless none",
+     [](Config& c, const std::string&, const std::string& value) {
+       auto a = ParseAffinity(value);
+       if (!a)
+         throw FlagError("--affinity: '" + value +
+                         "' is not split, same or none");
+       c.affinity = *a;
+     },
+     [](const Config& c) { return std::string(AffinityName(c.affinity)); }},
+    {"cpus", "LIST", Scope::kBoth, "CPUs to place threads on, e.g. 0-3,6",
+     [](Config& c, const std::string&, const std::string& value) {
+       try {
+         c.cpus = ParseCpuList(value);
+       } catch (const std::invalid_argument& e) {
+         throw FlagError(std::string("--cpus: ") + e.what());
+       }
+     },
+     [](const Config&) {
+       return std::string("every CPU this process may use");
+     }},
+    {"wait", "W", Scope::kBoth,
+     "how a thread waits for its peer's data: block (sleep), spin (poll "
+     "without sleeping, SO_BUSY_POLL where honoured), auto (spin for RR "
+     "where every waiting thread has a CPU of its own, else block). serve: "
+     "block refuses clients' requests to spin",
+     [](Config& c, const std::string&, const std::string& value) {
+       if (value == "auto") {
+         c.wait.reset();
+       } else if (auto w = ParseWaitPolicy(value)) {
+         c.wait = *w;
+       } else {
+         throw FlagError("--wait: '" + value + "' is not auto, block or spin");
+       }
+     },
+     [](const Config&) { return std::string("auto"); }},
+    {"netns_bind_mount", "", Scope::kBenchmark,
+     "debug: also mount the namespaces under /var/run/netns; not "
+     "crash-safe: a killed run leaves its two mounts, which the next "
+     "--netns_bind_mount run removes",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.topology_options.bind_mount = ParseBool(name, value);
+     },
+     nullptr},
+    {"baselines", "", Scope::kBenchmark,
+     "also run Baseline/Iperf3 (iperf3 -l 64K on the same veth) and "
+     "Baseline/PlainRR (a bare request/response loop)",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.baselines = ParseBool(name, value);
+     },
+     nullptr},
+    {"calibrate", "", Scope::kBenchmark,
+     "also run Calibration/Copy/cpu:N (memcpy within the cache) and "
+     "Calibration/Alu/cpu:N (multiplications) on each CPU of --cpus: fixed "
+     "work without I/O, whose spread is the machine's own (tools/run and "
+     "tools/stability add it)",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.calibrate = ParseBool(name, value);
+     },
+     nullptr},
+    {"auth_key_file", "FILE", Scope::kBoth,
+     "serve and --topology=peer: the shared key (16 to 4096 bytes, mode "
+     "0600) both sides prove by HMAC-SHA256 challenge-response; it never "
+     "crosses the wire. Make one: head -c 32 /dev/urandom > FILE; chmod 600 "
+     "FILE",
+     [](Config& c, const std::string&, const std::string& value) {
+       c.auth_key_file = value;
+     },
+     nullptr},
+    {"listen", "HOST:PORT", Scope::kServe,
+     "address or host name to listen on. Off loopback it needs "
+     "--auth_key_file or --insecure_no_auth",
+     [](Config& c, const std::string& name, const std::string& value) {
+       ParseHostPort(name, value, &c.listen_host, &c.listen_port);
+     },
+     [](const Config& c) {
+       return c.listen_host + ":" + std::to_string(c.listen_port);
+     }},
+    {"insecure_no_auth", "", Scope::kServe,
+     "listen off loopback without a key: anyone who reaches the port may "
+     "use it",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.insecure_no_auth = ParseBool(name, value);
+     },
+     nullptr},
+    {"max_memory", "BYTES", Scope::kServe,
+     "memory for all connections' buffers, K/M/G suffixes; a connection "
+     "that would exceed it is refused with the reason",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.max_memory = ParseBytes(name, value);
+     },
+     [](const Config& c) { return SizeText(c.max_memory); }},
+    {"max_connections", "N", Scope::kServe, "connections at once",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.max_connections = ParseInteger<int>(name, value, 1, 65536);
+     },
+     [](const Config& c) { return std::to_string(c.max_connections); }},
+    {"max_per_address", "N", Scope::kServe,
+     "connections at once from one address",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.max_per_address = ParseInteger<int>(name, value, 1, 65536);
+     },
+     [](const Config& c) { return std::to_string(c.max_per_address); }},
+};
+
+const FlagSpec* FindFlag(std::string_view name) {
+  for (const FlagSpec& f : kFlags)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+void Apply(Config& c, const FlagSpec& flag, const std::string& value,
            bool has_value) {
-  const auto need_value = [&] {
-    if (!has_value || value.empty())
-      throw FlagError("--" + name + " needs a value (--" + name + "=...)");
-  };
-  if (name == "modes") {
-    need_value();
-    c.modes.clear();
-    for (const auto& m : SplitList(name, value)) {
-      auto mode = ParseMode(m);
-      if (!mode)
-        throw FlagError("--modes: unknown mode '" + m + "' (" + ModeNames() +
-                        ")");
-      if (std::find(c.modes.begin(), c.modes.end(), *mode) == c.modes.end())
-        c.modes.push_back(*mode);
-    }
-    c.modes_explicit = true;
-  } else if (name == "sizes") {
-    need_value();
-    c.sizes.clear();
-    for (const auto& s : SplitList(name, value)) c.sizes.push_back(ParseSize(s));
-    SortUnique(c.sizes);
-  } else if (name == "threads") {
-    need_value();
-    c.threads.clear();
-    for (const auto& t : SplitList(name, value))
-      c.threads.push_back(ParseInteger<int>(name, t, 1, Config::kMaxThreads));
-    SortUnique(c.threads);
-  } else if (name == "patterns") {
-    need_value();
-    c.patterns.clear();
-    for (const auto& p : SplitList(name, value)) {
-      auto pattern = ParsePattern(p);
-      if (!pattern)
-        throw FlagError("--patterns: unknown pattern '" + p + "' (" +
-                        PatternNames() + ")");
-      if (std::find(c.patterns.begin(), c.patterns.end(), *pattern) ==
-          c.patterns.end())
-        c.patterns.push_back(*pattern);
-    }
-  } else if (name == "mtu") {
-    need_value();
-    c.topology_options.mtu = ParseInteger<int>(name, value, 68, 65535);
-  } else if (name == "nodelay") {
-    c.nodelay = ParseBool(name, value);
-  } else if (name == "rx") {
-    need_value();
-    auto rx = ParseRxMode(value);
-    if (!rx)
-      throw FlagError("--rx: unknown receive mode '" + value + "' (" +
-                      RxModeNames() + ")");
-    c.rx = *rx;
-  } else if (name == "optmem") {
-    need_value();
-    c.topology_options.optmem_max =
-        ParseInteger<long>(name, value, 1024, long{1} << 30);
-  } else if (name == "verify") {
-    c.verify = ParseBool(name, value);
-  } else if (name == "topology") {
-    need_value();
-    if (value == "veth") {
-      c.topology = TopologyKind::kVeth;
-    } else if (value == "loopback") {
-      c.topology = TopologyKind::kLoopback;
-    } else if (value.rfind("peer:", 0) == 0) {
-      c.topology = TopologyKind::kPeer;
-      c.peer_port = Config::kDefaultPort;
-      ParseHostPort(name, value.substr(5), &c.peer_host, &c.peer_port);
-    } else {
-      throw FlagError("--topology: '" + value +
-                      "' is not veth, loopback or peer:HOST[:PORT]");
-    }
-  } else if (name == "subnet") {
-    need_value();
-    c.topology_options.subnet = value;
-  } else if (name == "timeout_ms") {
-    need_value();
-    c.timeout = std::chrono::milliseconds(
-        ParseInteger<int>(name, value, 10, 3600 * 1000));
-  } else if (name == "netns_bind_mount") {
-    c.topology_options.bind_mount = ParseBool(name, value);
-  } else if (name == "baselines") {
-    c.baselines = ParseBool(name, value);
-  } else if (name == "calibrate") {
-    c.calibrate = ParseBool(name, value);
-  } else if (name == "affinity") {
-    need_value();
-    auto a = ParseAffinity(value);
-    if (!a)
-      throw FlagError("--affinity: '" + value + "' is not split, same or none");
-    c.affinity = *a;
-  } else if (name == "cpus") {
-    need_value();
-    try {
-      c.cpus = ParseCpuList(value);
-    } catch (const std::invalid_argument& e) {
-      throw FlagError(std::string("--cpus: ") + e.what());
-    }
-  } else if (name == "wait") {
-    need_value();
-    if (value == "auto") {
-      c.wait.reset();
-    } else if (auto w = ParseWaitPolicy(value)) {
-      c.wait = *w;
-    } else {
-      throw FlagError("--wait: '" + value + "' is not auto, block or spin");
-    }
-  } else if (name == "listen") {
-    need_value();
-    ParseHostPort(name, value, &c.listen_host, &c.listen_port);
-  } else if (name == "auth_key_file") {
-    need_value();
-    c.auth_key_file = value;
-  } else if (name == "insecure_no_auth") {
-    c.insecure_no_auth = ParseBool(name, value);
-  } else if (name == "max_memory") {
-    need_value();
-    c.max_memory = ParseBytes(name, value);
-  } else if (name == "max_connections") {
-    need_value();
-    c.max_connections = ParseInteger<int>(name, value, 1, 65536);
-  } else if (name == "max_per_address") {
-    need_value();
-    c.max_per_address = ParseInteger<int>(name, value, 1, 65536);
-  } else {
-    throw std::logic_error("unhandled flag " + name);
-  }
+  const std::string name(flag.name);
+  if (!flag.value.empty() && (!has_value || value.empty()))
+    throw FlagError("--" + name + " needs a value (--" + name + "=" +
+                    std::string(flag.value) + ")");
+  flag.apply(c, name, value);
 }
 
 // What to say of an argument that is not a flag.
@@ -244,36 +302,6 @@ std::string UnexpectedArgument(std::string_view arg) {
   return "unexpected argument '" + std::string(arg) +
          "': flags start with -- (net_bench --help lists them)";
 }
-
-constexpr const char* kFlags[] = {"modes",
-                                  "sizes",
-                                  "threads",
-                                  "patterns",
-                                  "mtu",
-                                  "nodelay",
-                                  "rx",
-                                  "optmem",
-                                  "verify",
-                                  "topology",
-                                  "subnet",
-                                  "timeout_ms",
-                                  "netns_bind_mount",
-                                  "listen",
-                                  "baselines",
-                                  "affinity",
-                                  "cpus",
-                                  "wait",
-                                  "calibrate",
-                                  "auth_key_file",
-                                  "insecure_no_auth",
-                                  "max_memory",
-                                  "max_connections",
-                                  "max_per_address"};
-
-// Flags that only `net_bench serve` takes: given to a benchmark run they
-// would do nothing, silently.
-constexpr const char* kServeOnlyFlags[] = {
-    "insecure_no_auth", "max_memory", "max_connections", "max_per_address"};
 
 // Loads --auth_key_file, and settles serve's rule: off loopback, a key or
 // --insecure_no_auth.
@@ -319,41 +347,101 @@ void SettlePlacement(Config& c) {
     throw FlagError(why);
 }
 
-}  // namespace
-
-size_t ParseSize(const std::string& text) {
-  std::string_view digits = text;
-  size_t unit = 1;
-  if (!digits.empty()) {
-    switch (digits.back()) {
-      case 'K': case 'k': unit = size_t{1} << 10; break;
-      case 'M': case 'm': unit = size_t{1} << 20; break;
-      default: break;
-    }
-    if (unit != 1) digits.remove_suffix(1);
-  }
-  // The messages quote the whole item: "1KK" is what the user wrote, not
-  // the "1K" left once the suffix is taken off.
-  size_t n = 0;
-  auto [end, ec] =
-      std::from_chars(digits.data(), digits.data() + digits.size(), n);
-  const bool too_big = ec == std::errc::result_out_of_range;
-  if (digits.empty() || end != digits.data() + digits.size() ||
-      (ec != std::errc() && !too_big))
-    throw FlagError("--sizes: '" + text +
-                    "' is not a number (digits with an optional K or M "
-                    "suffix, e.g. 64K)");
-  if (too_big || n > kMaxMessageSize / unit || n * unit < kMinMessageSize ||
-      n * unit > kMaxMessageSize)
-    throw FlagError("--sizes: " + text + " is out of range " +
-                    std::to_string(kMinMessageSize) + ".." +
-                    std::to_string(kMaxMessageSize) + " bytes");
-  return n * unit;
+// `text` with @MODES@, @RXMODES@ and @PATTERNS@ replaced by the tables'
+// names.
+std::string WithVocabularies(std::string_view text) {
+  std::string out(text);
+  const std::pair<std::string_view, std::string> names[] = {
+      {"@MODES@", ModeNames()},
+      {"@RXMODES@", RxModeNames()},
+      {"@PATTERNS@", PatternNames()}};
+  for (const auto& [key, value] : names)
+    for (size_t at; (at = out.find(key)) != std::string::npos;)
+      out.replace(at, key.size(), value);
+  return out;
 }
+
+// "  --name=VALUE        help, wrapped to 80 columns (default X)".
+std::string HelpEntry(const FlagSpec& f) {
+  constexpr size_t kIndent = 23, kWidth = 80;
+  std::string head = "  --" + std::string(f.name);
+  if (!f.value.empty()) head += "=" + std::string(f.value);
+  std::string text = WithVocabularies(f.help);
+  if (f.shown_default) text += " (default " + f.shown_default(Config{}) + ")";
+  std::string out = head;
+  size_t column = head.size();
+  if (column + 1 >= kIndent) {
+    out += "\n" + std::string(kIndent, ' ');
+    column = kIndent;
+  } else {
+    out += std::string(kIndent - column, ' ');
+    column = kIndent;
+  }
+  size_t start = 0;
+  bool first = true;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(start, end - start);
+    if (!first && column + 1 + word.size() > kWidth) {
+      out += "\n" + std::string(kIndent, ' ');
+      column = kIndent;
+      first = true;
+    }
+    if (!first) {
+      out += ' ';
+      ++column;
+    }
+    out += word;
+    column += word.size();
+    first = false;
+    start = end + 1;
+  }
+  return out + "\n";
+}
+
+std::string BuildHelp() {
+  std::string serve_usage = "       net_bench serve";
+  size_t column = serve_usage.size();
+  for (const FlagSpec& f : kFlags) {
+    if (f.scope == Scope::kBenchmark) continue;
+    std::string item = " [--" + std::string(f.name) +
+                       (f.value.empty() ? "" : "=" + std::string(f.value)) + "]";
+    if (column + item.size() > 80) {
+      serve_usage += "\n" + std::string(22, ' ');
+      column = 22;
+    }
+    serve_usage += item;
+    column += item.size();
+  }
+  std::string out =
+      "net_bench: what it costs to move a message across the Linux network "
+      "stack.\n\nusage: net_bench [project flags] [Google Benchmark flags]\n" +
+      serve_usage +
+      "\n\nProject flags (parsed before Google Benchmark's; `net_bench serve`\n"
+      "takes the ones its usage line names):\n";
+  for (const FlagSpec& f : kFlags) out += HelpEntry(f);
+  out += "\n" + std::string(R"EXIT(Exit status:
+  0        every selected benchmark ran without error
+  1        at least one failed (stderr ends with "net_bench: N of M benchmarks
+           failed; first: CAUSE"; the JSON is still written), or the topology
+           could not be built
+  2        bad input: a flag (ours or Google Benchmark's), a stray argument,
+           or a --benchmark_filter that selects no benchmark
+  128+SIG  interrupted: 130 for SIGINT, 143 for SIGTERM
+  `net_bench serve` exits 0 when stopped by SIGINT or SIGTERM (within a
+  second, its connections cut; a second signal kills it), 1 when it cannot
+  listen, 2 on bad input (a key file that is unreadable, too short or
+  readable by others included).
+
+)EXIT") + "Google Benchmark's flags follow.\n";
+  return out;
+}
+
+}  // namespace
 
 Config ParseFlags(int* argc, char** argv) {
   Config c;
-  std::set<std::string> given;  // the project's flags on the command line
   int out = 1;
   int i = 1;
   if (*argc > 1 && std::strcmp(argv[1], "serve") == 0) {
@@ -370,22 +458,21 @@ Config ParseFlags(int* argc, char** argv) {
     arg.remove_prefix(2);
     const size_t eq = arg.find('=');
     const std::string name(arg.substr(0, eq));
-    if (std::find(std::begin(kFlags), std::end(kFlags), name) ==
-        std::end(kFlags)) {
+    const FlagSpec* flag = FindFlag(name);
+    if (!flag) {
       argv[out++] = argv[i];  // Google Benchmark's, or unknown: its call
       continue;
     }
+    if (c.serve && flag->scope == Scope::kBenchmark)
+      throw FlagError("--" + name + " is not a flag of `net_bench serve`");
+    if (!c.serve && flag->scope == Scope::kServe)
+      throw FlagError("--" + name + " is a flag of `net_bench serve` only");
     const bool has_value = eq != std::string_view::npos;
-    Apply(c, name, has_value ? std::string(arg.substr(eq + 1)) : "", has_value);
-    given.insert(name);
+    Apply(c, *flag, has_value ? std::string(arg.substr(eq + 1)) : "",
+          has_value);
   }
   *argc = out;
   argv[out] = nullptr;
-  if (!c.serve)
-    for (const char* flag : kServeOnlyFlags)
-      if (given.count(flag))
-        throw FlagError(std::string("--") + flag +
-                        " is a flag of `net_bench serve` only");
   // serve never hands its arguments to Google Benchmark: what is left
   // would be ignored without a word.
   if (c.serve && out > 1)
@@ -406,87 +493,9 @@ Config ParseFlags(int* argc, char** argv) {
   return c;
 }
 
-const char* ProjectFlagsHelp() {
-  return R"(net_bench: what it costs to move a message across the Linux network stack.
-
-usage: net_bench [project flags] [Google Benchmark flags]
-       net_bench serve [--listen=HOST:PORT] [--auth_key_file=FILE]
-                       [--timeout_ms=N] [--max_memory=BYTES]
-                       [--max_connections=N] [--max_per_address=N]
-                       [--affinity=A] [--cpus=LIST] [--wait=W]
-
-Project flags (parsed before Google Benchmark's):
-  --modes=A,B,...      modes to run (default: every mode the kernel supports):
-                       TwoCopy, TwoCopyPacked, OneCopy, ZeroCopy, UringOneCopy,
-                       UringZeroCopy, SpliceZeroCopy
-  --sizes=1K,64K,...   message sizes in bytes, K/M suffixes (default 1K,4K,16K,64K;
-                       1 byte .. 16M)
-  --threads=1,2,...    connections in parallel, one thread each (default 1,2,4,8)
-  --patterns=Stream,RR benchmark patterns (default both)
-  --mtu=N              veth MTU, 68..65535 (default 1500)
-  --nodelay=BOOL       TCP_NODELAY on every connection (default true)
-  --rx=MODE            receiver: copy (recv), zerocopy (TCP_ZEROCOPY_RECEIVE),
-                       trunc (MSG_TRUNC, discard) (default copy)
-  --optmem=N           net.core.optmem_max in both namespaces (default 131072)
-  --verify             stamp every message and check every received byte
-  --topology=T         veth (default), loopback, or peer:HOST[:PORT] (a host
-                       running `net_bench serve`)
-  --subnet=A.B.C.D/P   veth subnet (default 198.18.0.0/24: server .1, client .2)
-  --timeout_ms=N       bound on every blocking wait (default 5000)
-  --affinity=A         where each connection's two threads run: same (both on
-                       CPU i mod --cpus for connection i; default), split
-                       (client threads on the first half of --cpus, server
-                       threads on the second), none (the scheduler decides).
-                       serve: pins connection i's thread to CPU i mod the list
-                       unless none
-  --cpus=LIST          CPUs to place threads on, e.g. 0-3,6 (default: every
-                       CPU this process may use)
-  --wait=W             how a thread waits for its peer's data: block (sleep),
-                       spin (poll without sleeping, SO_BUSY_POLL where
-                       honoured), auto (default: spin for RR where every
-                       waiting thread has a CPU of its own, else block).
-                       serve: block refuses clients' requests to spin
-  --netns_bind_mount   debug: also mount the namespaces under /var/run/netns;
-                       not crash-safe: a killed run leaves its two mounts, which
-                       the next --netns_bind_mount run removes
-  --baselines          also run Baseline/Iperf3 (iperf3 -l 64K on the same veth)
-                       and Baseline/PlainRR (a bare request/response loop)
-  --calibrate          also run Calibration/Copy/cpu:N (memcpy within the cache)
-                       and Calibration/Alu/cpu:N (multiplications) on each
-                       CPU of --cpus: fixed work without I/O, whose spread is
-                       the machine's own (tools/run and tools/stability add it)
-  --listen=HOST:PORT   serve: address or host name to listen on (default
-                       0.0.0.0:5301). Off loopback it needs --auth_key_file
-                       or --insecure_no_auth
-  --auth_key_file=FILE serve and --topology=peer: the shared key (16 to 4096
-                       bytes, mode 0600) both sides prove by HMAC-SHA256
-                       challenge-response; it never crosses the wire. Make one:
-                       head -c 32 /dev/urandom > FILE; chmod 600 FILE
-  --insecure_no_auth   serve: listen off loopback without a key: anyone who
-                       reaches the port may use it
-  --max_memory=BYTES   serve: memory for all connections' buffers, K/M/G
-                       suffixes (default 1G); a connection that would exceed
-                       it is refused with the reason
-  --max_connections=N  serve: connections at once (default 512)
-  --max_per_address=N  serve: connections at once from one address (default
-                       64). serve's --timeout_ms bounds the whole handshake
-                       and caps the waits a client asks for
-
-Exit status:
-  0        every selected benchmark ran without error
-  1        at least one failed (stderr ends with "net_bench: N of M benchmarks
-           failed; first: CAUSE"; the JSON is still written), or the topology
-           could not be built
-  2        bad input: a flag (ours or Google Benchmark's), a stray argument,
-           or a --benchmark_filter that selects no benchmark
-  128+SIG  interrupted: 130 for SIGINT, 143 for SIGTERM
-  `net_bench serve` exits 0 when stopped by SIGINT or SIGTERM (within a
-  second, its connections cut; a second signal kills it), 1 when it cannot
-  listen, 2 on bad input (a key file that is unreadable, too short or
-  readable by others included).
-
-Google Benchmark's flags follow.
-)";
+const std::string& ProjectFlagsHelp() {
+  static const std::string help = BuildHelp();
+  return help;
 }
 
 }  // namespace netbench

@@ -196,7 +196,7 @@ int Benchmarks(const Config& config, const BenchmarkFlags& gb, int argc,
 }
 
 void PrintHelp() {
-  std::fputs(ProjectFlagsHelp(), stdout);
+  std::fputs(ProjectFlagsHelp().c_str(), stdout);
   benchmark::PrintDefaultHelp();
 }
 

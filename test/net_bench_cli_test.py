@@ -76,6 +76,9 @@ class BadInput(unittest.TestCase):
         (["serve", "--listen=127.0.0.1:5301", "--max_connections=0"],
          "--max_connections: 0 is out of range"),
         (["--max_per_address=3"], "--max_per_address is a flag of `net_bench serve` only"),
+        (["--listen=127.0.0.1:5301"], "--listen is a flag of `net_bench serve` only"),
+        (["serve", "--modes=OneCopy"], "--modes is not a flag of `net_bench serve`"),
+        (["--modes"], "--modes needs a value (--modes=A,B,...)"),
         (["--auth_key_file=/nonexistent/key"], "--auth_key_file=/nonexistent/key: cannot read it"),
         # Google Benchmark's flags, checked before it sees them: it would
         # abort (SIGABRT), print its usage and exit 0, run nothing and
