@@ -30,10 +30,10 @@ void ThrowIoError(const char* step, int err,
                   std::chrono::milliseconds timeout) {
   std::string s = step;
   if (err == EAGAIN || err == EWOULDBLOCK) {
-    throw SysError(s + ": timed out after " + std::to_string(timeout.count()) +
-                   " ms (peer stopped " +
-                   (std::strncmp(step, "recv", 4) == 0 ? "sending)"
-                                                       : "reading)"));
+    throw SysError(
+        s + ": timed out after " + std::to_string(timeout.count()) +
+        " ms (peer stopped " +
+        (std::strncmp(step, "recv", 4) == 0 ? "sending)" : "reading)"));
   }
   if (err == EPIPE || err == ECONNRESET)
     throw SysError(s + ": peer closed the connection (" + std::strerror(err) +

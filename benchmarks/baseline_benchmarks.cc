@@ -16,14 +16,14 @@
 #include <thread>
 #include <vector>
 
+#include "base/socket_io.h"
+#include "base/sys_error.h"
+#include "base/wait_policy.h"
 #include "benchmarks/child_process.h"
 #include "benchmarks/interrupt.h"
 #include "harness/server.h"
 #include "lib/message.h"
 #include "lib/placement.h"
-#include "base/wait_policy.h"
-#include "base/socket_io.h"
-#include "base/sys_error.h"
 #include "netns/namespace.h"
 
 namespace netbench {
@@ -161,35 +161,38 @@ void PlainRR(benchmark::State& state, const Environment& env) {
     socklen_t len = sizeof(a);
     ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&a), &len);
     client = TcpSocketIn(env.target().ns_fd);
-    if (::connect(client.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0)
+    if (::connect(client.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) !=
+        0)
       ThrowErrno("connect");
-    served = UniqueFd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    served =
+        UniqueFd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
     for (int fd : {client.get(), served.get()}) {
       SetSocketTimeouts(fd, timeout);
       SetNoDelay(fd, env.config().nodelay);
     }
     // The same syscalls as OneCopy's answer (one sendmsg of 8 fields), so
     // that the difference to RR/OneCopy/size:64 is the harness alone.
-    server = std::thread([fd = served.get(), wait, timeout,
-                          cpu = env.placement().ServerCpu(0)] {
-      std::optional<ScopedAffinity> on;
-      try {
-        on.emplace(cpu);
-      } catch (const std::exception&) {
-        return;  // the client's first receive then fails: a visible error
-      }
-      uint64_t request;
-      char fields[kFields][kPlainRRSize / kFields] = {};
-      iovec iov[kFields];
-      for (int i = 0; i < kFields; ++i) iov[i] = {fields[i], sizeof(fields[i])};
-      msghdr msg{};
-      msg.msg_iov = iov;
-      msg.msg_iovlen = kFields;
-      while (PlainRecv(fd, &request, sizeof(request), wait, timeout) &&
-             ::sendmsg(fd, &msg, MSG_NOSIGNAL) ==
-                 static_cast<ssize_t>(kPlainRRSize)) {
-      }
-    });
+    server = std::thread(
+        [fd = served.get(), wait, timeout, cpu = env.placement().ServerCpu(0)] {
+          std::optional<ScopedAffinity> on;
+          try {
+            on.emplace(cpu);
+          } catch (const std::exception&) {
+            return;  // the client's first receive then fails: a visible error
+          }
+          uint64_t request;
+          char fields[kFields][kPlainRRSize / kFields] = {};
+          iovec iov[kFields];
+          for (int i = 0; i < kFields; ++i)
+            iov[i] = {fields[i], sizeof(fields[i])};
+          msghdr msg{};
+          msg.msg_iov = iov;
+          msg.msg_iovlen = kFields;
+          while (PlainRecv(fd, &request, sizeof(request), wait, timeout) &&
+                 ::sendmsg(fd, &msg, MSG_NOSIGNAL) ==
+                     static_cast<ssize_t>(kPlainRRSize)) {
+          }
+        });
     rtts.reserve(10'000'000);
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
@@ -231,8 +234,9 @@ void RegisterBaselines(const Environment* const* env) {
       ->Iterations(1)
       ->UseManualTime()
       ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("Baseline/PlainRR/size:64",
-                               [env](benchmark::State& s) { PlainRR(s, **env); })
+  benchmark::RegisterBenchmark(
+      "Baseline/PlainRR/size:64",
+      [env](benchmark::State& s) { PlainRR(s, **env); })
       ->UseRealTime()
       ->Unit(benchmark::kMicrosecond);
 }

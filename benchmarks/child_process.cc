@@ -11,9 +11,9 @@
 
 #include <cerrno>
 
-#include "benchmarks/interrupt.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
+#include "benchmarks/interrupt.h"
 
 namespace netbench {
 namespace {

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "base/wait_policy.h"
 #include "harness/auth.h"
 #include "harness/protocol.h"
 #include "lib/mode.h"
 #include "lib/placement.h"
-#include "base/wait_policy.h"
 #include "netns/topology.h"
 
 namespace netbench {

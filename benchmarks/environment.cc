@@ -6,9 +6,9 @@
 #include <fstream>
 
 #include "base/resolve.h"
+#include "base/sys_error.h"
 #include "benchmarks/vocabulary.h"
 #include "lib/perf_counters.h"
-#include "base/sys_error.h"
 #include "netns/namespace.h"
 
 namespace netbench {
@@ -56,7 +56,8 @@ Environment::Environment(const Config& config, netns::Privilege privilege)
       server_ = std::make_unique<Server>(std::move(listener), so);
       target_.ns_fd = topology_->ns_fd(netns::Side::kClient);
       target_.server_in_process = true;
-      target_.server = topology_->Address(netns::Side::kServer, server_->port());
+      target_.server =
+          topology_->Address(netns::Side::kServer, server_->port());
       break;
     }
     case TopologyKind::kLoopback:
@@ -104,18 +105,17 @@ std::vector<std::pair<std::string, std::string>> Environment::Context() const {
   c.emplace_back("kernel", KernelRelease());
   switch (config_.topology) {
     case TopologyKind::kVeth:
-      c.emplace_back("topology", "veth " +
-                                     topology_->AddressString(netns::Side::kClient) +
-                                     " -> " +
-                                     topology_->AddressString(netns::Side::kServer) +
-                                     "/" + std::to_string(topology_->subnet().prefix));
+      c.emplace_back("topology",
+                     "veth " + topology_->AddressString(netns::Side::kClient) +
+                         " -> " +
+                         topology_->AddressString(netns::Side::kServer) + "/" +
+                         std::to_string(topology_->subnet().prefix));
       c.emplace_back("privilege", netns::PrivilegeName(privilege_));
       c.emplace_back("mtu", std::to_string(topology_->mtu()));
-      c.emplace_back("optmem_max",
-                     std::to_string(topology_->optmem_max()) +
-                         (topology_->optmem_per_namespace()
-                              ? ""
-                              : " (global: kernel before 6.8)"));
+      c.emplace_back("optmem_max", std::to_string(topology_->optmem_max()) +
+                                       (topology_->optmem_per_namespace()
+                                            ? ""
+                                            : " (global: kernel before 6.8)"));
       break;
     case TopologyKind::kLoopback:
       c.emplace_back("topology", "loopback 127.0.0.1");

@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "harness/client.h"
 #include "benchmarks/config.h"
+#include "harness/client.h"
 #include "harness/server.h"
 #include "netns/privilege.h"
 #include "netns/topology.h"

@@ -22,7 +22,6 @@ std::vector<std::string> SplitList(const std::string& flag,
   return items;
 }
 
-
 bool ParseBool(const std::string& flag, const std::string& value) {
   if (value == "" || value == "true" || value == "1" || value == "yes")
     return true;
@@ -59,15 +58,15 @@ size_t ParseBytes(const std::string& flag, const std::string& text) {
   return n * unit;
 }
 
-
 void ParseHostPort(const std::string& flag, const std::string& text,
                    std::string* host, uint16_t* port) {
   const size_t colon = text.rfind(':');
   *host = text.substr(0, colon);
   if (colon != std::string::npos)
-    *port = ParseInteger<uint16_t>(flag, std::string_view(text).substr(colon + 1),
-                                   1, 65535);
-  if (host->empty()) throw FlagError("--" + flag + ": missing host in '" + text + "'");
+    *port = ParseInteger<uint16_t>(
+        flag, std::string_view(text).substr(colon + 1), 1, 65535);
+  if (host->empty())
+    throw FlagError("--" + flag + ": missing host in '" + text + "'");
   // A name that does not resolve is bad input, found before anything is
   // built; the server and the client resolve it again, the same way, where
   // they use it.
@@ -83,9 +82,16 @@ size_t ParseSize(const std::string& text) {
   size_t unit = 1;
   if (!digits.empty()) {
     switch (digits.back()) {
-      case 'K': case 'k': unit = size_t{1} << 10; break;
-      case 'M': case 'm': unit = size_t{1} << 20; break;
-      default: break;
+      case 'K':
+      case 'k':
+        unit = size_t{1} << 10;
+        break;
+      case 'M':
+      case 'm':
+        unit = size_t{1} << 20;
+        break;
+      default:
+        break;
     }
     if (unit != 1) digits.remove_suffix(1);
   }

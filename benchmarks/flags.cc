@@ -60,8 +60,8 @@ const FlagSpec kFlags[] = {
        for (const auto& m : SplitList(name, value)) {
          auto mode = ParseMode(m);
          if (!mode)
-           throw FlagError("--modes: unknown mode '" + m + "' (" +
-                           ModeNames() + ")");
+           throw FlagError("--modes: unknown mode '" + m + "' (" + ModeNames() +
+                           ")");
          if (std::find(c.modes.begin(), c.modes.end(), *mode) == c.modes.end())
            c.modes.push_back(*mode);
        }
@@ -82,11 +82,13 @@ const FlagSpec kFlags[] = {
      [](Config& c, const std::string& name, const std::string& value) {
        c.threads.clear();
        for (const auto& t : SplitList(name, value))
-         c.threads.push_back(ParseInteger<int>(name, t, 1, Config::kMaxThreads));
+         c.threads.push_back(
+             ParseInteger<int>(name, t, 1, Config::kMaxThreads));
        SortUnique(c.threads);
      },
      [](const Config& c) {
-       return Join<int>(c.threads, [](const int& t) { return std::to_string(t); });
+       return Join<int>(c.threads,
+                        [](const int& t) { return std::to_string(t); });
      }},
     {"patterns", "A,B", Scope::kBenchmark, "benchmark patterns: @PATTERNS@",
      [](Config& c, const std::string& name, const std::string& value) {
@@ -406,7 +408,8 @@ std::string BuildHelp() {
   for (const FlagSpec& f : kFlags) {
     if (f.scope == Scope::kBenchmark) continue;
     std::string item = " [--" + std::string(f.name) +
-                       (f.value.empty() ? "" : "=" + std::string(f.value)) + "]";
+                       (f.value.empty() ? "" : "=" + std::string(f.value)) +
+                       "]";
     if (column + item.size() > 80) {
       serve_usage += "\n" + std::string(22, ' ');
       column = 22;
@@ -482,8 +485,7 @@ Config ParseFlags(int* argc, char** argv) {
   SettlePlacement(c);
   if (c.verify && c.rx == RxMode::kTrunc)
     throw FlagError("--verify cannot check bytes that --rx=trunc discards");
-  if (c.topology == TopologyKind::kVeth)
-    try {
+  if (c.topology == TopologyKind::kVeth) try {
       netns::ValidateTopologyOptions(c.topology_options);
     } catch (const std::invalid_argument& e) {
       throw FlagError(e.what());

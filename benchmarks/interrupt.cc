@@ -32,7 +32,7 @@ void OnSignal(int sig) {
 
 void InstallInterruptHandlers() {
   if (::pipe2(g_pipe, O_CLOEXEC) != 0) ThrowErrno("pipe");
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sa.sa_flags = SA_RESETHAND | SA_RESTART;
   sigemptyset(&sa.sa_mask);

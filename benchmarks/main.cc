@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "benchmarks/baseline_benchmarks.h"
-#include "benchmarks/calibration_benchmark.h"
 #include "benchmarks/benchmark_flags.h"
+#include "benchmarks/calibration_benchmark.h"
 #include "benchmarks/config.h"
 #include "benchmarks/environment.h"
 #include "benchmarks/interrupt.h"

@@ -5,12 +5,12 @@
 
 #include <string>
 
-#include "harness/client.h"
+#include "base/wait_policy.h"
 #include "benchmarks/counters.h"
 #include "benchmarks/environment.h"
+#include "harness/client.h"
 #include "harness/protocol.h"
 #include "lib/mode.h"
-#include "base/wait_policy.h"
 
 namespace netbench {
 

@@ -25,8 +25,8 @@ std::string CheckReport(const Report& report, const Config& config,
     return "server counted " + std::to_string(report.side.messages) +
            " messages, the client " + std::to_string(messages);
   if (server_verifies && config.verify && report.side.verified != messages)
-    return "server verified " + std::to_string(report.side.verified) +
-           " of " + std::to_string(messages) + " messages";
+    return "server verified " + std::to_string(report.side.verified) + " of " +
+           std::to_string(messages) + " messages";
   return "";
 }
 

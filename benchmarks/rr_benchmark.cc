@@ -4,15 +4,15 @@
 #include <memory>
 #include <optional>
 
+#include "base/socket_io.h"
+#include "base/sys_error.h"
 #include "benchmarks/interrupt.h"
 #include "benchmarks/patterns.h"
 #include "benchmarks/run_window.h"
 #include "lib/histogram.h"
 #include "lib/integrity.h"
-#include "base/sys_error.h"
 #include "lib/placement.h"
 #include "lib/receiver.h"
-#include "base/socket_io.h"
 #include "lib/thread_meter.h"
 
 namespace netbench {
@@ -34,7 +34,8 @@ void RunRR(benchmark::State& state, const Environment& env, Mode mode,
     // No new connection once a signal has cut the live ones.
     if (InterruptSignal()) throw SysError(InterruptMessage());
     connection.emplace(ClientConnection::Open(
-        env.target(), MakeHello(config, Pattern::kRR, mode, size, index, wait)));
+        env.target(),
+        MakeHello(config, Pattern::kRR, mode, size, index, wait)));
     ReceiverOptions ro;
     ro.max_chunk = std::min<size_t>(size, size_t{1} << 20);
     ro.timeout = config.timeout;

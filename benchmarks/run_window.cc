@@ -97,8 +97,7 @@ void Participant::Arrive() {
                              .c_str());
 }
 
-void Participant::Submit(const RunRecord& shape,
-                         const ConnectionRecord* record,
+void Participant::Submit(const RunRecord& shape, const ConnectionRecord* record,
                          const LatencyHistogram* round_trips) {
   if (submitted_) return;
   if (!arrived_) Arrive();

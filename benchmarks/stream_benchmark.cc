@@ -2,11 +2,11 @@
 #include <memory>
 #include <optional>
 
+#include "base/sys_error.h"
 #include "benchmarks/interrupt.h"
 #include "benchmarks/patterns.h"
 #include "benchmarks/run_window.h"
 #include "lib/integrity.h"
-#include "base/sys_error.h"
 #include "lib/placement.h"
 #include "lib/sender.h"
 #include "lib/thread_meter.h"

@@ -40,9 +40,9 @@ void ConnectBounded(int fd, const ClientTarget& target,
     ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
     if (r < 0) err = errno;
     if (err != 0)
-      throw SysError("connect to " + target.Describe() + ": " +
-                     std::strerror(err) +
-                     (err == ECONNREFUSED ? " (is the server listening?)" : ""));
+      throw SysError(
+          "connect to " + target.Describe() + ": " + std::strerror(err) +
+          (err == ECONNREFUSED ? " (is the server listening?)" : ""));
   }
   ::fcntl(fd, F_SETFL, flags);
 }

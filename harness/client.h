@@ -7,9 +7,9 @@
 #include <memory>
 #include <string>
 
+#include "base/unique_fd.h"
 #include "harness/auth.h"
 #include "harness/protocol.h"
-#include "base/unique_fd.h"
 
 namespace netbench {
 

@@ -39,9 +39,7 @@ std::string PatternNames() {
 
 namespace {
 
-uint64_t OrAbsent(const std::optional<uint64_t>& v) {
-  return v ? *v : kAbsent;
-}
+uint64_t OrAbsent(const std::optional<uint64_t>& v) { return v ? *v : kAbsent; }
 std::optional<uint64_t> Present(uint64_t v) {
   return v == kAbsent ? std::nullopt : std::optional<uint64_t>(v);
 }

@@ -47,9 +47,9 @@ std::optional<Pattern> ParsePattern(std::string_view name);
 // "Stream, RR".
 std::string PatternNames();
 
-inline constexpr uint32_t kHelloMagic = 0x4e42454e;   // "NEBN"
-inline constexpr uint32_t kAckMagic = 0x4e42414b;     // "KABN"
-inline constexpr uint32_t kReportMagic = 0x4e425250;  // "PRBN"
+inline constexpr uint32_t kHelloMagic = 0x4e42454e;      // "NEBN"
+inline constexpr uint32_t kAckMagic = 0x4e42414b;        // "KABN"
+inline constexpr uint32_t kReportMagic = 0x4e425250;     // "PRBN"
 inline constexpr uint32_t kChallengeMagic = 0x4e424843;  // "CHBN"
 // 2: Hello names its connection and may ask the server to spin; the Report
 // carries the server's SideRecord.
@@ -98,16 +98,16 @@ struct Hello {
   uint32_t timeout_ms = 0;
   uint32_t reserved2 = 0;
   uint32_t reserved3 = 0;  // was padding: the proofs cover every byte
-  uint64_t size = 0;  // message size
-  Nonce nonce{};      // the client's: the server's proof covers it
-  Proof proof{};      // the client's proof of the key, zero without one
+  uint64_t size = 0;       // message size
+  Nonce nonce{};           // the client's: the server's proof covers it
+  Proof proof{};           // the client's proof of the key, zero without one
 };
 static_assert(sizeof(Hello) == 96);
 static_assert(std::has_unique_object_representations_v<Hello>);
 
 struct Ack {
   uint32_t magic = kAckMagic;
-  uint32_t ok = 0;       // 1: accepted
+  uint32_t ok = 0;        // 1: accepted
   char reason[120] = {};  // why not, NUL-terminated
   Proof proof{};          // accepted by a server with a key: its proof
 };

@@ -17,14 +17,14 @@
 #include <optional>
 #include <system_error>
 
-#include "harness/protocol.h"
-#include "base/resolve.h"
 #include "base/deadline_io.h"
+#include "base/resolve.h"
+#include "base/socket_io.h"
+#include "base/sys_error.h"
+#include "harness/protocol.h"
 #include "lib/integrity.h"
 #include "lib/receiver.h"
 #include "lib/sender.h"
-#include "base/socket_io.h"
-#include "base/sys_error.h"
 #include "lib/thread_meter.h"
 
 namespace netbench {

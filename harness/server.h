@@ -15,11 +15,11 @@
 #include <thread>
 #include <unordered_map>
 
+#include "base/unique_fd.h"
 #include "harness/auth.h"
 #include "harness/refusal_log.h"
 #include "harness/server_limits.h"
 #include "lib/placement.h"
-#include "base/unique_fd.h"
 
 namespace netbench {
 

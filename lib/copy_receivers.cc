@@ -8,9 +8,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "lib/receivers.h"
 #include "base/socket_io.h"
 #include "base/sys_error.h"
+#include "lib/receivers.h"
 
 namespace netbench {
 namespace {
@@ -59,7 +59,8 @@ class TruncReceiver final : public Receiver {
 
   void Receive(size_t n, ByteSink* sink) override {
     if (sink)
-      throw std::invalid_argument("--rx=trunc discards the bytes: cannot verify");
+      throw std::invalid_argument(
+          "--rx=trunc discards the bytes: cannot verify");
     size_t done = 0;
     SpinDeadline spin(timeout_);
     int eintr = 0;

@@ -6,8 +6,8 @@
 #include <memory>
 #include <vector>
 
-#include "lib/senders.h"
 #include "base/socket_io.h"
+#include "lib/senders.h"
 
 namespace netbench {
 namespace {
@@ -50,8 +50,7 @@ class TwoCopyPackedSender final : public CopySender {
       : CopySender(fd, o), packed_(o.message_size) {}
   void Send() override {
     message_.CopyTo(packed_.data());
-    SendAll(fd_, packed_.data(), packed_.size(), 0, timeout_,
-            &stats_.syscalls);
+    SendAll(fd_, packed_.data(), packed_.size(), 0, timeout_, &stats_.syscalls);
     Count();
   }
 

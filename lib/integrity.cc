@@ -45,8 +45,8 @@ void StampMessage(Message& message, uint64_t seq) {
   size_t offset = 0;
   for (int f = 0; f < kFields; ++f) {
     for (std::byte& b : message.field(f)) {
-      b = static_cast<std::byte>(offset < kStampHeader ? header[offset]
-                                                       : PatternByte(seq, offset));
+      b = static_cast<std::byte>(
+          offset < kStampHeader ? header[offset] : PatternByte(seq, offset));
       ++offset;
     }
   }
@@ -76,8 +76,7 @@ void StreamVerifier::Consume(std::span<const std::byte> bytes) {
 void StreamVerifier::FinishMessage() {
   if (size_ >= kStampHeader) {
     uint64_t carried = 0;
-    for (int i = 0; i < 8; ++i)
-      carried |= uint64_t{header_[8 + i]} << (8 * i);
+    for (int i = 0; i < 8; ++i) carried |= uint64_t{header_[8 + i]} << (8 * i);
     if (carried != checksum_)
       throw IntegrityError("message " + std::to_string(seq_) +
                            ": checksum mismatch");

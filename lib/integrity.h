@@ -53,8 +53,8 @@ class StreamVerifier final : public ByteSink {
 
   size_t size_;
   uint64_t seq_;
-  size_t offset_ = 0;         // within the current message
-  uint64_t checksum_ = 0;     // running checksum of bytes [16, offset_)
+  size_t offset_ = 0;      // within the current message
+  uint64_t checksum_ = 0;  // running checksum of bytes [16, offset_)
   uint8_t header_[kStampHeader] = {};
   uint64_t messages_ = 0;
 };

@@ -38,7 +38,8 @@ BorrowedMessage::BorrowedMessage(size_t size,
                                  const std::array<std::byte*, kFields>& bases) {
   size_ = size;
   for (int i = 0; i < kFields; ++i)
-    iov_[static_cast<size_t>(i)] = {bases[static_cast<size_t>(i)], FieldSize(size, i)};
+    iov_[static_cast<size_t>(i)] = {bases[static_cast<size_t>(i)],
+                                    FieldSize(size, i)};
 }
 
 }  // namespace netbench

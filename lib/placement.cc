@@ -63,8 +63,8 @@ std::string Placement::Validate(Affinity affinity,
 
 int Placement::ClientCpu(int i) const {
   if (affinity_ == Affinity::kNone || cpus_.empty()) return -1;
-  const size_t n = affinity_ == Affinity::kSplit ? ClientHalf(cpus_.size())
-                                                 : cpus_.size();
+  const size_t n =
+      affinity_ == Affinity::kSplit ? ClientHalf(cpus_.size()) : cpus_.size();
   return cpus_[static_cast<size_t>(i) % n];
 }
 
@@ -131,8 +131,9 @@ std::vector<int> ParseCpuList(std::string_view text) {
     const std::string_view item = text.substr(start, comma - start);
     const size_t dash = item.find('-');
     const int lo = ParseCpu(item.substr(0, dash), text);
-    const int hi =
-        dash == std::string_view::npos ? lo : ParseCpu(item.substr(dash + 1), text);
+    const int hi = dash == std::string_view::npos
+                       ? lo
+                       : ParseCpu(item.substr(dash + 1), text);
     if (hi < lo)
       throw std::invalid_argument("'" + std::string(item) +
                                   "' is an empty CPU range");

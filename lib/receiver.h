@@ -7,9 +7,9 @@
 #include <memory>
 #include <span>
 
+#include "base/wait_policy.h"
 #include "lib/mode.h"
 #include "lib/side_record.h"
-#include "base/wait_policy.h"
 
 namespace netbench {
 

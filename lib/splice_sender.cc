@@ -78,10 +78,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "lib/senders.h"
 #include "base/socket_io.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
+#include "lib/senders.h"
 
 namespace netbench {
 namespace {

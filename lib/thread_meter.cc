@@ -35,7 +35,8 @@ ThreadMeter::ThreadMeter() {
   // Without a PMU, perf would only add software events that the thread's
   // CPU clock and getrusage already give, and an active perf event makes
   // every context switch of the thread dearer (the scheduler switches its
-  // events in and out): about 3% of an RR round trip here (tools/harness_check).
+  // events in and out): about 3% of an RR round trip here
+  // (tools/harness_check).
   if (!HardwareCountersAvailable()) return;
   try {
     counters_ = ThreadPerfCounters::Open(::gettid());

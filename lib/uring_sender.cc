@@ -43,10 +43,10 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/message_pool.h"
-#include "lib/senders.h"
 #include "base/socket_io.h"
 #include "base/sys_error.h"
+#include "lib/message_pool.h"
+#include "lib/senders.h"
 #include "lib/uring_compat.h"
 
 namespace netbench {
@@ -100,8 +100,8 @@ constexpr auto kHangupGrace = std::chrono::milliseconds(200);
 constexpr int kSendFlags = MSG_NOSIGNAL | MSG_WAITALL;
 
 __kernel_timespec ToTimespec(Clock::duration d) {
-  const auto ns =
-      std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+  const auto ns = std::max<int64_t>(
+      0, std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
   __kernel_timespec ts{};
   ts.tv_sec = ns / 1000000000;
   ts.tv_nsec = ns % 1000000000;
@@ -177,9 +177,10 @@ class Ring {
 void NoteUsageReportUnavailable() {
   static std::once_flag once;
   std::call_once(once, [] {
-    std::fprintf(stderr,
-                 "UringZeroCopy: the kernel rejects IORING_SEND_ZC_REPORT_USAGE "
-                 "(Linux 6.2); zc_copied is not measured.\n");
+    std::fprintf(
+        stderr,
+        "UringZeroCopy: the kernel rejects IORING_SEND_ZC_REPORT_USAGE "
+        "(Linux 6.2); zc_copied is not measured.\n");
   });
 }
 
@@ -317,7 +318,8 @@ class UringSender final : public Sender {
     Reap();
     io_uring* ring = ring_.get();
     io_uring_sqe* sqe = io_uring_get_sqe(ring);
-    if (sqe == nullptr) throw SysError("io_uring_get_sqe: submission queue full");
+    if (sqe == nullptr)
+      throw SysError("io_uring_get_sqe: submission queue full");
     msghdr& msg = control_->msg;
     msg = msghdr{};
     msg.msg_iov = iov;
@@ -522,13 +524,13 @@ class UringSender final : public Sender {
   bool zerocopy_;
   bool report_usage_ = false;
   bool usage_confirmed_ = false;  // a send with the current flags succeeded
-  bool lost_ = false;  // the kernel may still use a send's memory
+  bool lost_ = false;             // the kernel may still use a send's memory
   bool in_flight_ = false;  // a send was submitted and its result not seen
   std::vector<uint32_t> pending_;   // per slot: ZC sends not yet released
   Clock::time_point hung_up_at_{};  // when the socket's POLLHUP/POLLERR came
-  size_t current_ = kNone;    // slot handed out by Prepare(), until sent
-  std::vector<size_t> free_;  // slots the kernel is done with; a stack
-  uint64_t outstanding_ = 0;  // ZC sends not yet released, all slots
+  size_t current_ = kNone;          // slot handed out by Prepare(), until sent
+  std::vector<size_t> free_;        // slots the kernel is done with; a stack
+  uint64_t outstanding_ = 0;        // ZC sends not yet released, all slots
   bool result_ready_ = false;
   int result_res_ = 0;
   bool probe_done_ = false;

@@ -1,9 +1,11 @@
 #include "lib/zerocopy_completions.h"
 
-// linux/errqueue.h uses struct timespec without including its header.
+// linux/errqueue.h uses struct timespec without including its header: keep
+// <time.h> first (and out of clang-format's include sorting).
+// clang-format off
 #include <time.h>
-
 #include <linux/errqueue.h>
+// clang-format on
 #include <netinet/in.h>
 #include <sys/socket.h>
 

@@ -31,8 +31,8 @@ namespace netbench {
 
 // One completion notification: ids [lo, hi], inclusive, 32-bit wrap.
 struct ZeroCopyRange {
-  uint32_t lo = 0;  // ee_info
-  uint32_t hi = 0;  // ee_data
+  uint32_t lo = 0;      // ee_info
+  uint32_t hi = 0;      // ee_data
   bool copied = false;  // ee_code & SO_EE_CODE_ZEROCOPY_COPIED
   // Number of ids covered: 1 .. 2^32 (hi < lo means the range wrapped).
   uint64_t size() const { return uint64_t{static_cast<uint32_t>(hi - lo)} + 1; }
@@ -43,9 +43,9 @@ struct ZeroCopyParseStats {
   uint64_t ids = 0;            // ids they cover (sum of range sizes)
   uint64_t copied_ranges = 0;  // records with SO_EE_CODE_ZEROCOPY_COPIED
   uint64_t copied_ids = 0;     // ids those cover
-  uint64_t gaps = 0;       // ranges starting past the next id expected
-  uint64_t reordered = 0;  // ranges starting before it (late arrivals)
-  uint64_t foreign = 0;    // other cmsgs, other ee_origin: ignored
+  uint64_t gaps = 0;           // ranges starting past the next id expected
+  uint64_t reordered = 0;      // ranges starting before it (late arrivals)
+  uint64_t foreign = 0;        // other cmsgs, other ee_origin: ignored
   uint64_t malformed = 0;  // short cmsg, or zero-copy origin with ee_errno != 0
   uint64_t truncated = 0;  // reads flagged MSG_CTRUNC
 };
@@ -131,9 +131,9 @@ class ZeroCopyTracker {
   template <typename F>
   void Complete(const ZeroCopyRange& range, F&& on_release) {
     using Fn = std::remove_reference_t<F>;
-    CompleteImpl(range,
-                 [](void* fn, uint32_t tag) { (*static_cast<Fn*>(fn))(tag); },
-                 &on_release);
+    CompleteImpl(
+        range, [](void* fn, uint32_t tag) { (*static_cast<Fn*>(fn))(tag); },
+        &on_release);
   }
 
   bool group_open() const { return open_; }

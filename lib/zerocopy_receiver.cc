@@ -30,9 +30,9 @@
 #include <string>
 #include <vector>
 
-#include "lib/receivers.h"
 #include "base/socket_io.h"
 #include "base/sys_error.h"
+#include "lib/receivers.h"
 
 namespace netbench {
 namespace {
@@ -154,8 +154,7 @@ class ZeroCopyReceiver final : public Receiver {
                               &len);
         }) != 0) {
       // -EIO: nothing queued and the peer sent FIN (tcp_zerocopy_receive).
-      if (errno == EIO)
-        throw PeerClosed(0);  // the count is set by Receive
+      if (errno == EIO) throw PeerClosed(0);  // the count is set by Receive
       if (errno == ENOPROTOOPT || errno == EOPNOTSUPP)
         throw NotSupported("TCP_ZEROCOPY_RECEIVE (Linux 4.18)");
       ThrowIoError("getsockopt(TCP_ZEROCOPY_RECEIVE)", errno, timeout_);

@@ -23,11 +23,11 @@
 #include <string>
 #include <vector>
 
-#include "lib/message_pool.h"
-#include "lib/senders.h"
 #include "base/socket_io.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
+#include "lib/message_pool.h"
+#include "lib/senders.h"
 #include "lib/zerocopy_completions.h"
 
 namespace netbench {

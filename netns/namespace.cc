@@ -39,8 +39,10 @@ ScopedNetns::~ScopedNetns() {
   if (::setns(original_.get(), CLONE_NEWNET) != 0) {
     // A thread left in the wrong namespace would silently put every later
     // socket on the wrong network: stop instead.
-    std::fprintf(stderr, "net_bench: cannot return to the original network namespace: %s\n",
-                 std::strerror(errno));
+    std::fprintf(
+        stderr,
+        "net_bench: cannot return to the original network namespace: %s\n",
+        std::strerror(errno));
     std::abort();
   }
 }

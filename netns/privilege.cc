@@ -27,7 +27,8 @@ int WriteProcFile(const char* path, const std::string& text) {
 [[noreturn]] void Fail(const std::string& step, int err) {
   throw std::runtime_error(
       "cannot create network namespaces: not root, and entering a user "
-      "namespace failed (" + step + ": " + std::strerror(err) +
+      "namespace failed (" +
+      step + ": " + std::strerror(err) +
       "); run as root or use --topology=loopback");
 }
 

@@ -147,8 +147,7 @@ Topology::Topology(const TopologyOptions& options)
 
 Topology::~Topology() { RemoveBindMounts(); }
 
-UniqueFd Topology::Socket(Side side, int domain, int type,
-                          int protocol) const {
+UniqueFd Topology::Socket(Side side, int domain, int type, int protocol) const {
   ScopedNetns in(ns_fd(side));
   UniqueFd fd(::socket(domain, type | SOCK_CLOEXEC, protocol));
   if (!fd) ThrowErrno("socket");
@@ -177,8 +176,8 @@ void Topology::BindMount(Side side) {
   std::string path =
       std::string(kNetnsDir) + "/" + std::string(kBindMountPrefix) +
       std::to_string(::getpid()) + "-" + (index == 0 ? "server" : "client");
-  UniqueFd file(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                       0444));
+  UniqueFd file(
+      ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
   if (!file) ThrowErrno("create " + path);
   const std::string source = "/proc/self/fd/" + std::to_string(ns_fd(side));
   if (::mount(source.c_str(), path.c_str(), "none", MS_BIND, nullptr) != 0) {

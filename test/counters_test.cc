@@ -121,8 +121,8 @@ TEST(CountersTest, NoHardwareCountersNoHardwareNames) {
   for (const char* name :
        {"tx_cycles_per_byte", "rx_cycles_per_byte", "tx_instructions_per_byte",
         "tx_llc_misses_per_kb", "rx_llc_misses_per_kb", "zc_copied_ratio",
-        "zc_completions_per_msg", "zc_enobufs", "rx_mapped_share",
-        "rtt_p50_us", "sys_cpu_ns_per_byte", "steal_share"})
+        "zc_completions_per_msg", "zc_enobufs", "rx_mapped_share", "rtt_p50_us",
+        "sys_cpu_ns_per_byte", "steal_share"})
     EXPECT_EQ(c.count(name), 0u) << name;
   // Always measured.
   for (const char* name : {"tx_cpu_ns_per_byte", "rx_cpu_ns_per_byte",
@@ -154,7 +154,8 @@ TEST(CountersTest, RoundTripPercentilesComeFromTheMergedHistogram) {
   h.Record(1'000'000);
   run.round_trips = &h;
   const auto m = AsMap(ComputeCounters(run));
-  EXPECT_NEAR(m.at("rtt_p50_us"), 10.0, 10.0 * LatencyHistogram::kMaxRelativeError);
+  EXPECT_NEAR(m.at("rtt_p50_us"), 10.0,
+              10.0 * LatencyHistogram::kMaxRelativeError);
   EXPECT_NEAR(m.at("rtt_p999_us"), 1000.0,
               1000.0 * LatencyHistogram::kMaxRelativeError);
   EXPECT_NEAR(m.at("rtt_mean_us"), (99 * 10.0 + 1000.0) / 100, 0.5);

@@ -40,8 +40,8 @@ TEST(ParseProcStatTest, SumsBusyColumnsOfTheAggregateLine) {
   EXPECT_EQ(t.softirq, milliseconds(220 * 10));
   EXPECT_EQ(t.steal, milliseconds(5 * 10));
   // busy + idle + iowait.
-  EXPECT_EQ(t.total, milliseconds((10680 + 7 + 7529 + 3 + 220 + 5 + 416820 +
-                                   437) * 10));
+  EXPECT_EQ(t.total,
+            milliseconds((10680 + 7 + 7529 + 3 + 220 + 5 + 416820 + 437) * 10));
 }
 
 TEST(ParseProcStatTest, ConvertsAnyTickRate) {

@@ -18,12 +18,12 @@
 #include <thread>
 #include <vector>
 
+#include "base/socket_io.h"
+#include "base/sys_error.h"
 #include "lib/integrity.h"
 #include "lib/message_pool.h"
 #include "lib/receiver.h"
 #include "lib/sender.h"
-#include "base/socket_io.h"
-#include "base/sys_error.h"
 #include "netns/topology.h"
 #include "test/net_test_util.h"
 

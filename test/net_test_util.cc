@@ -30,8 +30,8 @@ TcpPair ConnectAcross(const netns::Topology& topology, uint16_t port) {
   if (::connect(pair.client.get(), reinterpret_cast<sockaddr*>(&addr),
                 sizeof(addr)) != 0)
     ThrowErrno("connect");
-  pair.server = UniqueFd(::accept4(listener.get(), nullptr, nullptr,
-                                   SOCK_CLOEXEC));
+  pair.server =
+      UniqueFd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
   if (!pair.server) ThrowErrno("accept");
   return pair;
 }
@@ -50,7 +50,7 @@ std::string PingPong(const TcpPair& pair) {
 }
 
 ino_t NamespaceInode(int ns_fd) {
-  struct stat st{};
+  struct stat st {};
   if (::fstat(ns_fd, &st) != 0) ThrowErrno("fstat namespace");
   return st.st_ino;
 }
@@ -92,8 +92,8 @@ int NetBenchNetnsMounts() {
 
 #include <thread>
 
-#include "lib/integrity.h"
 #include "base/socket_io.h"
+#include "lib/integrity.h"
 
 namespace netbench::testing {
 
@@ -202,7 +202,7 @@ ChildOutcome RunRootless(const std::function<std::string()>& body) {
       } catch (const std::exception& e) {
         result = e.what();
         code = std::strstr(e.what(), "CLONE_NEWUSER") ? kChildNoUserns
-                                                       : kChildFailed;
+                                                      : kChildFailed;
       }
     }
     (void)!::write(pipe_fds[1], result.data(), result.size());
@@ -215,7 +215,8 @@ ChildOutcome RunRootless(const std::function<std::string()>& body) {
     outcome.message.append(buf, static_cast<size_t>(n));
   ::close(pipe_fds[0]);
   int status = 0;
-  if (child < 0 || ::waitpid(child, &status, 0) != child || !WIFEXITED(status)) {
+  if (child < 0 || ::waitpid(child, &status, 0) != child ||
+      !WIFEXITED(status)) {
     outcome.message = "child did not exit normally: " + outcome.message;
     return outcome;
   }
@@ -243,7 +244,8 @@ pid_t SpawnIn(int ns_fd, const std::vector<std::string>& argv,
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
   if (ns_fd >= 0 && ::setns(ns_fd, CLONE_NEWNET) != 0) ::_exit(120);
-  const int out = ::open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const int out =
+      ::open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (out < 0) ::_exit(121);
   ::dup2(out, 1);
   ::dup2(out, 2);

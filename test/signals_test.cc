@@ -54,7 +54,7 @@ std::set<ino_t> HeldNamespaces(pid_t pid) {
 }
 
 std::vector<std::string> NetBenchArgs(std::vector<std::string> args,
-                             const std::string& json) {
+                                      const std::string& json) {
   args.insert(args.begin(), NET_BENCH_BINARY);
   args.push_back("--benchmark_out=" + json);
   args.push_back("--benchmark_out_format=json");
@@ -298,9 +298,9 @@ TEST(SignalsTest, SigkillDuringSweepLeavesNothingBehind) {
   const std::string json = dir.File("killed.json");
   const pid_t pid =
       SpawnIn(-1,
-              NetBenchArgs({"--modes=OneCopy,TwoCopy", "--sizes=1K,64K", "--threads=1,2",
-                   "--benchmark_min_time=2"},
-                  json),
+              NetBenchArgs({"--modes=OneCopy,TwoCopy", "--sizes=1K,64K",
+                            "--threads=1,2", "--benchmark_min_time=2"},
+                           json),
               json + ".log");
   // Wait until the topology exists (two namespaces held), mid-sweep.
   std::set<ino_t> held;
@@ -327,17 +327,17 @@ TEST(SignalsTest, SigintStopsCleanlyWithTheFinishedResults) {
   const pid_t pid = SpawnIn(
       -1,
       NetBenchArgs({"--modes=OneCopy,TwoCopy", "--sizes=1K", "--threads=1",
-           "--patterns=Stream", "--benchmark_filter=^Stream",
-           "--benchmark_min_time=1.5"},
-          json),
+                    "--patterns=Stream", "--benchmark_filter=^Stream",
+                    "--benchmark_min_time=1.5"},
+                   json),
       json + ".log");
   // Interrupt once the first benchmark's result line is out (Google
   // Benchmark flushes each line), i.e. during the second one.
   bool first_done = false;
   for (int i = 0; i < 600 && !first_done; ++i) {
     std::this_thread::sleep_for(50ms);
-    first_done = ReadFile(json + ".log").find(
-                     "Stream/OneCopy/size:1024/real_time/threads:1 ") !=
+    first_done = ReadFile(json + ".log")
+                     .find("Stream/OneCopy/size:1024/real_time/threads:1 ") !=
                  std::string::npos;
   }
   ASSERT_TRUE(first_done) << ReadFile(json + ".log");
@@ -362,7 +362,8 @@ TEST(SignalsTest, TwoRunsSideBySideBothSucceed) {
     const std::string json = dir.File(name);
     pids.push_back(SpawnIn(
         -1,
-        NetBenchArgs({"--verify", "--sizes=4K", "--threads=1,2",
+        NetBenchArgs(
+            {"--verify", "--sizes=4K", "--threads=1,2",
              "--benchmark_filter=^(Stream|RR)/", "--benchmark_min_time=0.02"},
             json),
         json + ".log"));

@@ -15,11 +15,11 @@
 #include <cstring>
 #include <string>
 
+#include "base/socket_io.h"
+#include "base/sys_error.h"
 #include "lib/integrity.h"
 #include "lib/sender.h"
 #include "lib/senders.h"
-#include "base/socket_io.h"
-#include "base/sys_error.h"
 #include "netns/topology.h"
 #include "test/net_test_util.h"
 

@@ -36,8 +36,7 @@ struct InterfaceState {
 
 // Reads an interface's state with ioctls on a socket created in the
 // interface's namespace (the ioctls act on the socket's namespace).
-InterfaceState ReadInterface(const Topology& t, Side side,
-                             const char* name) {
+InterfaceState ReadInterface(const Topology& t, Side side, const char* name) {
   UniqueFd s = t.Socket(side, AF_INET, SOCK_DGRAM);
   ifreq ifr{};
   std::strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
@@ -48,7 +47,8 @@ InterfaceState ReadInterface(const Topology& t, Side side,
     inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
     return std::string(text);
   };
-  if (ioctl(s.get(), SIOCGIFADDR, &ifr) == 0) st.address = addr_of(ifr.ifr_addr);
+  if (ioctl(s.get(), SIOCGIFADDR, &ifr) == 0)
+    st.address = addr_of(ifr.ifr_addr);
   if (ioctl(s.get(), SIOCGIFNETMASK, &ifr) == 0)
     st.netmask = addr_of(ifr.ifr_netmask);
   if (ioctl(s.get(), SIOCGIFMTU, &ifr) == 0) st.mtu = ifr.ifr_mtu;

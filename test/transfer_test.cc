@@ -14,8 +14,8 @@
 namespace netbench {
 namespace {
 
-constexpr size_t kSizes[] = {1, 7, 1000, 1024, 4096, 16384, 65536, 65537,
-                             size_t{4} << 20};
+constexpr size_t kSizes[] = {1,     7,     1000,  1024,           4096,
+                             16384, 65536, 65537, size_t{4} << 20};
 
 int CountFor(size_t size) { return size >= (size_t{1} << 20) ? 4 : 64; }
 

@@ -18,10 +18,10 @@
 #include <thread>
 #include <vector>
 
+#include "base/socket_io.h"
 #include "harness/auth.h"
 #include "harness/protocol.h"
 #include "lib/sender.h"
-#include "base/socket_io.h"
 #include "netns/namespace.h"
 #include "netns/topology.h"
 #include "test/net_test_util.h"
@@ -42,7 +42,8 @@ std::string Peer(uint16_t port) {
 }
 
 long RssKb(pid_t pid) {
-  const std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  const std::string status =
+      ReadFile("/proc/" + std::to_string(pid) + "/status");
   const size_t at = status.find("VmRSS:");
   return at == std::string::npos ? -1 : std::stol(status.substr(at + 6));
 }
@@ -95,8 +96,8 @@ class TwoHostTest : public ::testing::Test {
     if (with_key) args.push_back("--auth_key_file=" + key_file_);
     args.push_back("--benchmark_out=" + json);
     args.push_back("--benchmark_out_format=json");
-    const pid_t pid = SpawnIn(topology_.ns_fd(netns::Side::kClient), args,
-                              json + ".log");
+    const pid_t pid =
+        SpawnIn(topology_.ns_fd(netns::Side::kClient), args, json + ".log");
     return WaitOrKill(pid, bound);
   }
 
@@ -142,7 +143,8 @@ void Poke(const netns::Topology& t,
       sizeof(challenge))
     return;
   const std::string bytes = reply(challenge);
-  if (!bytes.empty()) (void)!::send(fd.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  if (!bytes.empty())
+    (void)!::send(fd.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
   if (close_early) return;
   ::shutdown(fd.get(), SHUT_WR);
   char buf[256];
@@ -211,10 +213,10 @@ TEST_F(TwoHostTest, ServerSurvivesHostileControlInput) {
 
   ASSERT_EQ(::kill(server_, 0), 0) << "net_bench serve died";
   const std::string json = dir_.File("after_fuzz.json");
-  const int status = RunClient({Peer(kPort), "--verify", "--modes=OneCopy",
-                                "--sizes=1K", "--threads=1,2",
-                                "--benchmark_min_time=0.02"},
-                               json);
+  const int status =
+      RunClient({Peer(kPort), "--verify", "--modes=OneCopy", "--sizes=1K",
+                 "--threads=1,2", "--benchmark_min_time=0.02"},
+                json);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << ReadFile(json + ".log");
   EXPECT_EQ(CountOf(ReadFile(json), "\"error_occurred\": true"), 0);
@@ -262,11 +264,11 @@ TEST_F(TwoHostTest, ReceiverKilledMidStreamInEachMode) {
       ::kill(victim, SIGKILL);
     });
     const auto start = std::chrono::steady_clock::now();
-    const int status = RunClient(
-        {Peer(port), "--modes=" + std::string(ModeName(mode)), "--sizes=64K",
-         "--threads=1", "--patterns=Stream", "--timeout_ms=1000",
-         "--benchmark_min_time=30"},
-        json, 60s);
+    const int status =
+        RunClient({Peer(port), "--modes=" + std::string(ModeName(mode)),
+                   "--sizes=64K", "--threads=1", "--patterns=Stream",
+                   "--timeout_ms=1000", "--benchmark_min_time=30"},
+                  json, 60s);
     killer.join();
     WaitOrKill(victim, 5s);
     EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);
@@ -296,7 +298,8 @@ TEST_F(TwoHostTest, PeerThatStopsReadingEndsInBoundedTime) {
   const int one = 1;
   ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   sockaddr_in a = topology_.Address(netns::Side::kServer, 5390);
-  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)),
+            0);
   ASSERT_EQ(::listen(listener.get(), 16), 0);
   std::vector<UniqueFd> stalled;
   std::thread staller([&] {
@@ -334,9 +337,10 @@ TEST_F(TwoHostTest, PeerThatStopsReadingEndsInBoundedTime) {
     ASSERT_TRUE(WIFEXITED(status)) << ReadFile(json + ".log");
     const std::string out = ReadFile(json);
     EXPECT_EQ(CountOf(out, "\"error_occurred\": true"), n) << out;
-    const std::string cause = std::string(size) == "16M"
-                                  ? "timed out after 500 ms (peer stopped reading"
-                                  : "timed out after 500 ms (peer stopped sending)";
+    const std::string cause =
+        std::string(size) == "16M"
+            ? "timed out after 500 ms (peer stopped reading"
+            : "timed out after 500 ms (peer stopped sending)";
     EXPECT_EQ(CountOf(out, cause), n) << out;
   }
   ::shutdown(listener.get(), SHUT_RDWR);

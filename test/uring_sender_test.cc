@@ -22,10 +22,10 @@
 #include <thread>
 #include <vector>
 
-#include "lib/sender.h"
-#include "lib/senders.h"
 #include "base/socket_io.h"
 #include "base/sys_error.h"
+#include "lib/sender.h"
+#include "lib/senders.h"
 #include "netns/topology.h"
 #include "test/net_test_util.h"
 
@@ -49,12 +49,13 @@ Mode ModeOf(bool zerocopy) {
   return zerocopy ? Mode::kUringZeroCopy : Mode::kUringOneCopy;
 }
 
-class UringSenderTest : public testing::SharedTopology<::testing::TestWithParam<bool>> {
+class UringSenderTest
+    : public testing::SharedTopology<::testing::TestWithParam<bool>> {
  protected:
   void SetUp() override {
     if (std::string why = ProbeUring(GetParam()); !why.empty())
-      GTEST_SKIP() << ModeName(ModeOf(GetParam())) << " not supported here: "
-                   << why;
+      GTEST_SKIP() << ModeName(ModeOf(GetParam()))
+                   << " not supported here: " << why;
   }
   // A distinct port per test (and per parameter), so that no test meets a
   // connection of another in TIME_WAIT.
@@ -80,9 +81,9 @@ TEST_P(UringSenderTest, StatsCountEveryMessageAndEveryNotification) {
   const bool zerocopy = GetParam();
   for (size_t size : {size_t{1024}, size_t{65536}}) {
     constexpr int kCount = 200;
-    auto r = testing::TransferVerified(*topology_, ModeOf(zerocopy), size,
-                                       kCount, RxMode::kCopy, nullptr,
-                                       NextPort());
+    auto r =
+        testing::TransferVerified(*topology_, ModeOf(zerocopy), size, kCount,
+                                  RxMode::kCopy, nullptr, NextPort());
     ASSERT_EQ(r.error, "") << "size " << size;
     EXPECT_EQ(r.verified, uint64_t{kCount});
     EXPECT_EQ(r.sender.messages, uint64_t{kCount});
@@ -126,9 +127,9 @@ void Scribble(Message& m) {
 TEST_P(UringSenderTest, RecycledBuffersAreNeverSentEarly) {
   for (size_t size : {size_t{4096}, size_t{65536}, size_t{1} << 20}) {
     const int count = size >= (size_t{1} << 20) ? 16 : 200;
-    auto r = testing::TransferVerified(*topology_, ModeOf(GetParam()), size,
-                                       count, RxMode::kCopy, Scribble,
-                                       NextPort());
+    auto r =
+        testing::TransferVerified(*topology_, ModeOf(GetParam()), size, count,
+                                  RxMode::kCopy, Scribble, NextPort());
     EXPECT_EQ(r.error, "") << "size " << size;
     EXPECT_EQ(r.verified, static_cast<uint64_t>(count)) << "size " << size;
     EXPECT_EQ(r.sender.zc_completed, r.sender.zc_sends);

@@ -4,10 +4,12 @@
 #include "lib/zerocopy_completions.h"
 
 #include <gtest/gtest.h>
-// linux/errqueue.h uses struct timespec without including its header.
+// linux/errqueue.h uses struct timespec without including its header: keep
+// <time.h> first (and out of clang-format's include sorting).
+// clang-format off
 #include <time.h>
-
 #include <linux/errqueue.h>
+// clang-format on
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -204,8 +206,8 @@ TEST(ZeroCopyParserTest, MultipleCmsgsInOneBuffer) {
   foreign.ee.ee_origin = SO_EE_ORIGIN_LOCAL;
   foreign.ee.ee_errno = EMSGSIZE;
   ZeroCopyCompletionParser p;
-  auto r = ParseAll(p, Control({Zc(0, 2), foreign, Zc(3, 3, true, true),
-                                Zc(4, 7, true)}));
+  auto r = ParseAll(
+      p, Control({Zc(0, 2), foreign, Zc(3, 3, true, true), Zc(4, 7, true)}));
   ASSERT_EQ(r.size(), 3u);
   EXPECT_EQ(r[0].lo, 0u);
   EXPECT_EQ(r[1].lo, 3u);
@@ -339,7 +341,7 @@ TEST(ZeroCopyTrackerTest, IdsWrapAround) {
   t.Open(2);
   EXPECT_EQ(t.Use(), 1u);
   t.Close(rel);
-  t.Complete({0xFFFFFFFFu, 0, true}, rel);  // straddles the wrap
+  t.Complete({0xFFFFFFFFu, 0, true}, rel);        // straddles the wrap
   EXPECT_EQ(rel.tags, std::vector<uint32_t>{1});  // 0 waits for 0xFFFFFFFE
   t.Complete({0xFFFFFFFEu, 0xFFFFFFFEu, false}, rel);
   EXPECT_EQ(rel.tags, (std::vector<uint32_t>{1, 0}));

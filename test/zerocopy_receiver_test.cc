@@ -14,12 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "base/socket_io.h"
+#include "base/sys_error.h"
 #include "lib/integrity.h"
 #include "lib/receiver.h"
 #include "lib/receivers.h"
 #include "lib/sender.h"
-#include "base/socket_io.h"
-#include "base/sys_error.h"
 #include "netns/topology.h"
 #include "test/net_test_util.h"
 
@@ -172,8 +172,8 @@ TEST_F(ZeroCopyReceiverTest, SilentPeerTimesOut) {
 // the sender's memfd) before the receiver asks for it, so what the receiver
 // sees does not depend on scheduling. The receive buffer is raised so that a
 // whole message fits unread.
-SideRecord LockStep(const netns::Topology& t, Mode mode, size_t size,
-                       int count, uint16_t port, uint64_t* verified) {
+SideRecord LockStep(const netns::Topology& t, Mode mode, size_t size, int count,
+                    uint16_t port, uint64_t* verified) {
   UniqueFd listener = t.Socket(netns::Side::kServer, AF_INET, SOCK_STREAM);
   const int one = 1;
   ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));

@@ -9,11 +9,11 @@
 #include <cstring>
 #include <string>
 
-#include "lib/sender.h"
-#include "lib/senders.h"
 #include "base/socket_io.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
+#include "lib/sender.h"
+#include "lib/senders.h"
 #include "netns/topology.h"
 #include "test/net_test_util.h"
 
@@ -61,8 +61,8 @@ TEST_F(ZeroCopySenderTest, EverySendCompletes) {
     SCOPED_TRACE("size " + std::to_string(size));
     // Enough to cycle the pool (66 messages at 64 KiB) several times.
     const int count = size > 4096 ? 400 : 3000;
-    auto r = testing::TransferVerified(*topology_, Mode::kZeroCopy, size,
-                                       count, RxMode::kCopy, nullptr, port++);
+    auto r = testing::TransferVerified(*topology_, Mode::kZeroCopy, size, count,
+                                       RxMode::kCopy, nullptr, port++);
     ExpectAllCompleted(r, count);
     EXPECT_EQ(r.sender.bytes, size * count);
   }
@@ -86,9 +86,9 @@ TEST_F(ZeroCopySenderTest, RewritingRecycledBuffersCorruptsNothing) {
   uint16_t port = 5620;
   for (const Case& c : cases) {
     SCOPED_TRACE("size " + std::to_string(c.size));
-    auto r = testing::TransferVerified(*topology_, Mode::kZeroCopy, c.size,
-                                       c.count, RxMode::kCopy, Scribble,
-                                       port++);
+    auto r =
+        testing::TransferVerified(*topology_, Mode::kZeroCopy, c.size, c.count,
+                                  RxMode::kCopy, Scribble, port++);
     ExpectAllCompleted(r, c.count);
   }
 }
@@ -129,9 +129,9 @@ TEST(ZeroCopySenderOptmemTest, EnobufsIsDrainedAndRetried) {
   uint16_t port = 5640;
   for (const Case& c : cases) {
     SCOPED_TRACE("size " + std::to_string(c.size));
-    auto r = testing::TransferVerified(topology, Mode::kZeroCopy, c.size,
-                                       c.count, RxMode::kCopy, Scribble,
-                                       port++);
+    auto r =
+        testing::TransferVerified(topology, Mode::kZeroCopy, c.size, c.count,
+                                  RxMode::kCopy, Scribble, port++);
     ExpectAllCompleted(r, c.count);
     // Completions are read every 8 sends, so the second send (or the third
     // if the kernel extended the first's notification) finds optmem full.
