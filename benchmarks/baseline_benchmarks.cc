@@ -228,15 +228,14 @@ void PlainRR(benchmark::State& state, const Environment& env) {
 
 }  // namespace
 
-void RegisterBaselines(const Environment* const* env) {
+void RegisterBaselines(const Environment* env) {
   benchmark::RegisterBenchmark("Baseline/Iperf3/size:65536",
-                               [env](benchmark::State& s) { Iperf3(s, **env); })
+                               [env](benchmark::State& s) { Iperf3(s, *env); })
       ->Iterations(1)
       ->UseManualTime()
       ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark(
-      "Baseline/PlainRR/size:64",
-      [env](benchmark::State& s) { PlainRR(s, **env); })
+  benchmark::RegisterBenchmark("Baseline/PlainRR/size:64",
+                               [env](benchmark::State& s) { PlainRR(s, *env); })
       ->UseRealTime()
       ->Unit(benchmark::kMicrosecond);
 }

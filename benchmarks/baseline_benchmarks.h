@@ -15,7 +15,7 @@ namespace netbench {
 //                                counters
 // Compare with Stream/OneCopy/size:65536/real_time/threads:1 and
 // RR/OneCopy/size:64/real_time/threads:1.
-void RegisterBaselines(const Environment* const* env);
+void RegisterBaselines(const Environment* env);
 
 }  // namespace netbench
 

@@ -87,9 +87,10 @@ WaitPolicy Environment::WaitFor(Pattern pattern, int threads) const {
              : WaitPolicy::kBlock;
 }
 
-std::string Environment::DescribeWait() const {
-  if (config_.wait) return std::string(WaitPolicyName(*config_.wait));
-  const int own = placement_.ThreadsWithOwnCpu();
+std::string DescribeWait(const std::optional<WaitPolicy>& wait,
+                         const Placement& placement) {
+  if (wait) return std::string(WaitPolicyName(*wait));
+  const int own = placement.ThreadsWithOwnCpu();
   if (own == 0) return "auto: block (no thread has a CPU of its own)";
   return "auto: spin for RR up to " + std::to_string(own) + " thread" +
          (own == 1 ? "" : "s") + ", block otherwise";
@@ -102,7 +103,6 @@ void Environment::CutAllConnections() {
 
 std::vector<std::pair<std::string, std::string>> Environment::Context() const {
   std::vector<std::pair<std::string, std::string>> c;
-  c.emplace_back("kernel", KernelRelease());
   switch (config_.topology) {
     case TopologyKind::kVeth:
       c.emplace_back("topology",
@@ -130,6 +130,14 @@ std::vector<std::pair<std::string, std::string>> Environment::Context() const {
       c.emplace_back("optmem_max", std::to_string(HostOptmemMax()));
       break;
   }
+  for (auto& kv : RunContext(config_)) c.push_back(std::move(kv));
+  return c;
+}
+
+std::vector<std::pair<std::string, std::string>> RunContext(
+    const Config& config) {
+  std::vector<std::pair<std::string, std::string>> c;
+  c.emplace_back("kernel", KernelRelease());
   // User-only cycle counts are not comparable with user+kernel ones: the
   // context says which (Documentation/admin-guide/perf-security.rst).
   c.emplace_back("hardware_counters",
@@ -138,12 +146,13 @@ std::vector<std::pair<std::string, std::string>> Environment::Context() const {
                  : HardwareCountersIncludeKernel()
                      ? "available (user+kernel)"
                      : "available (user only: kernel.perf_event_paranoid)");
-  c.emplace_back("nodelay", config_.nodelay ? "true" : "false");
-  c.emplace_back("rx", std::string(RxModeName(config_.rx)));
-  c.emplace_back("verify", config_.verify ? "true" : "false");
-  c.emplace_back("affinity", placement_.Describe());
-  c.emplace_back("cpus", FormatCpuList(config_.cpus));
-  c.emplace_back("wait", DescribeWait());
+  c.emplace_back("nodelay", config.nodelay ? "true" : "false");
+  c.emplace_back("rx", std::string(RxModeName(config.rx)));
+  c.emplace_back("verify", config.verify ? "true" : "false");
+  const Placement placement(config.affinity, config.cpus);
+  c.emplace_back("affinity", placement.Describe());
+  c.emplace_back("cpus", FormatCpuList(config.cpus));
+  c.emplace_back("wait", DescribeWait(config.wait, placement));
   // The vocabularies, for the tools (benchmarks/vocabulary.h).
   c.emplace_back("modes", ModesJson());
   c.emplace_back("patterns", PatternsJson());

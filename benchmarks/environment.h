@@ -35,15 +35,14 @@ class Environment {
   // (spinning threads sharing a CPU take turns by preemption), and for
   // Stream, whose receiver has data waiting nearly always.
   WaitPolicy WaitFor(Pattern pattern, int threads) const;
-  // "auto: ..." or "block" or "spin", for the context.
-  std::string DescribeWait() const;
   // The server namespace (veth), or -1 (loopback, peer).
   int server_ns_fd() const {
     return topology_ ? topology_->ns_fd(netns::Side::kServer) : -1;
   }
   // Cuts every live connection, on both sides (SIGINT).
   void CutAllConnections();
-  // The run's context for Google Benchmark's output (AddCustomContext).
+  // The run's context for Google Benchmark's output (AddCustomContext): the
+  // topology's keys, then RunContext's.
   std::vector<std::pair<std::string, std::string>> Context() const;
 
  private:
@@ -54,6 +53,16 @@ class Environment {
   std::unique_ptr<Server> server_;
   ClientTarget target_;
 };
+
+// The context keys that need no topology (kernel, hardware counters,
+// placement, waiting, the vocabularies): the whole context of a run whose
+// benchmarks need no Environment (Topology/, Calibration/).
+std::vector<std::pair<std::string, std::string>> RunContext(
+    const Config& config);
+
+// "auto: ..." or "block" or "spin", for the context.
+std::string DescribeWait(const std::optional<WaitPolicy>& wait,
+                         const Placement& placement);
 
 }  // namespace netbench
 

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <mutex>
 #include <thread>
 
 #include "base/sys_error.h"
@@ -40,15 +41,49 @@ void InstallInterruptHandlers() {
   ::sigaction(SIGTERM, &sa, nullptr);
 }
 
-void StartInterruptWatcher(std::function<void()> on_interrupt) {
-  // Detached: it lives as long as the process and holds nothing that needs
-  // cleaning up.
-  std::thread([on_interrupt = std::move(on_interrupt)] {
-    pollfd p{g_pipe[0], POLLIN, 0};
-    while (::poll(&p, 1, -1) != 1) {
-    }
-    on_interrupt();
-  }).detach();
+namespace {
+
+// The action of the live ScopedInterruptAction, if any; the watcher runs it
+// under the lock, so that its owner cannot go while it runs.
+std::mutex g_action_mu;
+std::function<void()> g_action;  // guarded by g_action_mu
+bool g_action_ran = false;       // guarded by g_action_mu
+
+void RunActionOnce() {
+  std::lock_guard lock(g_action_mu);
+  if (g_action && !g_action_ran) {
+    g_action_ran = true;
+    g_action();
+  }
+}
+
+}  // namespace
+
+ScopedInterruptAction::ScopedInterruptAction(
+    std::function<void()> on_interrupt) {
+  {
+    std::lock_guard lock(g_action_mu);
+    g_action = std::move(on_interrupt);
+    g_action_ran = false;
+  }
+  static std::once_flag started;
+  std::call_once(started, [] {
+    // Detached: it lives as long as the process and holds nothing that
+    // needs cleaning up.
+    std::thread([] {
+      pollfd p{g_pipe[0], POLLIN, 0};
+      while (::poll(&p, 1, -1) != 1) {
+      }
+      RunActionOnce();
+    }).detach();
+  });
+  // A signal that came before: the watcher may have found no action.
+  if (InterruptSignal()) RunActionOnce();
+}
+
+ScopedInterruptAction::~ScopedInterruptAction() {
+  std::lock_guard lock(g_action_mu);
+  g_action = nullptr;
 }
 
 int InterruptSignal() { return g_signal.load(std::memory_order_relaxed); }

@@ -23,10 +23,18 @@ namespace netbench {
 // handlers must already be in place while it runs.
 void InstallInterruptHandlers();
 
-// Starts the watcher thread that runs `on_interrupt` once, when the first
-// signal arrives (at once if it already has).
-// REQUIRES: InstallInterruptHandlers() was called; called at most once.
-void StartInterruptWatcher(std::function<void()> on_interrupt);
+// While it exists, `on_interrupt` runs (once, on a watcher thread) when the
+// first signal arrives, or at once if it already has; the destructor waits
+// for a run in progress, so what the action touches may go right after it.
+// The watcher thread is started by the first of these objects.
+// REQUIRES: InstallInterruptHandlers() was called; one at a time.
+class ScopedInterruptAction {
+ public:
+  explicit ScopedInterruptAction(std::function<void()> on_interrupt);
+  ~ScopedInterruptAction();
+  ScopedInterruptAction(const ScopedInterruptAction&) = delete;
+  ScopedInterruptAction& operator=(const ScopedInterruptAction&) = delete;
+};
 
 // The signal that interrupted the run, or 0.
 int InterruptSignal();

@@ -6,7 +6,6 @@
 #include <cstring>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -60,17 +59,24 @@ class SelectOnly : public benchmark::BenchmarkReporter {
 // command line is not yet known to Google Benchmark, which would create the
 // file. (A BENCHMARK_OUT in the environment it knows from the start: that
 // file is created empty, as Google Benchmark itself would.)
-void CheckFilterSelects(const std::string& filter) {
+// How many of the registered benchmarks `filter` selects; *error gets what
+// Google Benchmark said of a filter it could not use.
+size_t CountSelected(const std::string& filter, std::string* error) {
   SelectOnly select, file;
   std::ostringstream out, err;
   select.SetOutputStream(&out);
   select.SetErrorStream(&err);
   const char* env_out = std::getenv("BENCHMARK_OUT");
   const bool has_file = env_out && *env_out;
-  if (benchmark::RunSpecifiedBenchmarks(&select, has_file ? &file : nullptr,
-                                        filter) > 0)
-    return;
-  std::string why = err.str();
+  const size_t n = benchmark::RunSpecifiedBenchmarks(
+      &select, has_file ? &file : nullptr, filter);
+  *error = err.str();
+  return n;
+}
+
+void CheckFilterSelects(const std::string& filter) {
+  std::string why;
+  if (CountSelected(filter, &why) > 0) return;
   constexpr std::string_view kBadRegex = "Could not compile benchmark re: ";
   if (why.rfind(kBadRegex, 0) == 0) {
     why = why.substr(kBadRegex.size());
@@ -83,13 +89,32 @@ void CheckFilterSelects(const std::string& filter) {
                   "them)");
 }
 
-void RegisterBenchmarks(const Config& config,
-                        const Environment* const* environment) {
-  if (config.topology == TopologyKind::kVeth)
+// Which benchmarks to register: every one, or only those that run against
+// an Environment (the topology and the in-process server).
+enum class Which { kAll, kNeedingEnvironment };
+
+// Registers the run's benchmarks against `env` (null: for their names only;
+// then none of those needing it may run).
+void RegisterBenchmarks(const Config& config, const Environment* env,
+                        Which which = Which::kAll) {
+  const bool all = which == Which::kAll;
+  if (all && config.topology == TopologyKind::kVeth)
     RegisterTopologyBenchmark(config.topology_options);
-  RegisterGrid(config, SupportedModes(config), environment);
-  if (config.baselines) RegisterBaselines(environment);
-  if (config.calibrate) RegisterCalibration(config.cpus);
+  RegisterGrid(config, SupportedModes(config), env);
+  if (config.baselines) RegisterBaselines(env);
+  if (all && config.calibrate) RegisterCalibration(config.cpus);
+}
+
+// Whether a benchmark `filter` selects needs the Environment: only then are
+// the topology and the server built (Topology/ and Calibration/ need
+// neither). Leaves nothing registered.
+bool NeedsEnvironment(const Config& config, const std::string& filter) {
+  benchmark::ClearRegisteredBenchmarks();
+  RegisterBenchmarks(config, nullptr, Which::kNeedingEnvironment);
+  std::string unused;
+  const bool needed = CountSelected(filter, &unused) > 0;
+  benchmark::ClearRegisteredBenchmarks();
+  return needed;
 }
 
 // --netns_bind_mount is not crash-safe: a killed run leaves its mounts.
@@ -100,21 +125,15 @@ void RemoveStaleBindMounts() {
                  path.c_str());
 }
 
-// Runs the selected benchmarks on `env`; returns the exit status.
-int Run(Environment& env, const BenchmarkFlags& gb) {
-  // The interrupt watcher may run at any time: it reaches the environment
-  // only under this lock, and only while it exists.
-  static std::mutex live_mu;
-  static Environment* live = nullptr;
-  {
-    std::lock_guard lock(live_mu);
-    live = &env;
-  }
-  StartInterruptWatcher([] {
-    std::lock_guard lock(live_mu);
-    if (live) live->CutAllConnections();
+// Runs the registered benchmarks, against `env` where they need it (null
+// when none selected does); returns the exit status.
+int Run(Environment* env, const Config& config, const BenchmarkFlags& gb) {
+  // A signal cuts every live connection, so that blocked sends and
+  // receives return at once.
+  ScopedInterruptAction cut([env] {
+    if (env) env->CutAllConnections();
   });
-  for (const auto& [key, value] : env.Context())
+  for (const auto& [key, value] : env ? env->Context() : RunContext(config))
     benchmark::AddCustomContext(key, value);
 
   RunOutcome outcome;
@@ -130,10 +149,6 @@ int Run(Environment& env, const BenchmarkFlags& gb) {
   const size_t selected =
       benchmark::RunSpecifiedBenchmarks(&display, file ? &*file : nullptr);
   benchmark::Shutdown();
-  {
-    std::lock_guard lock(live_mu);
-    live = nullptr;
-  }
   if (InterruptSignal())
     return Interrupted(
         "the results of the benchmarks that finished were "
@@ -159,10 +174,11 @@ int Benchmarks(const Config& config, const BenchmarkFlags& gb, int argc,
       return Fail(e.what(), kFailed);
     }
   }
-  static const Environment* environment = nullptr;
-  RegisterBenchmarks(config, &environment);
+  RegisterBenchmarks(config, nullptr);  // for their names
+  bool needs_environment = false;
   try {
     CheckFilterSelects(gb.filter);
+    needs_environment = NeedsEnvironment(config, gb.filter);
   } catch (const FlagError& e) {
     return Fail(e.what(), kBadInput);
   }
@@ -170,29 +186,31 @@ int Benchmarks(const Config& config, const BenchmarkFlags& gb, int argc,
   // ValidateBenchmarkFlags left nothing for it to refuse; kept as a net.
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return kBadInput;
   if (gb.list_tests) {
+    RegisterBenchmarks(config, nullptr);
     benchmark::RunSpecifiedBenchmarks();  // lists; needs no topology
     return kOk;
   }
 
   constexpr const char* kNothingRun = "nothing was run";
   if (InterruptSignal()) return Interrupted(kNothingRun);
-  if (config.topology == TopologyKind::kVeth &&
-      config.topology_options.bind_mount)
-    RemoveStaleBindMounts();
+  // Built only when a selected benchmark needs it.
   std::unique_ptr<Environment> env;
-  try {
-    env = std::make_unique<Environment>(config, privilege);
-  } catch (const std::exception& e) {
+  if (needs_environment) {
+    if (config.topology == TopologyKind::kVeth &&
+        config.topology_options.bind_mount)
+      RemoveStaleBindMounts();
+    try {
+      env = std::make_unique<Environment>(config, privilege);
+    } catch (const std::exception& e) {
+      if (InterruptSignal()) return Interrupted(kNothingRun);
+      return Fail(e.what(), kFailed);
+    }
+    // A signal while the topology was built: it goes (with its mounts, if
+    // any) as the function returns.
     if (InterruptSignal()) return Interrupted(kNothingRun);
-    return Fail(e.what(), kFailed);
   }
-  // A signal while the topology was built: it goes (with its mounts, if
-  // any) as the function returns.
-  if (InterruptSignal()) return Interrupted(kNothingRun);
-  environment = env.get();
-  const int status = Run(*env, gb);
-  environment = nullptr;
-  return status;
+  RegisterBenchmarks(config, env.get());
+  return Run(env.get(), config, gb);
 }
 
 void PrintHelp() {

@@ -27,7 +27,7 @@ std::vector<Mode> SupportedModes(const Config& config) {
 }
 
 void RegisterGrid(const Config& config, const std::vector<Mode>& modes,
-                  const Environment* const* env) {
+                  const Environment* env) {
   for (Pattern pattern : config.patterns) {
     for (Mode mode : modes) {
       for (size_t size : config.sizes) {
@@ -37,9 +37,9 @@ void RegisterGrid(const Config& config, const std::vector<Mode>& modes,
         auto* b = benchmark::RegisterBenchmark(
             name.c_str(), [=](benchmark::State& state) {
               if (pattern == Pattern::kStream)
-                RunStream(state, **env, mode, size);
+                RunStream(state, *env, mode, size);
               else
-                RunRR(state, **env, mode, size);
+                RunRR(state, *env, mode, size);
             });
         b->UseRealTime();
         if (pattern == Pattern::kRR) b->Unit(benchmark::kMicrosecond);

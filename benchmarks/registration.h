@@ -15,9 +15,10 @@ std::vector<Mode> SupportedModes(const Config& config);
 // Registers <Pattern>/<Mode>/size:<bytes> for the grid, each with
 // UseRealTime() and Threads(n) for every thread count, so that Google
 // Benchmark names them e.g. Stream/ZeroCopy/size:65536/real_time/threads:8.
-// The benchmarks run against *env, which must be set before they run.
+// The benchmarks run against *env; null registers them for their names
+// only (matching a filter, listing), and then they must not run.
 void RegisterGrid(const Config& config, const std::vector<Mode>& modes,
-                  const Environment* const* env);
+                  const Environment* env);
 
 }  // namespace netbench
 

@@ -212,6 +212,22 @@ class Placement(unittest.TestCase):
         self.assertIn("--cpus: CPU 1000 is not available", r.stderr)
 
 
+class BuildOnlyWhatRuns(unittest.TestCase):
+    def test_calibration_alone_builds_no_topology(self):
+        # Only the grid and the baselines need the namespaces and the
+        # server: a run of Calibration/ alone builds neither, so its context
+        # has no topology.
+        r = subprocess.run(
+            [NET_BENCH, "--calibrate", "--benchmark_filter=^Calibration/",
+             "--benchmark_min_time=0.01", "--benchmark_format=json"],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        data = json.loads(r.stdout)
+        self.assertTrue(data["benchmarks"])
+        self.assertNotIn("topology", data["context"])
+        self.assertIn("affinity", data["context"])
+
+
 class RrSyscalls(unittest.TestCase):
     """RR counts both threads' syscalls, the request's included: with
     blocking waits a OneCopy round trip is 4 (the client's send and recv, the
