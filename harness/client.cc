@@ -72,11 +72,7 @@ void CutAllClientConnections() {
 }
 
 UniqueFd TcpSocketIn(int ns_fd) {
-  std::optional<netns::ScopedNetns> in;
-  if (ns_fd >= 0) in.emplace(ns_fd);
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) ThrowErrno("socket");
-  return fd;
+  return netns::SocketIn(ns_fd, AF_INET, SOCK_STREAM);
 }
 
 std::string ClientTarget::ServerAddress() const {

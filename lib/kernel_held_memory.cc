@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "base/sizes.h"
 #include "base/sys_error.h"
 
 namespace netbench {
@@ -14,16 +15,10 @@ namespace {
 
 std::atomic<uint64_t> g_abandoned{0};
 
-size_t PageSize() {
-  static const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-  return page;
-}
-
 }  // namespace
 
 size_t KernelHeldMemory::RoundToPages(size_t bytes) {
-  const size_t page = PageSize();
-  return (bytes + page - 1) / page * page;
+  return RoundUp(bytes, PageSize());
 }
 
 KernelHeldMemory::KernelHeldMemory(size_t bytes)

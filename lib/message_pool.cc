@@ -6,14 +6,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "base/sizes.h"
+
 namespace netbench {
 namespace {
 
 constexpr size_t kCacheLine = 64;
-
-size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
-
-size_t PageSize() { return static_cast<size_t>(::sysconf(_SC_PAGESIZE)); }
 
 // Offsets of one message's fields from its start, and the bytes it spans
 // (up to where the next message may start).

@@ -78,6 +78,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "base/sizes.h"
 #include "base/socket_io.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
@@ -87,10 +88,6 @@ namespace netbench {
 namespace {
 
 constexpr size_t kCacheLine = 64;
-
-size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
-
-size_t PageSize() { return static_cast<size_t>(::sysconf(_SC_PAGESIZE)); }
 
 size_t CheckedSize(size_t size) {
   if (size < kMinMessageSize || size > kMaxMessageSize)
@@ -266,11 +263,7 @@ class SpliceSender final : public Sender {
         pipe_(pipe_bytes_) {
     // Every wait is bounded: a blocking splice into the socket stops after
     // SO_SNDTIMEO with EAGAIN (or a short count).
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(timeout_.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((timeout_.count() % 1000) * 1000);
-    if (::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)
-      ThrowErrno("setsockopt(SO_SNDTIMEO)");
+    SetSocketTimeouts(fd_, timeout_);
     std::array<std::byte*, kFields> bases;
     for (size_t i = 0; i < kFields; ++i)
       bases[i] = file_.base() + layout_.offset[i];

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "base/sizes.h"
 #include "base/socket_io.h"
 #include "base/sys_error.h"
 #include "lib/receivers.h"
@@ -43,15 +44,13 @@ constexpr size_t kMaxArea = size_t{4} << 20;
 // The copy buffer for the bytes the kernel cannot map.
 constexpr size_t kMaxCopyBuffer = size_t{256} << 10;
 
-size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
-
 class ZeroCopyReceiver final : public Receiver {
  public:
   ZeroCopyReceiver(int fd, const ReceiverOptions& o)
       : fd_(fd),
         timeout_(o.timeout),
         wait_(o.wait),
-        page_(static_cast<size_t>(::sysconf(_SC_PAGESIZE))),
+        page_(PageSize()),
         area_len_(
             RoundUp(std::clamp<size_t>(o.max_chunk, page_, kMaxArea), page_)),
         copy_(std::min(area_len_, kMaxCopyBuffer)) {
@@ -233,7 +232,7 @@ class ZeroCopyReceiver final : public Receiver {
 }  // namespace
 
 size_t ZeroCopyReceiverBytes(const ReceiverOptions& o) {
-  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t page = PageSize();
   const size_t area =
       RoundUp(std::clamp<size_t>(o.max_chunk, page, kMaxArea), page);
   // The copy buffer, and the received pages mapped into the area.

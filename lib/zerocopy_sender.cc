@@ -180,6 +180,7 @@ class ZeroCopySender final : public Sender {
     const Clock::time_point deadline = Clock::now() + timeout;
     while (tracker_.outstanding() > 0)
       WaitForCompletion(deadline, timeout, "drain");
+    CheckCompletionsAccountedFor();
   }
 
  private:
@@ -218,11 +219,32 @@ class ZeroCopySender final : public Sender {
                     [this](const ZeroCopyRange& range) {
                       tracker_.Complete(range, release_);
                     });
+      // The kernel cut a control message short: a completion record was
+      // lost, and the sends it covered would wait for it until the timeout
+      // and be reported as a peer that stopped reading. Say what happened.
+      if (msg.msg_flags & MSG_CTRUNC)
+        throw SysError(
+            "recvmsg(MSG_ERRQUEUE): control data truncated (MSG_CTRUNC, " +
+            std::to_string(sizeof(control)) +
+            " bytes): a zero-copy completion was lost");
       if (!until_empty) break;
     }
     stats_.zc_completed = tracker_.completed();
     stats_.zc_copied = tracker_.copied();
     return read;
+  }
+
+  // Every completion the kernel sent matched a send of ours, well formed
+  // (msg_zerocopy.rst: ranges of ids, ee_errno 0). Otherwise the copied
+  // verdict and the completion counts would rest on records we do not
+  // understand: the run fails and says which.
+  void CheckCompletionsAccountedFor() const {
+    const ZeroCopyParseStats& p = parser_.stats();
+    if (p.malformed > 0 || tracker_.unmatched() > 0)
+      throw SysError("zero-copy completions not accounted for: " +
+                     std::to_string(p.malformed) + " malformed record(s), " +
+                     std::to_string(tracker_.unmatched()) +
+                     " id(s) matching no send of this socket");
   }
 
   // Blocks in poll() until the error queue has something, or `deadline`.

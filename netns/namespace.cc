@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/socket.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "base/sys_error.h"
 
@@ -45,6 +47,14 @@ ScopedNetns::~ScopedNetns() {
         std::strerror(errno));
     std::abort();
   }
+}
+
+UniqueFd SocketIn(int ns_fd, int domain, int type, int protocol) {
+  std::optional<ScopedNetns> in;
+  if (ns_fd >= 0) in.emplace(ns_fd);
+  UniqueFd fd(::socket(domain, type | SOCK_CLOEXEC, protocol));
+  if (!fd) ThrowErrno("socket");
+  return fd;
 }
 
 }  // namespace netbench::netns

@@ -30,6 +30,11 @@ class ScopedNetns {
   UniqueFd original_;
 };
 
+// socket(2) (with SOCK_CLOEXEC) made inside the network namespace `ns_fd`
+// (-1: the calling thread's). The socket stays bound to that namespace
+// whatever thread uses it later. Throws SysError.
+UniqueFd SocketIn(int ns_fd, int domain, int type, int protocol = 0);
+
 }  // namespace netbench::netns
 
 #endif  // NET_BENCH_NETNS_NAMESPACE_H_

@@ -148,10 +148,7 @@ Topology::Topology(const TopologyOptions& options)
 Topology::~Topology() { RemoveBindMounts(); }
 
 UniqueFd Topology::Socket(Side side, int domain, int type, int protocol) const {
-  ScopedNetns in(ns_fd(side));
-  UniqueFd fd(::socket(domain, type | SOCK_CLOEXEC, protocol));
-  if (!fd) ThrowErrno("socket");
-  return fd;
+  return SocketIn(ns_fd(side), domain, type, protocol);
 }
 
 sockaddr_in Topology::Address(Side side, uint16_t port) const {
