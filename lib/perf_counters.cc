@@ -198,7 +198,7 @@ int ThreadPerfCounters::OpenEvent(PerfEvent event, pid_t tid,
   return 0;
 }
 
-ThreadPerfCounters ThreadPerfCounters::Open(pid_t tid) {
+ThreadPerfCounters ThreadPerfCounters::Open(pid_t tid, bool software) {
   ThreadPerfCounters c;
   // Hardware: cycles leads; without it there is no PMU worth asking.
   if (int err = c.OpenEvent(PerfEvent::kCycles, tid, c.hardware_); err != 0) {
@@ -219,6 +219,7 @@ ThreadPerfCounters ThreadPerfCounters::Open(pid_t tid) {
       }
     }
   }
+  if (!software) return c;
   // Software: task-clock leads.
   if (int err = c.OpenEvent(PerfEvent::kTaskClock, tid, c.software_);
       err != 0) {

@@ -81,8 +81,9 @@ class ThreadPerfCounters {
   // only (see kernel_included()). Events the machine lacks or forbids are
   // left out, and the first time in the process that a kind is left out it
   // is said once on stderr. Throws SysError for other failures (ESRCH: no
-  // such thread; EMFILE).
-  static ThreadPerfCounters Open(pid_t tid);
+  // such thread; EMFILE). `software` also opens task-clock and context
+  // switches; a caller with its own clock and getrusage leaves them out.
+  static ThreadPerfCounters Open(pid_t tid, bool software = true);
 
   // No counters: every reading is absent.
   ThreadPerfCounters() = default;

@@ -39,7 +39,10 @@ ThreadMeter::ThreadMeter() {
   // (tools/harness_check).
   if (!HardwareCountersAvailable()) return;
   try {
-    counters_ = ThreadPerfCounters::Open(::gettid());
+    // Hardware events only: CPU time comes from the thread's CPU clock and
+    // context switches from getrusage, so perf's task-clock and
+    // context-switch events would be opened and never read.
+    counters_ = ThreadPerfCounters::Open(::gettid(), /*software=*/false);
   } catch (const std::exception&) {
     // perf_event_open refused outright: CPU time and getrusage remain.
   }
@@ -58,8 +61,7 @@ void ThreadMeter::Stop(SideRecord* record) const {
   record->start_ns = start_ns_;
   record->cpu_ns = CpuNs() - start_cpu_ns_;
   const PerfReading used = counters_.Read() - start_reading_;
-  record->ctx_switches =
-      used.context_switches().value_or(RusageSwitches() - start_ctx_switches_);
+  record->ctx_switches = RusageSwitches() - start_ctx_switches_;
   record->cycles = used.cycles();
   record->instructions = used.instructions();
   record->llc_misses = used.llc_load_misses();

@@ -9,11 +9,10 @@
 namespace netbench {
 
 // Measures the thread that creates it over one window: wall time (the
-// steady clock), CPU time (its CPU-time clock), context switches (perf's
-// software event, or getrusage where perf is refused or not opened), the
-// hardware counters where the PMU offers them, and the CPU it ran on at
-// each end. Create, Start and Stop it on the same thread; opening the perf
-// events happens in the constructor, outside the window.
+// steady clock), CPU time (its CPU-time clock), context switches
+// (getrusage), the hardware counters where the PMU offers them, and the CPU it
+// ran on at each end. Create, Start and Stop it on the same thread; opening the
+// perf events happens in the constructor, outside the window.
 class ThreadMeter {
  public:
   ThreadMeter();
