@@ -7,39 +7,14 @@
 namespace netbench {
 namespace {
 
-constexpr std::array<CounterInfo, 24> kCounters = {{
-    {"Gbps", "throughput (Gbit/s)", "higher"},
-    {"bytes_per_second", "throughput (bytes/s)", "higher"},
-    {"msgs_per_second", "messages per second", "higher"},
-    {"ns_per_msg", "time per message (ns)", "lower"},
-    {"rtt_mean_us", "RR round trip, mean (µs)", "lower"},
-    {"rtt_p50_us", "RR round trip, p50 (µs)", "lower"},
-    {"rtt_p99_us", "RR round trip, p99 (µs)", "lower"},
-    {"rtt_p999_us", "RR round trip, p99.9 (µs)", "lower"},
-    {"tx_cpu_ns_per_byte", "sender CPU (ns/byte)", "lower"},
-    {"rx_cpu_ns_per_byte", "receiver CPU (ns/byte)", "lower"},
-    {"sys_cpu_ns_per_byte", "all CPUs busy (ns/byte)", "lower"},
-    {"softirq_share", "softirq share of busy time", ""},
-    {"steal_share", "CPU steal share of all CPU time", "lower"},
-    {"tx_cycles_per_byte", "sender cycles/byte", "lower"},
-    {"rx_cycles_per_byte", "receiver cycles/byte", "lower"},
-    {"tx_instructions_per_byte", "sender instructions/byte", "lower"},
-    {"tx_llc_misses_per_kb", "sender LLC misses/KiB", "lower"},
-    {"rx_llc_misses_per_kb", "receiver LLC misses/KiB", "lower"},
-    {"ctx_switches_per_msg", "context switches/message", "lower"},
-    {"syscalls_per_msg", "syscalls/message", "lower"},
-    {"zc_copied_ratio", "zero-copy sends copied (share)", "lower"},
-    {"zc_completions_per_msg", "zero-copy completions/message", ""},
-    {"zc_enobufs", "zero-copy ENOBUFS", "lower"},
-    {"rx_mapped_share", "received bytes mapped (share)", "higher"},
-}};
+using Value = std::optional<double>;
 
-// Σ field over a side of every connection; absent unless all have it.
+// Σ field over one side of every connection; absent unless all have it.
 template <typename Get>
-std::optional<double> SumAll(const RunRecord& run, bool tx, Get get) {
+Value SumSide(const RunTotals& t, bool tx, Get get) {
   double sum = 0;
-  for (const ConnectionRecord& c : run.connections) {
-    const SideRecord& side = tx ? c.tx(run.pattern) : c.rx(run.pattern);
+  for (const ConnectionRecord& c : t.run.connections) {
+    const SideRecord& side = tx ? c.tx(t.run.pattern) : c.rx(t.run.pattern);
     const std::optional<uint64_t> v = get(side);
     if (!v) return std::nullopt;
     sum += static_cast<double>(*v);
@@ -47,10 +22,178 @@ std::optional<double> SumAll(const RunRecord& run, bool tx, Get get) {
   return sum;
 }
 
-void PerByte(CounterList& out, const char* name, std::optional<double> value,
-             double bytes, double scale = 1.0) {
-  if (value && bytes > 0) out.emplace_back(name, *value * scale / bytes);
+// Σ field over both sides of every connection (they are always measured).
+template <typename Get>
+double SumBoth(const RunTotals& t, Get get) {
+  double sum = 0;
+  for (const ConnectionRecord& c : t.run.connections)
+    sum += static_cast<double>(get(c.client) + get(c.server));
+  return sum;
 }
+
+// Σ field of the side sending the messages of the mode under test.
+template <typename Get>
+double SumTx(const RunTotals& t, Get get) {
+  return *SumSide(t, true, [&](const SideRecord& r) {
+    return std::optional<uint64_t>(get(r));
+  });
+}
+
+Value PerByte(const RunTotals& t, Value v, double scale = 1.0) {
+  return v ? Value(*v * scale / t.bytes) : std::nullopt;
+}
+
+Value Quantile(const RunTotals& t, double q) {
+  const LatencyHistogram* h = t.run.round_trips;
+  if (!h || h->Count() == 0) return std::nullopt;
+  return static_cast<double>(h->Quantile(q)) / 1e3;
+}
+
+// The system's CPU time over the window, when /proc/stat was read.
+const SystemCpuTimes* System(const RunTotals& t) {
+  return t.run.system && t.run.system->total.count() > 0 ? &*t.run.system
+                                                         : nullptr;
+}
+
+Value ZeroCopy(const RunTotals& t, double value) {
+  return t.run.zero_copy_notified ? Value(value) : std::nullopt;
+}
+
+// The counter vocabulary and how each counter is computed: adding a counter
+// is one row here (and, for a new per-side input, a SideRecord field).
+const std::array<CounterInfo, 24> kCounters = {{
+    {"Gbps", "throughput (Gbit/s)", "higher",
+     [](const RunTotals& t) -> Value { return t.bytes * 8 / t.window_ns; }},
+    {"bytes_per_second", "throughput (bytes/s)", "higher",
+     [](const RunTotals& t) -> Value { return t.bytes / t.window_ns * 1e9; }},
+    {"msgs_per_second", "messages per second", "higher",
+     [](const RunTotals& t) -> Value { return t.msgs / t.window_ns * 1e9; }},
+    // Per connection: each moved msgs / connections messages in the window.
+    {"ns_per_msg", "time per message (ns)", "lower",
+     [](const RunTotals& t) -> Value {
+       return t.window_ns * t.connections / t.msgs;
+     }},
+    {"rtt_mean_us", "RR round trip, mean (µs)", "lower",
+     [](const RunTotals& t) -> Value {
+       const LatencyHistogram* h = t.run.round_trips;
+       return h && h->Count() > 0 ? Value(h->Mean() / 1e3) : std::nullopt;
+     }},
+    {"rtt_p50_us", "RR round trip, p50 (µs)", "lower",
+     [](const RunTotals& t) { return Quantile(t, 0.50); }},
+    {"rtt_p99_us", "RR round trip, p99 (µs)", "lower",
+     [](const RunTotals& t) { return Quantile(t, 0.99); }},
+    {"rtt_p999_us", "RR round trip, p99.9 (µs)", "lower",
+     [](const RunTotals& t) { return Quantile(t, 0.999); }},
+    {"tx_cpu_ns_per_byte", "sender CPU (ns/byte)", "lower",
+     [](const RunTotals& t) {
+       return PerByte(t, SumSide(t, true, [](const SideRecord& r) {
+                        return std::optional<uint64_t>(r.cpu_ns);
+                      }));
+     }},
+    {"rx_cpu_ns_per_byte", "receiver CPU (ns/byte)", "lower",
+     [](const RunTotals& t) {
+       return PerByte(t, SumSide(t, false, [](const SideRecord& r) {
+                        return std::optional<uint64_t>(r.cpu_ns);
+                      }));
+     }},
+    {"sys_cpu_ns_per_byte", "all CPUs busy (ns/byte)", "lower",
+     [](const RunTotals& t) -> Value {
+       const SystemCpuTimes* s = System(t);
+       if (!s) return std::nullopt;
+       return static_cast<double>(s->busy.count()) / t.bytes;
+     }},
+    {"softirq_share", "softirq share of busy time", "",
+     [](const RunTotals& t) -> Value {
+       const SystemCpuTimes* s = System(t);
+       if (!s || s->busy.count() <= 0) return std::nullopt;
+       return static_cast<double>(s->softirq.count()) /
+              static_cast<double>(s->busy.count());
+     }},
+    {"steal_share", "CPU steal share of all CPU time", "lower",
+     [](const RunTotals& t) -> Value {
+       const SystemCpuTimes* s = System(t);
+       if (!s) return std::nullopt;
+       return static_cast<double>(s->steal.count()) /
+              static_cast<double>(s->total.count());
+     }},
+    {"tx_cycles_per_byte", "sender cycles/byte", "lower",
+     [](const RunTotals& t) {
+       return PerByte(
+           t, SumSide(t, true, [](const SideRecord& r) { return r.cycles; }));
+     }},
+    {"rx_cycles_per_byte", "receiver cycles/byte", "lower",
+     [](const RunTotals& t) {
+       return PerByte(
+           t, SumSide(t, false, [](const SideRecord& r) { return r.cycles; }));
+     }},
+    {"tx_instructions_per_byte", "sender instructions/byte", "lower",
+     [](const RunTotals& t) {
+       return PerByte(t, SumSide(t, true, [](const SideRecord& r) {
+                        return r.instructions;
+                      }));
+     }},
+    {"tx_llc_misses_per_kb", "sender LLC misses/KiB", "lower",
+     [](const RunTotals& t) {
+       return PerByte(
+           t,
+           SumSide(t, true, [](const SideRecord& r) { return r.llc_misses; }),
+           1024);
+     }},
+    {"rx_llc_misses_per_kb", "receiver LLC misses/KiB", "lower",
+     [](const RunTotals& t) {
+       return PerByte(
+           t,
+           SumSide(t, false, [](const SideRecord& r) { return r.llc_misses; }),
+           1024);
+     }},
+    // Both threads of every connection: in RR the request's send and
+    // receive are in the client's and the server's counts.
+    {"ctx_switches_per_msg", "context switches/message", "lower",
+     [](const RunTotals& t) -> Value {
+       return SumBoth(t, [](const SideRecord& r) { return r.ctx_switches; }) /
+              t.msgs;
+     }},
+    {"syscalls_per_msg", "syscalls/message", "lower",
+     [](const RunTotals& t) -> Value {
+       return SumBoth(t, [](const SideRecord& r) { return r.syscalls; }) /
+              t.msgs;
+     }},
+    {"zc_copied_ratio", "zero-copy sends copied (share)", "lower",
+     [](const RunTotals& t) -> Value {
+       bool known = true;
+       for (const ConnectionRecord& c : t.run.connections)
+         known = known && c.tx(t.run.pattern).zc_copied_known;
+       const double completed =
+           SumTx(t, [](const SideRecord& r) { return r.zc_completed; });
+       if (!known || completed <= 0) return std::nullopt;
+       return ZeroCopy(t, SumTx(t, [](const SideRecord& r) {
+                            return r.zc_copied;
+                          }) / completed);
+     }},
+    {"zc_completions_per_msg", "zero-copy completions/message", "",
+     [](const RunTotals& t) {
+       return ZeroCopy(t, SumTx(t, [](const SideRecord& r) {
+                            return r.zc_notifications;
+                          }) / t.msgs);
+     }},
+    {"zc_enobufs", "zero-copy ENOBUFS", "lower",
+     [](const RunTotals& t) {
+       return ZeroCopy(
+           t, SumTx(t, [](const SideRecord& r) { return r.zc_enobufs; }));
+     }},
+    {"rx_mapped_share", "received bytes mapped (share)", "higher",
+     [](const RunTotals& t) -> Value {
+       if (!t.run.rx_zerocopy) return std::nullopt;
+       const auto mapped = *SumSide(t, false, [](const SideRecord& r) {
+         return std::optional<uint64_t>(r.mapped_bytes);
+       });
+       const auto copied = *SumSide(t, false, [](const SideRecord& r) {
+         return std::optional<uint64_t>(r.copied_bytes);
+       });
+       if (mapped + copied <= 0) return std::nullopt;
+       return mapped / (mapped + copied);
+     }},
+}};
 
 std::string CpuText(const SideRecord& r) {
   if (r.cpu_at_start < 0 && r.cpu_at_end < 0) return "?";
@@ -75,90 +218,16 @@ CounterList ComputeCounters(const RunRecord& run) {
     end = std::max(end, c.window_end_ns);
     msgs += static_cast<double>(c.client.messages);
   }
-  const double window_ns = static_cast<double>(end - start);
-  const double bytes = msgs * static_cast<double>(run.message_size);
-  if (msgs <= 0 || window_ns <= 0) return out;
-  const double connections = static_cast<double>(run.connections.size());
-
-  out.emplace_back("bytes_per_second", bytes / window_ns * 1e9);
-  out.emplace_back("Gbps", bytes * 8 / window_ns);
-  out.emplace_back("msgs_per_second", msgs / window_ns * 1e9);
-  // Per connection: each connection moved msgs / connections messages in
-  // the window.
-  out.emplace_back("ns_per_msg", window_ns * connections / msgs);
-
-  if (run.round_trips && run.round_trips->Count() > 0) {
-    const LatencyHistogram& h = *run.round_trips;
-    out.emplace_back("rtt_mean_us", h.Mean() / 1e3);
-    out.emplace_back("rtt_p50_us", static_cast<double>(h.Quantile(0.50)) / 1e3);
-    out.emplace_back("rtt_p99_us", static_cast<double>(h.Quantile(0.99)) / 1e3);
-    out.emplace_back("rtt_p999_us",
-                     static_cast<double>(h.Quantile(0.999)) / 1e3);
-  }
-
-  const auto cpu = [](const SideRecord& r) {
-    return std::optional<uint64_t>(r.cpu_ns);
+  const RunTotals totals{
+      .run = run,
+      .window_ns = static_cast<double>(end - start),
+      .msgs = msgs,
+      .bytes = msgs * static_cast<double>(run.message_size),
+      .connections = static_cast<double>(run.connections.size()),
   };
-  PerByte(out, "tx_cpu_ns_per_byte", SumAll(run, true, cpu), bytes);
-  PerByte(out, "rx_cpu_ns_per_byte", SumAll(run, false, cpu), bytes);
-
-  if (run.system && run.system->total.count() > 0) {
-    const SystemCpuTimes& s = *run.system;
-    const auto busy = static_cast<double>(s.busy.count());
-    out.emplace_back("sys_cpu_ns_per_byte", busy / bytes);
-    if (busy > 0)
-      out.emplace_back("softirq_share",
-                       static_cast<double>(s.softirq.count()) / busy);
-    out.emplace_back("steal_share", static_cast<double>(s.steal.count()) /
-                                        static_cast<double>(s.total.count()));
-  }
-
-  const auto cycles = [](const SideRecord& r) { return r.cycles; };
-  const auto instructions = [](const SideRecord& r) { return r.instructions; };
-  const auto llc = [](const SideRecord& r) { return r.llc_misses; };
-  PerByte(out, "tx_cycles_per_byte", SumAll(run, true, cycles), bytes);
-  PerByte(out, "rx_cycles_per_byte", SumAll(run, false, cycles), bytes);
-  PerByte(out, "tx_instructions_per_byte", SumAll(run, true, instructions),
-          bytes);
-  PerByte(out, "tx_llc_misses_per_kb", SumAll(run, true, llc), bytes, 1024);
-  PerByte(out, "rx_llc_misses_per_kb", SumAll(run, false, llc), bytes, 1024);
-
-  // Both threads of every connection: in RR the request's send and receive
-  // are in the client's and the server's counts.
-  double ctx = 0, syscalls = 0;
-  for (const ConnectionRecord& c : run.connections) {
-    ctx += static_cast<double>(c.client.ctx_switches + c.server.ctx_switches);
-    syscalls += static_cast<double>(c.client.syscalls + c.server.syscalls);
-  }
-  out.emplace_back("ctx_switches_per_msg", ctx / msgs);
-  out.emplace_back("syscalls_per_msg", syscalls / msgs);
-
-  if (run.zero_copy_notified) {
-    double completed = 0, copied = 0, notifications = 0, enobufs = 0;
-    bool copied_known = true;
-    for (const ConnectionRecord& c : run.connections) {
-      const SideRecord& tx = c.tx(run.pattern);
-      completed += static_cast<double>(tx.zc_completed);
-      copied += static_cast<double>(tx.zc_copied);
-      notifications += static_cast<double>(tx.zc_notifications);
-      enobufs += static_cast<double>(tx.zc_enobufs);
-      copied_known = copied_known && tx.zc_copied_known;
-    }
-    if (completed > 0 && copied_known)
-      out.emplace_back("zc_copied_ratio", copied / completed);
-    out.emplace_back("zc_completions_per_msg", notifications / msgs);
-    out.emplace_back("zc_enobufs", enobufs);
-  }
-
-  if (run.rx_zerocopy) {
-    double mapped = 0, copied = 0;
-    for (const ConnectionRecord& c : run.connections) {
-      mapped += static_cast<double>(c.rx(run.pattern).mapped_bytes);
-      copied += static_cast<double>(c.rx(run.pattern).copied_bytes);
-    }
-    if (mapped + copied > 0)
-      out.emplace_back("rx_mapped_share", mapped / (mapped + copied));
-  }
+  if (totals.msgs <= 0 || totals.window_ns <= 0) return out;
+  for (const CounterInfo& c : kCounters)
+    if (const Value v = c.compute(totals)) out.emplace_back(c.name, *v);
   return out;
 }
 

@@ -65,14 +65,26 @@ struct RunRecord {
   const LatencyHistogram* round_trips = nullptr;
 };
 
+// What every counter's computation reads: the run, and the figures of its
+// window computed once.
+struct RunTotals {
+  const RunRecord& run;
+  double window_ns;    // first loop start to last end, over the connections
+  double msgs;         // messages of every connection
+  double bytes;        // msgs x message size
+  double connections;  // how many
+};
+
 // The counter vocabulary: every user counter net_bench can write, with the
-// label (and unit) the report shows and which direction is better. Written
-// into the JSON context ("counters") so that the tools read it instead of
-// keeping their own list.
+// label (and unit) the report shows, which direction is better, and how it
+// is computed. Written into the JSON context ("counters") so that the tools
+// read it instead of keeping their own list.
 struct CounterInfo {
   std::string_view name;
   std::string_view label;   // with its unit: "throughput (Gbit/s)"
   std::string_view better;  // "higher", "lower" or "" (neither)
+  // The value, or absent when its inputs were not measured.
+  std::optional<double> (*compute)(const RunTotals& totals);
 };
 std::span<const CounterInfo> CounterTable();
 

@@ -21,11 +21,12 @@ Hello MakeHello(const Config& config, Pattern pattern, Mode mode, size_t size,
 std::string CheckReport(const Report& report, const Config& config,
                         uint64_t messages, bool server_verifies) {
   if (!report.ok) return std::string("server: ") + report.error;
-  if (report.side.messages != messages)
-    return "server counted " + std::to_string(report.side.messages) +
+  const SideRecord side = FromWire(report.side);
+  if (side.messages != messages)
+    return "server counted " + std::to_string(side.messages) +
            " messages, the client " + std::to_string(messages);
-  if (server_verifies && config.verify && report.side.verified != messages)
-    return "server verified " + std::to_string(report.side.verified) + " of " +
+  if (server_verifies && config.verify && side.verified != messages)
+    return "server verified " + std::to_string(side.verified) + " of " +
            std::to_string(messages) + " messages";
   return "";
 }

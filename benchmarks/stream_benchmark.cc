@@ -22,7 +22,7 @@ namespace {
 int64_t StreamWindowEnd(const ClientTarget& target, const Report& report,
                         int64_t last_send_ns, int64_t report_received_ns) {
   int64_t end = target.server_in_process
-                    ? report.side.end_ns
+                    ? FromWire(report.side).end_ns
                     : report_received_ns - report.report_delay_ns;
   // A clock that disagrees (another host, a garbled report) must not put the
   // end before the last send or after the report came.

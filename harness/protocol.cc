@@ -1,6 +1,7 @@
 #include "harness/protocol.h"
 
 #include <array>
+#include <optional>
 
 namespace netbench {
 
@@ -39,67 +40,42 @@ std::string PatternNames() {
 
 namespace {
 
-uint64_t OrAbsent(const std::optional<uint64_t>& v) { return v ? *v : kAbsent; }
-std::optional<uint64_t> Present(uint64_t v) {
-  return v == kAbsent ? std::nullopt : std::optional<uint64_t>(v);
+// One field to and from its word.
+uint64_t Encode(uint64_t v) { return v; }
+uint64_t Encode(int64_t v) { return static_cast<uint64_t>(v); }
+uint64_t Encode(int v) {
+  return static_cast<uint64_t>(static_cast<int64_t>(v));
+}
+uint64_t Encode(bool v) { return v ? 1 : 0; }
+uint64_t Encode(const std::optional<uint64_t>& v) { return v ? *v : kAbsent; }
+
+void Decode(uint64_t w, uint64_t* v) { *v = w; }
+void Decode(uint64_t w, int64_t* v) { *v = static_cast<int64_t>(w); }
+void Decode(uint64_t w, bool* v) { *v = w != 0; }
+void Decode(uint64_t w, std::optional<uint64_t>* v) {
+  *v = w == kAbsent ? std::nullopt : std::optional<uint64_t>(w);
+}
+// A CPU number: a garbled one must not index anything, only -1..65535 pass.
+void Decode(uint64_t w, int* v) {
+  const auto s = static_cast<int64_t>(w);
+  *v = s >= -1 && s < 65536 ? static_cast<int>(s) : -1;
 }
 
 }  // namespace
 
 WireRecord ToWire(const SideRecord& r) {
   WireRecord w;
-  w.messages = r.messages;
-  w.bytes = r.bytes;
-  w.syscalls = r.syscalls;
-  w.zc_sends = r.zc_sends;
-  w.zc_notifications = r.zc_notifications;
-  w.zc_completed = r.zc_completed;
-  w.zc_copied = r.zc_copied;
-  w.zc_enobufs = r.zc_enobufs;
-  w.zc_copied_known = r.zc_copied_known ? 1 : 0;
-  w.mapped_bytes = r.mapped_bytes;
-  w.copied_bytes = r.copied_bytes;
-  w.verified = r.verified;
-  w.start_ns = r.start_ns;
-  w.end_ns = r.end_ns;
-  w.cpu_ns = r.cpu_ns;
-  w.ctx_switches = r.ctx_switches;
-  w.cycles = OrAbsent(r.cycles);
-  w.instructions = OrAbsent(r.instructions);
-  w.llc_misses = OrAbsent(r.llc_misses);
-  w.cpu_at_start = r.cpu_at_start;
-  w.cpu_at_end = r.cpu_at_end;
+  size_t i = 0;
+  SideRecord::ForEachField(
+      r, [&](const auto& field) { w.words[i++] = Encode(field); });
   return w;
 }
 
 SideRecord FromWire(const WireRecord& w) {
   SideRecord r;
-  r.messages = w.messages;
-  r.bytes = w.bytes;
-  r.syscalls = w.syscalls;
-  r.zc_sends = w.zc_sends;
-  r.zc_notifications = w.zc_notifications;
-  r.zc_completed = w.zc_completed;
-  r.zc_copied = w.zc_copied;
-  r.zc_enobufs = w.zc_enobufs;
-  r.zc_copied_known = w.zc_copied_known != 0;
-  r.mapped_bytes = w.mapped_bytes;
-  r.copied_bytes = w.copied_bytes;
-  r.verified = w.verified;
-  r.start_ns = w.start_ns;
-  r.end_ns = w.end_ns;
-  r.cpu_ns = w.cpu_ns;
-  r.ctx_switches = w.ctx_switches;
-  r.cycles = Present(w.cycles);
-  r.instructions = Present(w.instructions);
-  r.llc_misses = Present(w.llc_misses);
-  // A garbled CPU number must not index anything: only -1..65535 pass.
-  r.cpu_at_start = w.cpu_at_start >= -1 && w.cpu_at_start < 65536
-                       ? static_cast<int>(w.cpu_at_start)
-                       : -1;
-  r.cpu_at_end = w.cpu_at_end >= -1 && w.cpu_at_end < 65536
-                     ? static_cast<int>(w.cpu_at_end)
-                     : -1;
+  size_t i = 0;
+  SideRecord::ForEachField(r,
+                           [&](auto& field) { Decode(w.words[i++], &field); });
   return r;
 }
 

@@ -115,34 +115,15 @@ static_assert(sizeof(Ack) == 160);
 
 inline constexpr uint64_t kAbsent = ~uint64_t{0};
 
-// A SideRecord on the wire: every field 64 bits, optional ones kAbsent when
-// absent. Times are the server's steady clock: the client uses them only
-// when the server runs in its own process (same clock), and durations
-// otherwise.
+// A SideRecord on the wire: each field as one 64-bit word, in the order of
+// SideRecord::ForEachField; an absent optional is kAbsent, a bool 0 or 1, a
+// signed field its two's complement. Times are the server's steady clock:
+// the client uses them only when the server runs in its own process (same
+// clock), and durations otherwise.
 struct WireRecord {
-  uint64_t messages = 0;
-  uint64_t bytes = 0;
-  uint64_t syscalls = 0;
-  uint64_t zc_sends = 0;
-  uint64_t zc_notifications = 0;
-  uint64_t zc_completed = 0;
-  uint64_t zc_copied = 0;
-  uint64_t zc_enobufs = 0;
-  uint64_t zc_copied_known = 1;
-  uint64_t mapped_bytes = 0;
-  uint64_t copied_bytes = 0;
-  uint64_t verified = 0;
-  int64_t start_ns = 0;
-  int64_t end_ns = 0;
-  uint64_t cpu_ns = 0;
-  uint64_t ctx_switches = 0;
-  uint64_t cycles = kAbsent;
-  uint64_t instructions = kAbsent;
-  uint64_t llc_misses = kAbsent;
-  int64_t cpu_at_start = -1;
-  int64_t cpu_at_end = -1;
+  uint64_t words[SideRecord::kFields] = {};
 };
-static_assert(sizeof(WireRecord) == 21 * 8);
+static_assert(sizeof(WireRecord) == SideRecord::kFields * 8);
 
 WireRecord ToWire(const SideRecord& r);
 SideRecord FromWire(const WireRecord& w);

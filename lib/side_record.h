@@ -1,6 +1,7 @@
 #ifndef NET_BENCH_LIB_SIDE_RECORD_H_
 #define NET_BENCH_LIB_SIDE_RECORD_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -56,6 +57,35 @@ struct SideRecord {
   // (sched_getcpu); -1 when not known.
   int cpu_at_start = -1;
   int cpu_at_end = -1;
+
+  // Calls visit(field) for every field, in a fixed order: what handles all
+  // fields alike (the wire encoding, harness/protocol.h) goes through this,
+  // so a new field is added here and nowhere else.
+  template <typename Self, typename Visit>
+  static void ForEachField(Self& r, Visit&& visit) {
+    visit(r.messages);
+    visit(r.bytes);
+    visit(r.syscalls);
+    visit(r.zc_sends);
+    visit(r.zc_notifications);
+    visit(r.zc_completed);
+    visit(r.zc_copied);
+    visit(r.zc_enobufs);
+    visit(r.zc_copied_known);
+    visit(r.mapped_bytes);
+    visit(r.copied_bytes);
+    visit(r.verified);
+    visit(r.start_ns);
+    visit(r.end_ns);
+    visit(r.cpu_ns);
+    visit(r.ctx_switches);
+    visit(r.cycles);
+    visit(r.instructions);
+    visit(r.llc_misses);
+    visit(r.cpu_at_start);
+    visit(r.cpu_at_end);
+  }
+  static constexpr size_t kFields = 21;
 
   // Takes the zero-copy totals of `later` (the same sender's record after
   // its final drain) and keeps everything else of this window.

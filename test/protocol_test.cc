@@ -55,12 +55,26 @@ TEST(WireRecordTest, RoundTripKeepsEveryField) {
 }
 
 TEST(WireRecordTest, GarbledCpuNumbersBecomeUnknown) {
-  WireRecord w;
-  w.cpu_at_start = 1 << 20;
-  w.cpu_at_end = -7;
+  SideRecord sent;
+  sent.cpu_at_start = 3;
+  sent.cpu_at_end = 4;
+  WireRecord w = ToWire(sent);
+  // The last two words are the CPUs (SideRecord::ForEachField's order).
+  w.words[SideRecord::kFields - 2] = uint64_t{1} << 20;
+  w.words[SideRecord::kFields - 1] = static_cast<uint64_t>(int64_t{-7});
   const SideRecord r = FromWire(w);
   EXPECT_EQ(r.cpu_at_start, -1);
   EXPECT_EQ(r.cpu_at_end, -1);
+}
+
+// A field left out of ForEachField would not cross the wire: every field of
+// a record whose fields all differ must come back, and the visit must count
+// exactly kFields of them.
+TEST(WireRecordTest, ForEachFieldVisitsEveryField) {
+  SideRecord r;
+  size_t n = 0;
+  SideRecord::ForEachField(r, [&](auto&) { ++n; });
+  EXPECT_EQ(n, SideRecord::kFields);
 }
 
 TEST(HelloTest, AcceptsTheFlagsItKnowsOnly) {
