@@ -13,6 +13,11 @@ struct BenchmarkFlags {
   std::string out;     // --benchmark_out; "" writes no file
   std::string out_format = "json";
   bool list_tests = false;
+  // --benchmark_min_time: the length of each run's window (a benchmark run
+  // is one window; Google Benchmark's own default, 0.5 s).
+  double min_time = 0.5;
+  int repetitions = 1;
+  bool random_interleaving = false;
 };
 
 // Checks every flag left in argv[1..argc) once ParseFlags took the project's

@@ -13,6 +13,7 @@
 #include "harness/auth.h"
 #include "harness/protocol.h"
 #include "lib/mode.h"
+#include "lib/payload.h"
 #include "lib/placement.h"
 #include "netns/topology.h"
 
@@ -36,14 +37,33 @@ struct Config {
   uint16_t peer_port = 0;
   netns::TopologyOptions topology_options;
   std::chrono::milliseconds timeout{5000};
+  // Steady flows (DESIGN.md section 3): every run moves data for a warm-up
+  // no counter sees, then for its window (--benchmark_min_time, set by main
+  // from Google Benchmark's flag). README, "Steady flows", gives the
+  // measurement behind the warm-up's default.
+  std::chrono::nanoseconds warmup = std::chrono::milliseconds(100);
+  std::chrono::nanoseconds window = std::chrono::milliseconds(500);
+  // The working set every sender goes round (lib/message_pool.h); 0: what
+  // a socket can hold unacknowledged, tcp_wmem[2] of its namespace, the
+  // least that lets the zero-copy modes run without waiting for
+  // completions (benchmarks/environment.cc).
+  size_t working_set = 0;
+  Payload payload = Payload::kWritten;
+  // --rounds: each grid point as this many blocked rounds (every mode of
+  // the point once per round, in a random order); 0: Google Benchmark's
+  // order and repetitions.
+  int rounds = 0;
+  // The rounds' order; drawn at random when not given.
+  std::optional<uint64_t> seed;
   // Where the threads run (--affinity, --cpus): by default both threads of
   // connection i on CPU i mod the CPUs the process may use. See README,
   // "Placement and waiting", for the measurements behind the default.
   Affinity affinity = Affinity::kSame;
   std::vector<int> cpus;  // filled by ParseFlags: never empty afterwards
-  // --wait; absent: auto (spin for RR where every waiting thread has a CPU
-  // of its own, block otherwise).
-  std::optional<WaitPolicy> wait;
+  // --wait, fixed for the whole run; absent: auto (spin for RR where every
+  // waiting thread has a CPU of its own, block otherwise), which each
+  // benchmark's label then names.
+  std::optional<WaitPolicy> wait = WaitPolicy::kBlock;
 
   // --auth_key_file (serve, and a client of --topology=peer:), loaded and
   // checked by ParseFlags; null without one.

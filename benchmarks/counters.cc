@@ -1,8 +1,6 @@
 #include "benchmarks/counters.h"
 
-#include <algorithm>
 #include <array>
-#include <limits>
 
 namespace netbench {
 namespace {
@@ -22,25 +20,35 @@ Value SumSide(const RunTotals& t, bool tx, Get get) {
   return sum;
 }
 
-// Σ field over both sides of every connection (they are always measured).
+// A field every side measures, as an optional for SumSide.
 template <typename Get>
-double SumBoth(const RunTotals& t, Get get) {
-  double sum = 0;
-  for (const ConnectionRecord& c : t.run.connections)
-    sum += static_cast<double>(get(c.client) + get(c.server));
-  return sum;
+auto Always(Get get) {
+  return [get](const SideRecord& r) { return std::optional<uint64_t>(get(r)); };
 }
 
-// Σ field of the side sending the messages of the mode under test.
+const SideTotals& Side(const RunTotals& t, bool tx) { return tx ? t.tx : t.rx; }
+
+// One side's Σ field over its own bytes (x scale), or over its messages.
 template <typename Get>
-double SumTx(const RunTotals& t, Get get) {
-  return *SumSide(t, true, [&](const SideRecord& r) {
-    return std::optional<uint64_t>(get(r));
-  });
+Value PerByte(const RunTotals& t, bool tx, Get get, double scale = 1.0) {
+  const Value v = SumSide(t, tx, get);
+  const double bytes = Side(t, tx).bytes;
+  return v && bytes > 0 ? Value(*v * scale / bytes) : std::nullopt;
+}
+template <typename Get>
+Value PerMessage(const RunTotals& t, bool tx, Get get) {
+  const Value v = SumSide(t, tx, get);
+  const double msgs = Side(t, tx).msgs;
+  return v && msgs > 0 ? Value(*v / msgs) : std::nullopt;
 }
 
-Value PerByte(const RunTotals& t, Value v, double scale = 1.0) {
-  return v ? Value(*v * scale / t.bytes) : std::nullopt;
+// Both sides' field per message, each side over its own messages: in RR
+// the request's send and receive are in the client's and server's counts.
+template <typename Get>
+Value BothPerMessage(const RunTotals& t, Get get) {
+  const Value tx = PerMessage(t, true, Always(get));
+  const Value rx = PerMessage(t, false, Always(get));
+  return tx && rx ? Value(*tx + *rx) : std::nullopt;
 }
 
 Value Quantile(const RunTotals& t, double q) {
@@ -49,29 +57,36 @@ Value Quantile(const RunTotals& t, double q) {
   return static_cast<double>(h->Quantile(q)) / 1e3;
 }
 
-// The system's CPU time over the window, when /proc/stat was read.
-const SystemCpuTimes* System(const RunTotals& t) {
-  return t.run.system && t.run.system->total.count() > 0 ? &*t.run.system
-                                                         : nullptr;
+// The run's CPUs over the window, when they were read.
+const SystemUsage* System(const RunTotals& t) {
+  return t.run.system && t.run.system->wall.count() > 0 ? &*t.run.system
+                                                        : nullptr;
 }
 
-Value ZeroCopy(const RunTotals& t, double value) {
-  return t.run.zero_copy_notified ? Value(value) : std::nullopt;
+// A tick-based figure of /proc/stat, only where a tick is at most 1% of the
+// window.
+const SystemUsage* PreciseTicks(const RunTotals& t) {
+  const SystemUsage* s = System(t);
+  return s && s->ticks_precise && s->ticks.total.count() > 0 ? s : nullptr;
+}
+
+Value ZeroCopy(const RunTotals& t, Value value) {
+  return t.run.zero_copy_notified ? value : std::nullopt;
 }
 
 // The counter vocabulary and how each counter is computed: adding a counter
 // is one row here (and, for a new per-side input, a SideRecord field).
 const std::array<CounterInfo, 24> kCounters = {{
     {"Gbps", "throughput (Gbit/s)", "higher",
-     [](const RunTotals& t) -> Value { return t.bytes * 8 / t.window_ns; }},
+     [](const RunTotals& t) -> Value { return t.rx.bytes_per_ns * 8; }},
     {"bytes_per_second", "throughput (bytes/s)", "higher",
-     [](const RunTotals& t) -> Value { return t.bytes / t.window_ns * 1e9; }},
+     [](const RunTotals& t) -> Value { return t.rx.bytes_per_ns * 1e9; }},
     {"msgs_per_second", "messages per second", "higher",
-     [](const RunTotals& t) -> Value { return t.msgs / t.window_ns * 1e9; }},
-    // Per connection: each moved msgs / connections messages in the window.
+     [](const RunTotals& t) -> Value { return t.rx.msgs_per_ns * 1e9; }},
+    // Per connection: the time one connection takes per message.
     {"ns_per_msg", "time per message (ns)", "lower",
      [](const RunTotals& t) -> Value {
-       return t.window_ns * t.connections / t.msgs;
+       return t.connections / t.rx.msgs_per_ns;
      }},
     {"rtt_mean_us", "RR round trip, mean (µs)", "lower",
      [](const RunTotals& t) -> Value {
@@ -86,110 +101,102 @@ const std::array<CounterInfo, 24> kCounters = {{
      [](const RunTotals& t) { return Quantile(t, 0.999); }},
     {"tx_cpu_ns_per_byte", "sender CPU (ns/byte)", "lower",
      [](const RunTotals& t) {
-       return PerByte(t, SumSide(t, true, [](const SideRecord& r) {
-                        return std::optional<uint64_t>(r.cpu_ns);
-                      }));
+       return PerByte(t, true, Always([](const SideRecord& r) { return r.cpu_ns; }));
      }},
     {"rx_cpu_ns_per_byte", "receiver CPU (ns/byte)", "lower",
      [](const RunTotals& t) {
-       return PerByte(t, SumSide(t, false, [](const SideRecord& r) {
-                        return std::optional<uint64_t>(r.cpu_ns);
-                      }));
+       return PerByte(t, false, Always([](const SideRecord& r) { return r.cpu_ns; }));
      }},
-    {"sys_cpu_ns_per_byte", "all CPUs busy (ns/byte)", "lower",
+    // The CPUs' busy time (steal apart) over the bytes moved meanwhile.
+    {"sys_cpu_ns_per_byte", "run's CPUs busy (ns/byte)", "lower",
      [](const RunTotals& t) -> Value {
-       const SystemCpuTimes* s = System(t);
+       const SystemUsage* s = System(t);
        if (!s) return std::nullopt;
-       return static_cast<double>(s->busy.count()) / t.bytes;
+       std::optional<std::chrono::nanoseconds> busy = s->busy;
+       if (!busy && s->ticks_precise) busy = s->ticks.busy - s->ticks.steal;
+       const double bytes =
+           t.rx.bytes_per_ns * static_cast<double>(s->wall.count());
+       if (!busy || bytes <= 0) return std::nullopt;
+       return static_cast<double>(busy->count()) / bytes;
      }},
     {"softirq_share", "softirq share of busy time", "",
      [](const RunTotals& t) -> Value {
-       const SystemCpuTimes* s = System(t);
-       if (!s || s->busy.count() <= 0) return std::nullopt;
-       return static_cast<double>(s->softirq.count()) /
-              static_cast<double>(s->busy.count());
+       const SystemUsage* s = PreciseTicks(t);
+       if (!s || s->ticks.busy.count() <= 0) return std::nullopt;
+       return static_cast<double>(s->ticks.softirq.count()) /
+              static_cast<double>(s->ticks.busy.count());
      }},
     {"steal_share", "CPU steal share of all CPU time", "lower",
      [](const RunTotals& t) -> Value {
-       const SystemCpuTimes* s = System(t);
+       const SystemUsage* s = PreciseTicks(t);
        if (!s) return std::nullopt;
-       return static_cast<double>(s->steal.count()) /
-              static_cast<double>(s->total.count());
+       return static_cast<double>(s->ticks.steal.count()) /
+              static_cast<double>(s->ticks.total.count());
      }},
     {"tx_cycles_per_byte", "sender cycles/byte", "lower",
      [](const RunTotals& t) {
-       return PerByte(
-           t, SumSide(t, true, [](const SideRecord& r) { return r.cycles; }));
+       return PerByte(t, true, [](const SideRecord& r) { return r.cycles; });
      }},
     {"rx_cycles_per_byte", "receiver cycles/byte", "lower",
      [](const RunTotals& t) {
-       return PerByte(
-           t, SumSide(t, false, [](const SideRecord& r) { return r.cycles; }));
+       return PerByte(t, false, [](const SideRecord& r) { return r.cycles; });
      }},
     {"tx_instructions_per_byte", "sender instructions/byte", "lower",
      [](const RunTotals& t) {
-       return PerByte(t, SumSide(t, true, [](const SideRecord& r) {
-                        return r.instructions;
-                      }));
+       return PerByte(t, true,
+                      [](const SideRecord& r) { return r.instructions; });
      }},
     {"tx_llc_misses_per_kb", "sender LLC misses/KiB", "lower",
      [](const RunTotals& t) {
        return PerByte(
-           t,
-           SumSide(t, true, [](const SideRecord& r) { return r.llc_misses; }),
-           1024);
+           t, true, [](const SideRecord& r) { return r.llc_misses; }, 1024);
      }},
     {"rx_llc_misses_per_kb", "receiver LLC misses/KiB", "lower",
      [](const RunTotals& t) {
        return PerByte(
-           t,
-           SumSide(t, false, [](const SideRecord& r) { return r.llc_misses; }),
-           1024);
+           t, false, [](const SideRecord& r) { return r.llc_misses; }, 1024);
      }},
-    // Both threads of every connection: in RR the request's send and
-    // receive are in the client's and the server's counts.
     {"ctx_switches_per_msg", "context switches/message", "lower",
-     [](const RunTotals& t) -> Value {
-       return SumBoth(t, [](const SideRecord& r) { return r.ctx_switches; }) /
-              t.msgs;
+     [](const RunTotals& t) {
+       return BothPerMessage(t,
+                             [](const SideRecord& r) { return r.ctx_switches; });
      }},
     {"syscalls_per_msg", "syscalls/message", "lower",
-     [](const RunTotals& t) -> Value {
-       return SumBoth(t, [](const SideRecord& r) { return r.syscalls; }) /
-              t.msgs;
+     [](const RunTotals& t) {
+       return BothPerMessage(t, [](const SideRecord& r) { return r.syscalls; });
      }},
+    // The share of the zero-copy completions received inside the window
+    // whose notification said the kernel copied.
     {"zc_copied_ratio", "zero-copy sends copied (share)", "lower",
      [](const RunTotals& t) -> Value {
-       bool known = true;
        for (const ConnectionRecord& c : t.run.connections)
-         known = known && c.tx(t.run.pattern).zc_copied_known;
-       const double completed =
-           SumTx(t, [](const SideRecord& r) { return r.zc_completed; });
-       if (!known || completed <= 0) return std::nullopt;
-       return ZeroCopy(t, SumTx(t, [](const SideRecord& r) {
-                            return r.zc_copied;
-                          }) / completed);
+         if (!c.tx(t.run.pattern).zc_copied_known) return std::nullopt;
+       const Value completed = SumSide(
+           t, true, Always([](const SideRecord& r) { return r.zc_completed; }));
+       const Value copied = SumSide(
+           t, true, Always([](const SideRecord& r) { return r.zc_copied; }));
+       if (!completed || *completed <= 0) return std::nullopt;
+       return ZeroCopy(t, *copied / *completed);
      }},
     {"zc_completions_per_msg", "zero-copy completions/message", "",
      [](const RunTotals& t) {
-       return ZeroCopy(t, SumTx(t, [](const SideRecord& r) {
-                            return r.zc_notifications;
-                          }) / t.msgs);
+       return ZeroCopy(t, PerMessage(t, true, Always([](const SideRecord& r) {
+                                       return r.zc_notifications;
+                                     })));
      }},
-    {"zc_enobufs", "zero-copy ENOBUFS", "lower",
+    {"zc_enobufs_per_msg", "zero-copy ENOBUFS/message", "lower",
      [](const RunTotals& t) {
-       return ZeroCopy(
-           t, SumTx(t, [](const SideRecord& r) { return r.zc_enobufs; }));
+       return ZeroCopy(t, PerMessage(t, true, Always([](const SideRecord& r) {
+                                       return r.zc_enobufs;
+                                     })));
      }},
     {"rx_mapped_share", "received bytes mapped (share)", "higher",
      [](const RunTotals& t) -> Value {
        if (!t.run.rx_zerocopy) return std::nullopt;
-       const auto mapped = *SumSide(t, false, [](const SideRecord& r) {
-         return std::optional<uint64_t>(r.mapped_bytes);
-       });
-       const auto copied = *SumSide(t, false, [](const SideRecord& r) {
-         return std::optional<uint64_t>(r.copied_bytes);
-       });
+       const double mapped = *SumSide(
+           t, false, Always([](const SideRecord& r) { return r.mapped_bytes; }));
+       const double copied = *SumSide(
+           t, false, Always([](const SideRecord& r) { return r.copied_bytes; }));
        if (mapped + copied <= 0) return std::nullopt;
        return mapped / (mapped + copied);
      }},
@@ -203,6 +210,20 @@ std::string CpuText(const SideRecord& r) {
   return std::to_string(r.cpu_at_start) + "|" + std::to_string(r.cpu_at_end);
 }
 
+SideTotals TotalsOf(const RunRecord& run, bool tx) {
+  SideTotals s;
+  for (const ConnectionRecord& c : run.connections) {
+    const SideRecord& r = tx ? c.tx(run.pattern) : c.rx(run.pattern);
+    const double window = static_cast<double>(r.end_ns - r.start_ns);
+    s.msgs += static_cast<double>(r.messages);
+    s.bytes += static_cast<double>(r.bytes);
+    if (window <= 0) continue;
+    s.msgs_per_ns += static_cast<double>(r.messages) / window;
+    s.bytes_per_ns += static_cast<double>(r.bytes) / window;
+  }
+  return s;
+}
+
 }  // namespace
 
 std::span<const CounterInfo> CounterTable() { return kCounters; }
@@ -210,28 +231,19 @@ std::span<const CounterInfo> CounterTable() { return kCounters; }
 CounterList ComputeCounters(const RunRecord& run) {
   CounterList out;
   if (run.connections.empty()) return out;
-  int64_t start = std::numeric_limits<int64_t>::max();
-  int64_t end = std::numeric_limits<int64_t>::min();
-  double msgs = 0;
-  for (const ConnectionRecord& c : run.connections) {
-    start = std::min(start, c.window_start_ns);
-    end = std::max(end, c.window_end_ns);
-    msgs += static_cast<double>(c.client.messages);
-  }
   const RunTotals totals{
       .run = run,
-      .window_ns = static_cast<double>(end - start),
-      .msgs = msgs,
-      .bytes = msgs * static_cast<double>(run.message_size),
+      .tx = TotalsOf(run, true),
+      .rx = TotalsOf(run, false),
       .connections = static_cast<double>(run.connections.size()),
   };
-  if (totals.msgs <= 0 || totals.window_ns <= 0) return out;
+  if (totals.rx.msgs <= 0 || totals.rx.msgs_per_ns <= 0) return out;
   for (const CounterInfo& c : kCounters)
     if (const Value v = c.compute(totals)) out.emplace_back(c.name, *v);
   return out;
 }
 
-std::string DescribeCpus(const RunRecord& run) {
+std::string DescribeRun(const RunRecord& run) {
   std::string tx, rx;
   for (const ConnectionRecord& c : run.connections) {
     if (!tx.empty()) {
@@ -241,7 +253,8 @@ std::string DescribeCpus(const RunRecord& run) {
     tx += CpuText(c.tx(run.pattern));
     rx += CpuText(c.rx(run.pattern));
   }
-  return "cpus tx=" + tx + " rx=" + rx;
+  return "wait=" + std::string(WaitPolicyName(run.wait)) + " cpus tx=" + tx +
+         " rx=" + rx;
 }
 
 void SetCounters(benchmark::State& state, const CounterList& counters) {

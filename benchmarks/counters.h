@@ -2,22 +2,21 @@
 #define NET_BENCH_BENCHMARKS_COUNTERS_H_
 
 // The counters of DESIGN.md section 3, computed for one run of a benchmark
-// (one call of the benchmark function by all its threads) from the records
-// of its connections. Pure functions: counters_test.cc drives them with
-// synthetic records.
+// (one window, every connection of it) from the records of its
+// connections. Pure functions: counters_test.cc drives them with synthetic
+// records.
 //
-// Windows. Every counter of a run is taken over one window: from the moment
-// every connection is up and the timed loop starts (the earliest loop start
-// of its threads) to the moment the receiver has consumed the last byte (the
-// latest end of its connections). Per connection:
-//  - Stream: the client's loop start to the server's end of stream, which
-//    follows its last message at once (the client shuts the connection down
-//    right after its last send).
-//  - RR: the client's loop start to its receipt of the last answer.
-// Throughput is total bytes over that wall time, not a mean over threads.
-// CPU time, syscalls and context switches of each thread are read at its own
-// ends of the window; setup (connecting, creating the sender or receiver,
-// pools, probes) and teardown (zero-copy drains, the report) are outside it.
+// Windows (lib/flow_window.h). Each side of each connection counts only
+// what it did inside its own window, on its own clock: the same length, the
+// same schedule, after the same warm-up. So:
+//  - rates (throughput, messages per second) are the receiving side's: each
+//    connection's bytes (or messages) inside its window over that window's
+//    length, summed over the connections;
+//  - per-byte and per-message costs divide one side's work by that side's
+//    own bytes or messages: the sender's CPU by the bytes it sent inside its
+//    window, the receiver's by the bytes it received inside its own;
+//  - the system's CPU comes from a sampler reading the run's CPUs at the
+//    window's nominal ends, over the bytes the rate says moved meanwhile.
 
 #include <benchmark/benchmark.h>
 
@@ -29,20 +28,20 @@
 #include <utility>
 #include <vector>
 
+#include "base/wait_policy.h"
 #include "harness/protocol.h"
 #include "lib/cpu_usage.h"
 #include "lib/histogram.h"
 #include "lib/side_record.h"
+#include "lib/system_usage.h"
 
 namespace netbench {
 
 // One connection of a run.
 struct ConnectionRecord {
-  SideRecord client;  // the benchmark thread: tx in Stream, rx in RR
-  SideRecord server;  // the server's thread, from its Report
-  // The connection's share of the window, on the client's steady clock.
-  int64_t window_start_ns = 0;
-  int64_t window_end_ns = 0;
+  int index = 0;      // the connection's, 0..threads-1
+  SideRecord client;  // the benchmark thread's window: tx in Stream, rx in RR
+  SideRecord server;  // the server thread's window, from its Report
 
   const SideRecord& tx(Pattern p) const {
     return p == Pattern::kStream ? client : server;
@@ -58,21 +57,28 @@ struct RunRecord {
   size_t message_size = 0;
   bool zero_copy_notified = false;  // ZeroCopy, UringZeroCopy
   bool rx_zerocopy = false;         // --rx=zerocopy
+  WaitPolicy wait = WaitPolicy::kBlock;
   std::vector<ConnectionRecord> connections;
-  // Every CPU's time over the window (/proc/stat), when it could be read.
-  std::optional<SystemCpuTimes> system;
-  // RR: every round trip of every connection.
+  // The run's CPUs over the window, when they could be read.
+  std::optional<SystemUsage> system;
+  // RR: every round trip of every connection inside its window.
   const LatencyHistogram* round_trips = nullptr;
 };
 
-// What every counter's computation reads: the run, and the figures of its
-// window computed once.
+// Sums over one side of every connection, computed once per run.
+struct SideTotals {
+  double msgs = 0;
+  double bytes = 0;
+  double msgs_per_ns = 0;   // Σ messages / window, over the connections
+  double bytes_per_ns = 0;  // Σ bytes / window
+};
+
+// What every counter's computation reads: the run, and its sums.
 struct RunTotals {
   const RunRecord& run;
-  double window_ns;    // first loop start to last end, over the connections
-  double msgs;         // messages of every connection
-  double bytes;        // msgs x message size
-  double connections;  // how many
+  SideTotals tx;
+  SideTotals rx;
+  double connections;
 };
 
 // The counter vocabulary: every user counter net_bench can write, with the
@@ -91,16 +97,17 @@ std::span<const CounterInfo> CounterTable();
 using CounterList = std::vector<std::pair<std::string, double>>;
 
 // The run's counters, by name, every one of them in CounterTable(). A
-// counter whose inputs were not measured
-// (hardware counters on a VM, the copied verdict on an old kernel) is left
-// out, never set to zero, and never averaged over the connections that have
-// it: it is absent unless every connection measured it.
+// counter whose inputs were not measured (hardware counters on a VM, the
+// copied verdict on an old kernel) or are too coarse for the window
+// (/proc/stat's ticks under a 1 s window) is left out, never set to zero,
+// and never averaged over the connections that have it: it is absent
+// unless every connection measured it.
 CounterList ComputeCounters(const RunRecord& run);
 
-// The CPUs each thread ran on, for the run's label: "cpus tx=0 rx=1", one
-// entry per connection ("tx=0,0 rx=1,1"), "0|1" for a thread seen on two
-// CPUs, "?" where unknown.
-std::string DescribeCpus(const RunRecord& run);
+// The run's label: how its threads waited and the CPUs each ran on:
+// "wait=block cpus tx=0 rx=1", one CPU entry per connection ("tx=0,0
+// rx=1,1"), "0|1" for a thread seen on two CPUs, "?" where unknown.
+std::string DescribeRun(const RunRecord& run);
 
 // Sets `counters` on `state` as plain values: the caller is the one thread
 // of the run that sets them, so Google Benchmark's sum over threads leaves

@@ -3,11 +3,15 @@
 #include <arpa/inet.h>
 #include <sys/utsname.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
 
 #include "base/resolve.h"
 #include "base/sys_error.h"
 #include "benchmarks/vocabulary.h"
+#include "harness/server_limits.h"
+#include "lib/message_pool.h"
 #include "lib/perf_counters.h"
 #include "netns/namespace.h"
 
@@ -24,6 +28,31 @@ long HostOptmemMax() {
   long v = -1;
   f >> v;
   return v;
+}
+
+// What a TCP socket of the run can hold unacknowledged: the larger
+// tcp_wmem[2] of the namespaces its senders live in (the client's for
+// Stream, the server's for RR; the calling thread's outside veth).
+size_t SocketCapacity(const netns::Topology* topology) {
+  if (!topology) return static_cast<size_t>(netns::ReadTcpWmemMax(-1));
+  return static_cast<size_t>(
+      std::max(netns::ReadTcpWmemMax(topology->ns_fd(netns::Side::kClient)),
+               netns::ReadTcpWmemMax(topology->ns_fd(netns::Side::kServer))));
+}
+
+std::string DescribeDuration(std::chrono::nanoseconds d) {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d);
+  if (us.count() % 1000 != 0) return std::to_string(us.count()) + " us";
+  return std::to_string(us.count() / 1000) + " ms";
+}
+
+std::string DescribeWorkingSet(const Config& config) {
+  if (config.working_set == 0)
+    return "what a socket can hold unacknowledged (tcp_wmem[2])";
+  return FormatBytes(config.working_set) +
+         ", gone round in order by every mode but SpliceZeroCopy (fresh "
+         "pages for every message); at most " +
+         std::to_string(MessagePool::kMaxMessages) + " messages";
 }
 
 }  // namespace
@@ -71,6 +100,8 @@ Environment::Environment(const Config& config, netns::Privilege privilege)
       target_.server = ResolveIpv4(config.peer_host, config.peer_port);
       break;
   }
+  if (config_.working_set == 0)
+    config_.working_set = SocketCapacity(topology_.get());
 }
 
 Environment::~Environment() {
@@ -153,6 +184,21 @@ std::vector<std::pair<std::string, std::string>> RunContext(
   c.emplace_back("affinity", placement.Describe());
   c.emplace_back("cpus", FormatCpuList(config.cpus));
   c.emplace_back("wait", DescribeWait(config.wait, placement));
+  // The flows and the data regime (DESIGN.md section 3).
+  c.emplace_back("warmup", DescribeDuration(config.warmup));
+  c.emplace_back("window", DescribeDuration(config.window) +
+                               " (--benchmark_min_time), the same for every "
+                               "connection and both sides");
+  c.emplace_back("working_set", DescribeWorkingSet(config));
+  c.emplace_back("payload",
+                 config.payload == Payload::kWritten
+                     ? "written: every byte before each send"
+                     : "unwritten: sent as it lies in the working set");
+  if (config.rounds > 0) {
+    c.emplace_back("rounds", "blocked");
+    c.emplace_back("rounds_per_point", std::to_string(config.rounds));
+    c.emplace_back("seed", std::to_string(config.seed.value_or(0)));
+  }
   // The vocabularies, for the tools (benchmarks/vocabulary.h).
   c.emplace_back("modes", ModesJson());
   c.emplace_back("patterns", PatternsJson());

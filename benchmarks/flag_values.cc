@@ -1,5 +1,9 @@
 #include "benchmarks/flag_values.h"
 
+#include <cmath>
+#include <cstdlib>
+#include <utility>
+
 #include "base/resolve.h"
 #include "base/sys_error.h"
 #include "harness/protocol.h"
@@ -29,7 +33,8 @@ bool ParseBool(const std::string& flag, const std::string& value) {
   throw FlagError("--" + flag + ": '" + value + "' is not true/false");
 }
 
-size_t ParseBytes(const std::string& flag, const std::string& text) {
+size_t ParseBytes(const std::string& flag, const std::string& text,
+                  size_t min, size_t max) {
   std::string_view digits = text;
   size_t unit = 1;
   if (!digits.empty()) {
@@ -51,11 +56,45 @@ size_t ParseBytes(const std::string& flag, const std::string& text) {
     }
     if (unit != 1) digits.remove_suffix(1);
   }
-  constexpr size_t kMin = size_t{1} << 20, kMax = size_t{1} << 40;
-  const size_t n = ParseInteger<size_t>(flag, digits, 0, kMax);
-  if (n > kMax / unit || n * unit < kMin)
-    throw FlagError("--" + flag + ": " + text + " is out of range 1M..1024G");
+  const size_t n = ParseInteger<size_t>(flag, digits, 0, max);
+  if (n > max / unit || n * unit < min)
+    throw FlagError("--" + flag + ": " + text + " is out of range " +
+                    BytesText(min) + ".." + BytesText(max));
   return n * unit;
+}
+
+std::string BytesText(size_t bytes) {
+  if (bytes % (size_t{1} << 30) == 0) return std::to_string(bytes >> 30) + "G";
+  if (bytes % (size_t{1} << 20) == 0) return std::to_string(bytes >> 20) + "M";
+  if (bytes % (size_t{1} << 10) == 0) return std::to_string(bytes >> 10) + "K";
+  return std::to_string(bytes);
+}
+
+std::chrono::nanoseconds ParseDuration(const std::string& flag,
+                                       const std::string& text,
+                                       std::chrono::nanoseconds min,
+                                       std::chrono::nanoseconds max) {
+  static constexpr std::pair<std::string_view, double> kUnits[] = {
+      {"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}};
+  for (const auto& [suffix, scale] : kUnits) {
+    if (text.size() <= suffix.size() ||
+        text.compare(text.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const std::string number = text.substr(0, text.size() - suffix.size());
+    char* end = nullptr;
+    const double v = std::strtod(number.c_str(), &end);
+    // "1ms" also ends in "s": a number that does not parse tries the next.
+    if (*end != '\0' || number.empty() || !std::isfinite(v)) continue;
+    const auto ns = std::chrono::nanoseconds(std::llround(v * scale));
+    if (v < 0 || ns < min || ns > max)
+      throw FlagError("--" + flag + ": " + text + " is out of range " +
+                      std::to_string(min.count() / 1e6) + " ms.." +
+                      std::to_string(max.count() / 1e9) + " s");
+    return ns;
+  }
+  throw FlagError("--" + flag + ": '" + text +
+                  "' is not a duration (a number with ns, us, ms or s, e.g. "
+                  "100ms)");
 }
 
 void ParseHostPort(const std::string& flag, const std::string& text,

@@ -5,6 +5,7 @@
 // with one line naming the flag and what is wrong with the value.
 
 #include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -38,8 +39,17 @@ T ParseInteger(const std::string& flag, std::string_view text, T lo, T hi) {
 // "" (the flag alone), true/1/yes, false/0/no.
 bool ParseBool(const std::string& flag, const std::string& value);
 
-// "1G", "512M", "65536K", "1073741824": bytes, 1 MiB..1 TiB.
-size_t ParseBytes(const std::string& flag, const std::string& text);
+// "1G", "512M", "65536K", "1073741824": bytes, min..max.
+size_t ParseBytes(const std::string& flag, const std::string& text,
+                  size_t min, size_t max);
+// 1073741824 -> "1G", 4096 -> "4K", 1000 -> "1000".
+std::string BytesText(size_t bytes);
+
+// "100ms", "0.5s", "250us": a duration in min..max.
+std::chrono::nanoseconds ParseDuration(const std::string& flag,
+                                       const std::string& text,
+                                       std::chrono::nanoseconds min,
+                                       std::chrono::nanoseconds max);
 
 // "HOST[:PORT]", the host resolved now so that a name that does not resolve
 // is bad input (the server and the client resolve it again where they use

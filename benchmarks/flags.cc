@@ -45,12 +45,7 @@ std::string Join(const std::vector<T>& items, std::string (*text)(const T&)) {
   return out;
 }
 
-std::string SizeText(const size_t& size) {
-  if (size % (size_t{1} << 30) == 0) return std::to_string(size >> 30) + "G";
-  if (size % (size_t{1} << 20) == 0) return std::to_string(size >> 20) + "M";
-  if (size % (size_t{1} << 10) == 0) return std::to_string(size >> 10) + "K";
-  return std::to_string(size);
-}
+std::string SizeText(const size_t& size) { return BytesText(size); }
 
 const FlagSpec kFlags[] = {
     {"modes", "A,B,...", Scope::kBenchmark,
@@ -173,6 +168,61 @@ const FlagSpec kFlags[] = {
            ParseInteger<int>(name, value, 10, 3600 * 1000));
      },
      [](const Config& c) { return std::to_string(c.timeout.count()); }},
+    {"warmup", "DURATION", Scope::kBenchmark,
+     "how long each run's connections move data before the window opens "
+     "(no counter sees it), e.g. 100ms; the window's length is "
+     "--benchmark_min_time",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.warmup = ParseDuration(name, value, std::chrono::nanoseconds(0),
+                                std::chrono::seconds(60));
+     },
+     [](const Config& c) {
+       return std::to_string(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      c.warmup)
+                      .count()) +
+              "ms";
+     }},
+    {"working_set", "BYTES", Scope::kBenchmark,
+     "the messages every sender goes round, in bytes with K/M/G suffixes "
+     "(4K..1G); the same for every mode (SpliceZeroCopy takes fresh pages "
+     "for every message instead)",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.working_set = ParseBytes(name, value, size_t{4} << 10, kMaxWorkingSet);
+     },
+     [](const Config&) {
+       return std::string(
+           "what a socket can hold unacknowledged: tcp_wmem[2] of its "
+           "namespace");
+     }},
+    {"payload", "P", Scope::kBenchmark,
+     "written (every byte of a message written before each send, as an "
+     "application producing it would) or unwritten (sent as it lies, to "
+     "isolate the kernel's cost)",
+     [](Config& c, const std::string&, const std::string& value) {
+       const auto p = ParsePayload(value);
+       if (!p)
+         throw FlagError("--payload: '" + value +
+                         "' is not written or unwritten");
+       c.payload = *p;
+     },
+     [](const Config& c) { return std::string(PayloadName(c.payload)); }},
+    {"rounds", "N", Scope::kBenchmark,
+     "run each grid point (pattern, size, threads) as N blocked rounds: "
+     "every mode of the point once per round, in a random order, so that "
+     "modes are compared within a round (tools/run samples this way); not "
+     "with --benchmark_repetitions",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.rounds = ParseInteger<int>(name, value, 1, 10000);
+     },
+     nullptr},
+    {"seed", "N", Scope::kBenchmark,
+     "the seed of the rounds' random order (default: drawn at random; the "
+     "context records it)",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.seed = ParseInteger<uint64_t>(name, value, 0, UINT64_MAX);
+     },
+     nullptr},
     {"affinity", "A", Scope::kBoth,
      "where each connection's two threads run: same (both on CPU i mod "
      "--cpus for connection i), split (client threads on the first half of "
@@ -198,9 +248,10 @@ const FlagSpec kFlags[] = {
        return std::string("every CPU this process may use");
      }},
     {"wait", "W", Scope::kBoth,
-     "how a thread waits for its peer's data: block (sleep), spin (poll "
-     "without sleeping, SO_BUSY_POLL where honoured), auto (spin for RR "
-     "where every waiting thread has a CPU of its own, else block). serve: "
+     "how a thread waits for its peer's data, fixed for the whole run: "
+     "block (sleep), spin (poll without sleeping, SO_BUSY_POLL where "
+     "honoured), auto (spin for RR where every waiting thread has a CPU of "
+     "its own, else block; each benchmark's label says which). serve: "
      "block refuses clients' requests to spin",
      [](Config& c, const std::string&, const std::string& value) {
        if (value == "auto") {
@@ -211,7 +262,9 @@ const FlagSpec kFlags[] = {
          throw FlagError("--wait: '" + value + "' is not auto, block or spin");
        }
      },
-     [](const Config&) { return std::string("auto"); }},
+     [](const Config& c) {
+       return c.wait ? std::string(WaitPolicyName(*c.wait)) : "auto";
+     }},
     {"netns_bind_mount", "", Scope::kBenchmark,
      "debug: also mount the namespaces under /var/run/netns; not "
      "crash-safe: a killed run leaves its two mounts, which the next "
@@ -265,7 +318,7 @@ const FlagSpec kFlags[] = {
      "memory for all connections' buffers, K/M/G suffixes; a connection "
      "that would exceed it is refused with the reason",
      [](Config& c, const std::string& name, const std::string& value) {
-       c.max_memory = ParseBytes(name, value);
+       c.max_memory = ParseBytes(name, value, size_t{1} << 20, size_t{1} << 40);
      },
      [](const Config& c) { return SizeText(c.max_memory); }},
     {"max_connections", "N", Scope::kServe, "connections at once",

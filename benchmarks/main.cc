@@ -1,5 +1,6 @@
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -7,6 +8,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -42,6 +44,31 @@ int Fail(const std::string& what, int status) {
 int Interrupted(const char* what) {
   std::fprintf(stderr, "net_bench: %s; %s\n", InterruptMessage().c_str(), what);
   return 128 + InterruptSignal();
+}
+
+// What Google Benchmark's flags decide for net_bench: the window's length
+// (--benchmark_min_time: a run is one window), and the rounds' order.
+void SettleSampling(Config& config, const BenchmarkFlags& gb) {
+  constexpr double kShortestWindow = 0.01;
+  if (gb.min_time < kShortestWindow)
+    throw FlagError("--benchmark_min_time=" + std::to_string(gb.min_time) +
+                    ": each run is one window of that many seconds, at "
+                    "least 0.01");
+  // A hair over the flag, so that Google Benchmark, comparing the window
+  // with it in floating point, never asks for a second one.
+  config.window = std::chrono::nanoseconds(
+      static_cast<int64_t>(std::ceil(gb.min_time * 1e9)) + 1000);
+  if (config.rounds > 0) {
+    if (gb.repetitions > 1)
+      throw FlagError(
+          "--rounds and --benchmark_repetitions both repeat the grid: give "
+          "one");
+    if (gb.random_interleaving)
+      throw FlagError(
+          "--rounds orders each point's runs itself: drop "
+          "--benchmark_enable_random_interleaving");
+    if (!config.seed) config.seed = std::random_device{}();
+  }
 }
 
 // Lets Google Benchmark match the filter against the registered benchmarks
@@ -137,14 +164,15 @@ int Run(Environment* env, const Config& config, const BenchmarkFlags& gb) {
     benchmark::AddCustomContext(key, value);
 
   RunOutcome outcome;
-  OutcomeReporter display(benchmark::CreateDefaultDisplayReporter(), &outcome);
+  OutcomeReporter display(benchmark::CreateDefaultDisplayReporter(), &outcome,
+                          config.rounds);
   // Google Benchmark takes a file reporter only with --benchmark_out (it
   // exits otherwise), and then points it at the file itself.
   std::unique_ptr<benchmark::BenchmarkReporter> file_format;
   std::optional<OutcomeReporter> file;
   if (!gb.out.empty()) {
     file_format = MakeFileReporter(gb.out_format);
-    file.emplace(file_format.get(), &outcome);
+    file.emplace(file_format.get(), &outcome, config.rounds);
   }
   const size_t selected =
       benchmark::RunSpecifiedBenchmarks(&display, file ? &*file : nullptr);
@@ -237,7 +265,10 @@ int main(int argc, char** argv) {
   BenchmarkFlags gb;
   try {
     config = ParseFlags(&argc, argv);
-    if (!config.help && !config.serve) gb = ValidateBenchmarkFlags(argc, argv);
+    if (!config.help && !config.serve) {
+      gb = ValidateBenchmarkFlags(argc, argv);
+      SettleSampling(config, gb);
+    }
   } catch (const FlagError& e) {
     return Fail(e.what(), kBadInput);
   }

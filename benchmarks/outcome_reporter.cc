@@ -20,7 +20,17 @@ bool OutcomeReporter::ReportContext(const Context& context) {
 void OutcomeReporter::ReportRuns(const std::vector<Run>& runs) {
   for (const Run& run : runs) outcome_->Record(run);
   ShareStreams();
-  inner_->ReportRuns(runs);
+  if (rounds_ == 0) {
+    inner_->ReportRuns(runs);
+    return;
+  }
+  std::vector<Run> numbered = runs;
+  for (Run& run : numbered) {
+    if (run.run_type != Run::RT_Iteration) continue;
+    run.repetition_index = runs_of_[run.benchmark_name()]++;
+    run.repetitions = rounds_;
+  }
+  inner_->ReportRuns(numbered);
 }
 
 void OutcomeReporter::Finalize() {

@@ -3,6 +3,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -33,10 +34,16 @@ class RunOutcome {
 // failed, while the file still sees each repetition. (With
 // --benchmark_report_aggregates_only neither does: Google Benchmark then
 // reports such a partial failure nowhere.)
+//
+// With `rounds` > 0 (--rounds), a name's runs are the rounds of its point,
+// registered once each (benchmarks/registration.h): the k-th run of a name
+// is reported as repetition k of `rounds`, as Google Benchmark's own
+// repetitions are, so that compare.py and the tools read them alike.
 class OutcomeReporter : public benchmark::BenchmarkReporter {
  public:
-  OutcomeReporter(benchmark::BenchmarkReporter* inner, RunOutcome* outcome)
-      : inner_(inner), outcome_(outcome) {}
+  OutcomeReporter(benchmark::BenchmarkReporter* inner, RunOutcome* outcome,
+                  int rounds = 0)
+      : inner_(inner), outcome_(outcome), rounds_(rounds) {}
 
   bool ReportContext(const Context& context) override;
   void ReportRuns(const std::vector<Run>& runs) override;
@@ -49,6 +56,8 @@ class OutcomeReporter : public benchmark::BenchmarkReporter {
 
   benchmark::BenchmarkReporter* inner_;
   RunOutcome* outcome_;
+  int rounds_;
+  std::map<std::string, int64_t> runs_of_;  // name -> runs reported so far
 };
 
 // The file reporter Google Benchmark would make for --benchmark_out_format

@@ -14,30 +14,23 @@
 
 namespace netbench {
 
-// Stream: this thread's connection pushes messages back to back with `mode`;
-// the server's thread receives them. One iteration = one message.
-void RunStream(benchmark::State& state, const Environment& env, Mode mode,
-               size_t size);
-
-// RR: this thread sends a small request, the server answers with one message
-// sent by `mode`; the round trip of each iteration goes into a histogram.
-void RunRR(benchmark::State& state, const Environment& env, Mode mode,
-           size_t size);
+// One benchmark run of `pattern` (Stream or RR, harness/flow.h) with
+// `mode` and messages of `size` bytes: this thread's connection runs a
+// steady flow on the run's schedule (benchmarks/run_group.h), and Google
+// Benchmark's manual time is its window.
+void RunFlowBenchmark(benchmark::State& state, const Environment& env,
+                      Pattern pattern, Mode mode, size_t size);
 
 // The Hello for connection `connection` of a benchmark of `pattern`.
 Hello MakeHello(const Config& config, Pattern pattern, Mode mode, size_t size,
                 int connection, WaitPolicy wait);
 
 // Checks the server's Report against what this side did: `messages` sent
-// (Stream) or answered (RR), and with --verify that the server checked every
-// message when `server_verifies`. Returns "" when all is well, else the
-// cause.
+// (Stream) or answered (RR) over the whole data phase, and with --verify
+// that the server checked every one when it received them (Stream).
+// Returns "" when all is well, else the cause.
 std::string CheckReport(const Report& report, const Config& config,
-                        uint64_t messages, bool server_verifies);
-
-// The shape of a run's record: its pattern, size and flags.
-RunRecord RunShape(const Config& config, Pattern pattern, Mode mode,
-                   size_t size);
+                        Pattern pattern, uint64_t messages);
 
 // SkipWithError with `cause`, or with the interruption when a signal ended
 // the run (a cut connection reports EPIPE, but the cause is the signal).

@@ -13,8 +13,11 @@ namespace netbench {
 std::vector<Mode> SupportedModes(const Config& config);
 
 // Registers <Pattern>/<Mode>/size:<bytes> for the grid, each with
-// UseRealTime() and Threads(n) for every thread count, so that Google
-// Benchmark names them e.g. Stream/ZeroCopy/size:65536/real_time/threads:8.
+// UseManualTime() and Threads(n) for every thread count, so that Google
+// Benchmark names them e.g. Stream/ZeroCopy/size:65536/manual_time/threads:8.
+// With --rounds, every point (pattern, size, threads) is registered as that
+// many rounds of all its modes, each round in a random order from --seed;
+// the reporter numbers a name's runs as its rounds (outcome_reporter.h).
 // The benchmarks run against *env; null registers them for their names
 // only (matching a filter, listing), and then they must not run.
 void RegisterGrid(const Config& config, const std::vector<Mode>& modes,

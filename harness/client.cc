@@ -156,6 +156,11 @@ ClientConnection ClientConnection::Open(const ClientTarget& target,
   return ClientConnection(std::move(fd));
 }
 
+void ClientConnection::SendGo(const Go& go, std::chrono::milliseconds timeout) {
+  uint64_t syscalls = 0;
+  SendAll(fd_.get(), &go, sizeof(go), 0, timeout, &syscalls);
+}
+
 Report ClientConnection::Finish(std::chrono::milliseconds timeout) {
   if (::shutdown(fd_.get(), SHUT_WR) != 0) ThrowErrno("shutdown");
   Report report;

@@ -48,6 +48,9 @@ class ClientConnection {
 
   int fd() const { return fd_.get(); }
 
+  // Sends the flow's schedule (harness/protocol.h), bounded by `timeout`.
+  void SendGo(const Go& go, std::chrono::milliseconds timeout);
+
   // Ends the data phase (shutdown(SHUT_WR)) and reads the server's Report,
   // bounded by `timeout`.
   Report Finish(std::chrono::milliseconds timeout);

@@ -87,14 +87,26 @@ std::string ValidateHello(const Hello& h) {
   if (h.pattern >= kPatterns.size()) return "unknown pattern";
   if (h.mode >= AllModes().size()) return "unknown mode";
   if (h.rx >= RxModeTable().size()) return "unknown rx mode";
-  if ((h.flags & ~(kHelloVerify | kHelloNoDelay | kHelloSpin)) != 0)
-    return "unknown flags";
+  if ((h.flags & ~kHelloFlags) != 0) return "unknown flags";
   if (h.size < kMinMessageSize || h.size > kMaxMessageSize)
     return "message size " + std::to_string(h.size) + " out of range";
   if (h.timeout_ms == 0 || h.timeout_ms > 3600 * 1000)
     return "timeout out of range";
   if ((h.flags & kHelloVerify) && h.rx == static_cast<uint8_t>(RxMode::kTrunc))
     return "--verify cannot check bytes discarded by --rx=trunc";
+  if (h.working_set == 0 || h.working_set > kMaxWorkingSet)
+    return "working set " + std::to_string(h.working_set) + " out of range";
+  return "";
+}
+
+std::string ValidateGo(const Go& go) {
+  if (go.magic != kGoMagic) return "its schedule is garbled";
+  if ((go.flags & ~kGoSameClock) != 0) return "its schedule has unknown flags";
+  constexpr int64_t kHour = int64_t{3600} * 1000 * 1000 * 1000;
+  if (go.window_ns <= 0 || go.window_ns > kHour)
+    return "its window is out of range";
+  const int64_t lead = go.window_start_ns - go.sent_ns;
+  if (lead < 0 || lead > kHour) return "its warm-up is out of range";
   return "";
 }
 

@@ -10,9 +10,12 @@
 //                     nonce and its proof of the shared key)
 //   server -> client  Ack       (accepted with the server's proof of the key,
 //                     or refused with a reason)
-//   ...   the pattern's data phase ...
+//   client -> server  Go        (once every connection of the run is up: the
+//                     flow's schedule, its warm-up and window)
+//   ...   the pattern's data phase, a steady flow (lib/flow_window.h) ...
 //   client            shutdown(SHUT_WR): the end of the data phase
-//   server -> client  Report  (what the server side measured and verified)
+//   server -> client  Report  (what the server side measured inside its
+//                     window, and its totals)
 //
 // The server speaks first, so that it can refuse a connection (too many,
 // fd limit) with a reason before reading anything. The proofs are HMACs of
@@ -51,11 +54,15 @@ inline constexpr uint32_t kHelloMagic = 0x4e42454e;      // "NEBN"
 inline constexpr uint32_t kAckMagic = 0x4e42414b;        // "KABN"
 inline constexpr uint32_t kReportMagic = 0x4e425250;     // "PRBN"
 inline constexpr uint32_t kChallengeMagic = 0x4e424843;  // "CHBN"
+inline constexpr uint32_t kGoMagic = 0x4e42474f;         // "OGBN"
 // 2: Hello names its connection and may ask the server to spin; the Report
 // carries the server's SideRecord.
 // 3: the server speaks first (Challenge); the Hello and the Ack carry each
 // side's proof of the shared key.
-inline constexpr uint16_t kProtocolVersion = 3;
+// 4: steady flows: the Hello carries the working set and the payload
+// regime, a Go gives the schedule, the Report the server's window and its
+// totals.
+inline constexpr uint16_t kProtocolVersion = 4;
 // RR requests are this many bytes: the request's sequence number.
 inline constexpr size_t kRequestSize = 8;
 
@@ -64,6 +71,10 @@ inline constexpr uint8_t kHelloNoDelay = 2;
 // The server side waits for data by spinning (base/wait_policy.h), where the
 // server allows it.
 inline constexpr uint8_t kHelloSpin = 4;
+// The sender does not write the payload before each send (lib/payload.h).
+inline constexpr uint8_t kHelloUnwritten = 8;
+inline constexpr uint8_t kHelloFlags =
+    kHelloVerify | kHelloNoDelay | kHelloSpin | kHelloUnwritten;
 
 using Nonce = std::array<uint8_t, 32>;
 using Proof = std::array<uint8_t, 32>;  // HMAC-SHA256
@@ -89,16 +100,17 @@ struct Hello {
   uint8_t pattern = 0;  // Pattern
   uint8_t mode = 0;     // Mode of the side that sends messages
   uint8_t rx = 0;       // RxMode of the side that receives messages
-  uint8_t flags = 0;    // kHelloVerify | kHelloNoDelay | kHelloSpin
+  uint8_t flags = 0;    // kHelloFlags
   // The client's connection index in its benchmark (0..threads-1): the
   // server places its thread for this connection by it (lib/placement.h).
   uint16_t connection = 0;
   // What the client would like every wait bounded by; the server's own
   // --timeout_ms caps it.
   uint32_t timeout_ms = 0;
-  uint32_t reserved2 = 0;
-  uint32_t reserved3 = 0;  // was padding: the proofs cover every byte
-  uint64_t size = 0;       // message size
+  // The sender's working set in bytes (lib/message_pool.h): in RR the
+  // server's, counted against its --max_memory.
+  uint64_t working_set = 0;
+  uint64_t size = 0;  // message size
   Nonce nonce{};           // the client's: the server's proof covers it
   Proof proof{};           // the client's proof of the key, zero without one
 };
@@ -112,6 +124,25 @@ struct Ack {
   Proof proof{};          // accepted by a server with a key: its proof
 };
 static_assert(sizeof(Ack) == 160);
+
+// The flow's schedule, sent by the client once every connection of its run
+// is up (the warm-up starts then). Times are the client's steady clock; the
+// server places them on its own: as they are when kGoSameClock says the two
+// share one (the server runs in the client's process), else relative to the
+// Go's arrival, which puts its window late by the Go's one-way trip (the
+// tail of the schedule covers it).
+inline constexpr uint32_t kGoSameClock = 1;
+struct Go {
+  uint32_t magic = kGoMagic;
+  uint32_t flags = 0;           // kGoSameClock
+  int64_t sent_ns = 0;          // when the client sent this
+  int64_t window_start_ns = 0;  // the warm-up ends
+  int64_t window_ns = 0;        // the window's length
+};
+static_assert(sizeof(Go) == 32);
+
+// Checks a received Go; returns "" when acceptable, else why not.
+std::string ValidateGo(const Go& go);
 
 inline constexpr uint64_t kAbsent = ~uint64_t{0};
 
@@ -128,18 +159,15 @@ static_assert(sizeof(WireRecord) == SideRecord::kFields * 8);
 WireRecord ToWire(const SideRecord& r);
 SideRecord FromWire(const WireRecord& w);
 
-// What the server side of one connection measured over its window (Stream:
-// from its first wait for data to the end of the stream; RR: from its first
-// wait for a request to the end of the requests), sent when the client ends
-// the data phase.
+// What the server side of one connection measured inside its window, and
+// its totals over the whole data phase (warm-up and tail included), sent
+// when the client ends the data phase.
 struct Report {
   uint32_t magic = kReportMagic;
   uint32_t ok = 0;  // 1: no error on the server side
-  WireRecord side;
-  // Nanoseconds from the end of the server's window to sending this
-  // report: lets a client on another host place the end of the window on
-  // its own clock (its receipt of the report, less this delay).
-  int64_t report_delay_ns = 0;
+  WireRecord side;  // the window (lib/flow_window.h)
+  uint64_t messages = 0;  // every message received (Stream) or sent (RR)
+  uint64_t verified = 0;  // --verify: of those, checked (Stream)
   char error[128] = {};
 };
 

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <system_error>
@@ -21,6 +22,7 @@
 #include "base/resolve.h"
 #include "base/socket_io.h"
 #include "base/sys_error.h"
+#include "harness/flow.h"
 #include "harness/protocol.h"
 #include "lib/integrity.h"
 #include "lib/receiver.h"
@@ -98,59 +100,59 @@ struct Refused {
   std::string reason;
 };
 
-// Stream: receive messages until the client ends the stream between two
-// messages. The window runs from the first wait for data to the end of the
-// stream, which comes right after the last byte.
-SideRecord ServeStream(const Hello& h, Receiver& receiver) {
-  const bool verify = h.flags & kHelloVerify;
-  StreamVerifier verifier(h.size);
-  ThreadMeter meter;
-  uint64_t messages = 0;
-  meter.Start();
+// Reads the client's Go and places its schedule on this side's clock.
+FlowSchedule ReadSchedule(int fd, const Plan& plan) {
+  Go go;
+  uint64_t syscalls = 0;
   try {
-    while (true) {
-      receiver.Receive(h.size, verify ? &verifier : nullptr);
-      ++messages;
-    }
-  } catch (const PeerClosed& e) {
-    if (e.received() != 0)
-      throw SysError("the stream ended in the middle of message " +
-                     std::to_string(messages));
+    RecvAll(fd, &go, sizeof(go), plan.timeout, &syscalls);
+  } catch (const PeerClosed&) {
+    throw SysError("the client closed the connection before its schedule");
   }
-  SideRecord r = receiver.stats();
-  meter.Stop(&r);
-  r.messages = messages;
-  r.verified = verifier.messages_verified();
-  return r;
+  const int64_t arrived = SteadyNowNs();
+  if (std::string why = ValidateGo(go); !why.empty())
+    throw SysError("the client's Go: " + why);
+  const int64_t shift = (go.flags & kGoSameClock) ? 0 : arrived - go.sent_ns;
+  FlowSchedule s;
+  s.window_start_ns = go.window_start_ns + shift;
+  s.window_ns = go.window_ns;
+  // The server follows the flow until the client ends it.
+  s.stop_ns = std::numeric_limits<int64_t>::max();
+  return s;
 }
 
-// RR: answer each request with one message sent by the mode under test. The
-// window runs from the first wait for a request to the end of the requests;
-// the sender's final drain (zero-copy completions) comes after it.
-SideRecord ServeRR(int fd, const Hello& h, Sender& sender,
-                   std::chrono::milliseconds timeout, WaitPolicy wait) {
-  const bool verify = h.flags & kHelloVerify;
-  uint64_t request_syscalls = 0;
-  ThreadMeter meter;
-  meter.Start();
-  while (true) {
-    uint64_t seq = 0;
-    try {
-      RecvAll(fd, &seq, sizeof(seq), timeout, &request_syscalls, wait);
-    } catch (const PeerClosed& e) {
-      if (e.received() != 0) throw SysError("a request was cut short");
-      break;
-    }
-    Message& m = sender.Prepare();
-    if (verify) StampMessage(m, seq);
-    sender.Send();
-  }
-  SideRecord r = sender.stats();
-  meter.Stop(&r);
-  r.syscalls += request_syscalls;
-  sender.Drain(timeout);
-  r.TakeZeroCopyTotals(sender.stats());
-  return r;
+// The data phase of one connection (harness/flow.h): the server's side of
+// the pattern until the client ends it, then the report of its window.
+Report ServeFlow(int fd, Plan& plan) {
+  const Hello& h = plan.hello;
+  const FlowSchedule schedule = ReadSchedule(fd, plan);
+  StreamVerifier verifier(h.size);
+  FlowEndpoint e;
+  e.pattern = static_cast<Pattern>(h.pattern);
+  e.client = false;
+  e.fd = fd;
+  e.message_size = h.size;
+  e.sender = plan.sender.get();
+  e.receiver = plan.receiver.get();
+  e.payload = (h.flags & kHelloUnwritten) ? Payload::kUnwritten
+                                          : Payload::kWritten;
+  e.verify = (h.flags & kHelloVerify) != 0;
+  if (e.verify && plan.receiver) e.verifier = &verifier;
+  e.timeout = plan.timeout;
+  e.wait = plan.wait;
+  const FlowResult flow = RunFlow(e, schedule);
+  if (!flow.window)
+    throw SysError("the data phase ended before the window opened (" +
+                   std::to_string(flow.messages) + " messages)");
+  // The kernel's last zero-copy completions, so that every one is
+  // accounted for (the window's counters are already taken).
+  if (plan.sender) plan.sender->Drain(plan.timeout);
+  Report report;
+  report.side = ToWire(*flow.window);
+  report.messages = flow.messages;
+  report.verified = verifier.messages_verified();
+  report.ok = 1;
+  return report;
 }
 
 // Decides on a received Hello; on success fills `plan` (the memory is
@@ -199,10 +201,7 @@ std::optional<Refused> Decide(int fd, const Challenge& challenge,
     // are made, so that they are first touched there.
     plan->pinned.emplace(options.placement.ServerCpu(h.connection));
     if (pattern == Pattern::kRR) {
-      SenderOptions so;
-      so.message_size = h.size;
-      so.timeout = plan->timeout;
-      plan->sender = MakeSender(mode, fd, so);
+      plan->sender = MakeSender(mode, fd, SenderOptionsOf(h, plan->timeout));
     } else {
       ReceiverOptions ro;
       ro.max_chunk = std::min<size_t>(h.size, kMaxChunk);
@@ -474,14 +473,7 @@ void Server::Serve(Connection* c) {
       Report report;
       std::string error;
       try {
-        const Hello& h = plan.hello;
-        const SideRecord side =
-            static_cast<Pattern>(h.pattern) == Pattern::kStream
-                ? ServeStream(h, *plan.receiver)
-                : ServeRR(fd, h, *plan.sender, plan.timeout, plan.wait);
-        report.side = ToWire(side);
-        report.report_delay_ns = SteadyNowNs() - side.end_ns;
-        report.ok = 1;
+        report = ServeFlow(fd, plan);
       } catch (const std::exception& e) {
         error = e.what();
       }

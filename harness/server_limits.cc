@@ -76,11 +76,21 @@ void MemoryBudget::Release(size_t bytes) {
   in_use_ -= bytes;
 }
 
+SenderOptions SenderOptionsOf(const Hello& hello,
+                              std::chrono::milliseconds timeout) {
+  SenderOptions o;
+  o.message_size = static_cast<size_t>(hello.size);
+  o.working_set = static_cast<size_t>(hello.working_set);
+  o.timeout = timeout;
+  return o;
+}
+
 size_t ConnectionCostBytes(const Hello& hello) {
   const size_t size = static_cast<size_t>(hello.size);
   size_t buffers = 0;
   if (static_cast<Pattern>(hello.pattern) == Pattern::kRR) {
-    buffers = SenderMemoryBytes(static_cast<Mode>(hello.mode), size);
+    buffers = SenderMemoryBytes(static_cast<Mode>(hello.mode),
+                                SenderOptionsOf(hello, {}));
   } else {
     ReceiverOptions ro;
     ro.max_chunk = std::min(size, kMaxChunk);

@@ -4,12 +4,14 @@
 // The server's own limits, which win over whatever a client asks for: a
 // memory budget for connections' buffers, and what one connection costs.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <string>
 
 #include "harness/protocol.h"
+#include "lib/sender.h"
 
 namespace netbench {
 
@@ -53,9 +55,13 @@ class MemoryBudget {
   size_t in_use_ = 0;  // guarded by mu_
 };
 
+// The sender of the RR server side of a connection described by `hello`.
+SenderOptions SenderOptionsOf(const Hello& hello,
+                              std::chrono::milliseconds timeout);
+
 // What the server side of a connection described by `hello` allocates: its
-// sender's pool (RR) or its receiver's buffers (Stream), and the thread
-// that serves it. An upper bound, from the mechanisms' own figures
+// sender's working set (RR) or its receiver's buffers (Stream), and the
+// thread that serves it. An upper bound, from the mechanisms' own figures
 // (SenderMemoryBytes, ReceiverMemoryBytes).
 // REQUIRES: ValidateHello(hello) is "".
 size_t ConnectionCostBytes(const Hello& hello);

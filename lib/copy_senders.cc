@@ -1,5 +1,7 @@
 // The modes in which the kernel copies the payload: TwoCopy, TwoCopyPacked
-// and OneCopy.
+// and OneCopy. Each goes round its working set (lib/message_pool.h) in
+// order, as the zero-copy modes do, so that no mode sends from a message
+// the others never see.
 
 #include <algorithm>
 #include <array>
@@ -7,6 +9,7 @@
 #include <vector>
 
 #include "base/socket_io.h"
+#include "lib/message_pool.h"
 #include "lib/senders.h"
 
 namespace netbench {
@@ -15,17 +18,37 @@ namespace {
 class CopySender : public Sender {
  public:
   CopySender(int fd, const SenderOptions& o)
-      : fd_(fd), timeout_(o.timeout), message_(o.message_size) {}
-  Message& Prepare() override { return message_; }
+      : fd_(fd),
+        timeout_(o.timeout),
+        pool_(MessagePool::CountFor(o.working_set, o.message_size),
+              o.message_size) {}
+
+  Message& Prepare() override {
+    if (!prepared_) {
+      next_ = next_ + 1 == pool_.size() ? 0 : next_ + 1;
+      prepared_ = true;
+    }
+    return pool_[next_];
+  }
 
  protected:
-  void Count() {
+  // The prepared message, handed on exactly once.
+  Message& Take() {
+    Message& m = Prepare();
+    prepared_ = false;
+    return m;
+  }
+  void Count(const Message& m) {
     ++stats_.messages;
-    stats_.bytes += message_.size();
+    stats_.bytes += m.size();
   }
   int fd_;
   std::chrono::milliseconds timeout_;
-  OwnedMessage message_;
+
+ private:
+  MessagePool pool_;
+  size_t next_ = 0;
+  bool prepared_ = false;
 };
 
 // 8 x send(), one per field (reference study A1). No MSG_MORE: whether the
@@ -34,24 +57,27 @@ class TwoCopySender final : public CopySender {
  public:
   using CopySender::CopySender;
   void Send() override {
+    const Message& m = Take();
     for (int i = 0; i < kFields; ++i) {
-      const iovec& f = message_.iov()[i];
+      const iovec& f = m.iov()[i];
       if (f.iov_len == 0) continue;
       SendAll(fd_, f.iov_base, f.iov_len, 0, timeout_, &stats_.syscalls);
     }
-    Count();
+    Count(m);
   }
 };
 
-// memcpy of the fields into one contiguous buffer, then 1 x send().
+// memcpy of the fields into one contiguous buffer, then 1 x send(). The
+// buffer is the mechanism's own, one for all messages.
 class TwoCopyPackedSender final : public CopySender {
  public:
   TwoCopyPackedSender(int fd, const SenderOptions& o)
       : CopySender(fd, o), packed_(o.message_size) {}
   void Send() override {
-    message_.CopyTo(packed_.data());
+    const Message& m = Take();
+    m.CopyTo(packed_.data());
     SendAll(fd_, packed_.data(), packed_.size(), 0, timeout_, &stats_.syscalls);
-    Count();
+    Count(m);
   }
 
  private:
@@ -63,20 +89,21 @@ class OneCopySender final : public CopySender {
  public:
   using CopySender::CopySender;
   void Send() override {
+    const Message& m = Take();
     std::array<iovec, kFields> iov;
-    std::copy_n(message_.iov(), kFields, iov.begin());
+    std::copy_n(m.iov(), kFields, iov.begin());
     SendMsgAll(fd_, iov.data(), kFields, 0, timeout_, &stats_.syscalls);
-    Count();
+    Count(m);
   }
 };
 
 }  // namespace
 
-size_t CopySenderBytes(Mode mode, size_t message_size) {
-  // The fields, one allocation each (empty ones take a byte), and for
-  // TwoCopyPacked the contiguous copy.
-  const size_t fields = message_size + kFields;
-  return mode == Mode::kTwoCopyPacked ? fields + message_size : fields;
+size_t CopySenderBytes(Mode mode, const SenderOptions& o) {
+  // The working set, and for TwoCopyPacked the contiguous copy.
+  const size_t ring = MessagePool::BytesFor(
+      MessagePool::CountFor(o.working_set, o.message_size), o.message_size);
+  return mode == Mode::kTwoCopyPacked ? ring + o.message_size : ring;
 }
 
 std::unique_ptr<Sender> MakeTwoCopySender(int fd, const SenderOptions& o) {

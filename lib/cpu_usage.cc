@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "base/sys_error.h"
 
@@ -47,28 +48,14 @@ std::chrono::microseconds TimevalToUs(const timeval& tv) {
 
 }  // namespace
 
-SystemCpuTimes ParseProcStat(std::string_view text, long ticks_per_second) {
-  if (ticks_per_second <= 0) {
-    throw std::invalid_argument("ParseProcStat: ticks_per_second <= 0");
-  }
-  // The aggregate line is "cpu" followed by spaces; per-CPU lines are
-  // "cpu0", "cpu1", ...
-  std::string_view line;
-  for (size_t start = 0; start < text.size();) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view candidate = text.substr(start, end - start);
-    if (candidate.starts_with("cpu ")) {
-      line = candidate;
-      break;
-    }
-    start = end + 1;
-  }
-  if (line.empty()) throw std::runtime_error("/proc/stat: no \"cpu \" line");
+namespace {
 
-  uint64_t columns[kNumColumnsUsed] = {};
+// The columns of one "cpu..." line (after its name), at least the four
+// every kernel has.
+void ParseCpuLine(std::string_view line, size_t name_length,
+                  uint64_t (&columns)[kNumColumnsUsed]) {
   int parsed = 0;
-  const char* p = line.data() + 3;
+  const char* p = line.data() + name_length;
   const char* const end = line.data() + line.size();
   while (parsed < kNumColumnsUsed) {
     while (p < end && *p == ' ') ++p;
@@ -85,23 +72,60 @@ SystemCpuTimes ParseProcStat(std::string_view text, long ticks_per_second) {
     throw std::runtime_error("/proc/stat: too few columns in \"" +
                              std::string(line) + "\"");
   }
-  const uint64_t busy = columns[kUser] + columns[kNice] + columns[kSystem] +
-                        columns[kIrq] + columns[kSoftirq] + columns[kSteal];
-  const uint64_t total = busy + columns[kIdle] + columns[kIowait];
+}
+
+}  // namespace
+
+SystemCpuTimes ParseProcStat(std::string_view text, long ticks_per_second,
+                             const std::vector<int>& cpus) {
+  if (ticks_per_second <= 0) {
+    throw std::invalid_argument("ParseProcStat: ticks_per_second <= 0");
+  }
+  // The aggregate line is "cpu" followed by spaces; per-CPU lines are
+  // "cpu0", "cpu1", ...
+  std::vector<std::string> names;
+  if (cpus.empty()) names.emplace_back("cpu ");
+  for (int cpu : cpus) names.push_back("cpu" + std::to_string(cpu) + " ");
+  uint64_t sum[kNumColumnsUsed] = {};
+  size_t found = 0;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    for (const std::string& name : names) {
+      if (!line.starts_with(name)) continue;
+      uint64_t columns[kNumColumnsUsed] = {};
+      ParseCpuLine(line, name.size() - 1, columns);
+      for (int c = 0; c < kNumColumnsUsed; ++c) sum[c] += columns[c];
+      ++found;
+      break;
+    }
+  }
+  if (found < names.size())
+    throw std::runtime_error(cpus.empty() ? "/proc/stat: no \"cpu \" line"
+                                          : "/proc/stat: a CPU's line is missing");
+  const uint64_t busy = sum[kUser] + sum[kNice] + sum[kSystem] + sum[kIrq] +
+                        sum[kSoftirq] + sum[kSteal];
+  const uint64_t total = busy + sum[kIdle] + sum[kIowait];
   return SystemCpuTimes{
       .busy = TicksToNs(busy, ticks_per_second),
-      .softirq = TicksToNs(columns[kSoftirq], ticks_per_second),
-      .steal = TicksToNs(columns[kSteal], ticks_per_second),
+      .softirq = TicksToNs(sum[kSoftirq], ticks_per_second),
+      .steal = TicksToNs(sum[kSteal], ticks_per_second),
       .total = TicksToNs(total, ticks_per_second),
   };
 }
 
-SystemCpuTimes ReadSystemCpuTimes() {
+SystemCpuTimes ReadSystemCpuTimes(const std::vector<int>& cpus) {
   std::ifstream in("/proc/stat");
   if (!in) ThrowErrno("open /proc/stat");
   std::ostringstream text;
   text << in.rdbuf();
-  return ParseProcStat(text.str(), sysconf(_SC_CLK_TCK));
+  return ParseProcStat(text.str(), sysconf(_SC_CLK_TCK), cpus);
+}
+
+std::chrono::nanoseconds ProcStatTick() {
+  return std::chrono::nanoseconds(1'000'000'000 / sysconf(_SC_CLK_TCK));
 }
 
 std::chrono::nanoseconds ThreadCpuTime(pthread_t thread) {

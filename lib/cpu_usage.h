@@ -10,12 +10,13 @@
 #include <chrono>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace netbench {
 
-// Time all CPUs together spent, since boot, from the "cpu " line of
-// /proc/stat (Documentation/filesystems/proc.rst, "1.7 Miscellaneous kernel
-// statistics in /proc/stat"). Resolution is one USER_HZ tick (10 ms).
+// Time CPUs spent, since boot, from the "cpu" lines of /proc/stat
+// (Documentation/filesystems/proc.rst, "1.7 Miscellaneous kernel statistics
+// in /proc/stat"). Resolution is one USER_HZ tick (10 ms) per CPU.
 struct SystemCpuTimes {
   // user + nice + system + irq + softirq + steal: everything but idle and
   // iowait. guest and guest_nice are not added: the kernel already counts
@@ -30,16 +31,22 @@ struct SystemCpuTimes {
   std::chrono::nanoseconds total{0};
 };
 
-// Reads /proc/stat. Throws SysError if it cannot be read, std::runtime_error
-// if it cannot be parsed.
-SystemCpuTimes ReadSystemCpuTimes();
+// Reads /proc/stat: the sum of the lines of `cpus`, or the aggregate "cpu "
+// line when `cpus` is empty. Throws SysError if it cannot be read,
+// std::runtime_error if it cannot be parsed.
+SystemCpuTimes ReadSystemCpuTimes(const std::vector<int>& cpus = {});
 
 // Parses the text of /proc/stat; its counters are in ticks of
-// `ticks_per_second` (sysconf(_SC_CLK_TCK)). Columns the kernel adds after
-// the ones used are ignored; columns missing on old kernels count as 0.
-// Throws std::runtime_error if there is no "cpu " line with at least the
-// four columns every kernel has (user nice system idle).
-SystemCpuTimes ParseProcStat(std::string_view text, long ticks_per_second);
+// `ticks_per_second` (sysconf(_SC_CLK_TCK)). Sums the lines "cpuN" of
+// `cpus`, or takes the aggregate "cpu " line when `cpus` is empty. Columns
+// the kernel adds after the ones used are ignored; columns missing on old
+// kernels count as 0. Throws std::runtime_error if a line is missing or has
+// fewer than the four columns every kernel has (user nice system idle).
+SystemCpuTimes ParseProcStat(std::string_view text, long ticks_per_second,
+                             const std::vector<int>& cpus = {});
+
+// /proc/stat's resolution: one USER_HZ tick.
+std::chrono::nanoseconds ProcStatTick();
 
 // The CPU time `thread` has consumed (user + system), from its CPU-time clock
 // (pthread_getcpuclockid). REQUIRES: `thread` has not been joined or

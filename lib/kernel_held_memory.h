@@ -42,7 +42,8 @@ class KernelHeldMemory {
  public:
   KernelHeldMemory() = default;
   // `bytes` (rounded up to whole pages) of zeroed memory in a mapping of
-  // its own. Throws SysError when the mapping fails (ENOMEM).
+  // its own, its pages populated. Throws SysError when the mapping fails
+  // (ENOMEM).
   explicit KernelHeldMemory(size_t bytes);
   // Unmaps the range (see the top of the file for why that is always safe).
   ~KernelHeldMemory();

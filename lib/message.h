@@ -15,6 +15,9 @@ namespace netbench {
 inline constexpr int kFields = 8;
 inline constexpr size_t kMinMessageSize = 1;
 inline constexpr size_t kMaxMessageSize = size_t{16} << 20;  // 16 MiB
+// The largest working set a sender may go round (--working_set): a bound
+// on what one connection asks of a server.
+inline constexpr size_t kMaxWorkingSet = size_t{1} << 30;  // 1 GiB
 
 // Size of field `i` of a message of `size` bytes: size/8 each, the
 // remainder in the last field (so small messages have empty fields).

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <string>
@@ -41,6 +42,12 @@ Layout MakeLayout(size_t size) {
 size_t MessagePool::BytesFor(size_t count, size_t message_size) {
   return KernelHeldMemory::RoundToPages(count *
                                         MakeLayout(message_size).stride);
+}
+
+size_t MessagePool::CountFor(size_t working_set, size_t message_size) {
+  constexpr size_t kSlack = 2;
+  const size_t cover = (working_set + message_size - 1) / message_size;
+  return std::min(cover + kSlack, kMaxMessages);
 }
 
 MessagePool::MessagePool(size_t count, size_t message_size) {

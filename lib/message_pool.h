@@ -9,10 +9,13 @@
 
 namespace netbench {
 
-// The messages of a zero-copy sender: `count` messages of `message_size`
-// bytes, each of kFields fields, all in one KernelHeldMemory, so that the
-// pool can be released (or abandoned) whatever the kernel still holds (see
-// lib/kernel_held_memory.h).
+// The working set of a sender: `count` messages of `message_size` bytes,
+// each of kFields fields, all in one KernelHeldMemory, so that the pool can
+// be released (or abandoned) whatever the kernel still holds (see
+// lib/kernel_held_memory.h). Every mode sends from one of these, going
+// round it in order (DESIGN.md section 3, "One data regime for every mode"):
+// the copy modes freely, the zero-copy modes waiting at a message whose
+// completion has not come yet.
 //
 // Every field has an address of its own, as with separate allocations: a
 // field of a page or more starts on a page boundary, a smaller one on a
@@ -29,6 +32,14 @@ class MessagePool {
 
   // What a pool of `count` messages of `message_size` bytes maps.
   static size_t BytesFor(size_t count, size_t message_size);
+
+  // How many messages of `message_size` bytes a working set of
+  // `working_set` bytes holds: enough to cover it, plus one being written
+  // and one being sent beyond what is in flight, at most kMaxMessages.
+  static size_t CountFor(size_t working_set, size_t message_size);
+  // Bounds the bookkeeping of tiny messages (whose working set is then
+  // smaller than asked: the context reports what each size got).
+  static constexpr size_t kMaxMessages = size_t{1} << 14;
 
  private:
   KernelHeldMemory memory_;

@@ -48,9 +48,9 @@ struct ModeInfo {
   // for a mechanism every kernel has.
   std::string (*probe)();
   std::unique_ptr<Sender> (*make)(int fd, const SenderOptions& options);
-  // An upper bound on what `make` allocates or maps for messages of
-  // `message_size` bytes (SenderMemoryBytes: a server's memory budget).
-  size_t (*memory)(size_t message_size);
+  // An upper bound on what `make` allocates or maps with the options
+  // (SenderMemoryBytes: a server's memory budget).
+  size_t (*memory)(const SenderOptions& options);
 };
 
 // Every mode, in the table's order.

@@ -13,14 +13,16 @@ namespace {
 constexpr std::array<ModeInfo, 7> kModes = {{
     {Mode::kTwoCopy, "TwoCopy", "8 x send(), one per field", false, nullptr,
      MakeTwoCopySender,
-     [](size_t size) { return CopySenderBytes(Mode::kTwoCopy, size); }},
+     [](const SenderOptions& o) { return CopySenderBytes(Mode::kTwoCopy, o); }},
     {Mode::kTwoCopyPacked, "TwoCopyPacked",
      "memcpy the 8 fields into one buffer, 1 x send()", false, nullptr,
      MakeTwoCopyPackedSender,
-     [](size_t size) { return CopySenderBytes(Mode::kTwoCopyPacked, size); }},
+     [](const SenderOptions& o) {
+       return CopySenderBytes(Mode::kTwoCopyPacked, o);
+     }},
     {Mode::kOneCopy, "OneCopy", "1 x sendmsg() with an 8-entry iovec", false,
      nullptr, MakeOneCopySender,
-     [](size_t size) { return CopySenderBytes(Mode::kOneCopy, size); }},
+     [](const SenderOptions& o) { return CopySenderBytes(Mode::kOneCopy, o); }},
     {Mode::kZeroCopy, "ZeroCopy",
      "sendmsg(MSG_ZEROCOPY), completions from MSG_ERRQUEUE", true,
      ProbeZeroCopy, MakeZeroCopySender, ZeroCopySenderBytes},
@@ -29,14 +31,14 @@ constexpr std::array<ModeInfo, 7> kModes = {{
      [](int fd, const SenderOptions& o) {
        return MakeUringSender(fd, o, /*zerocopy=*/false);
      },
-     [](size_t size) { return UringSenderBytes(size, /*zerocopy=*/false); }},
+     UringSenderBytes},
     {Mode::kUringZeroCopy, "UringZeroCopy",
      "io_uring IORING_OP_SENDMSG_ZC, notification CQEs", true,
      [] { return ProbeUring(true); },
      [](int fd, const SenderOptions& o) {
        return MakeUringSender(fd, o, /*zerocopy=*/true);
      },
-     [](size_t size) { return UringSenderBytes(size, /*zerocopy=*/true); }},
+     UringSenderBytes},
     {Mode::kSpliceZeroCopy, "SpliceZeroCopy",
      "fields in a memfd, vmsplice/splice into the socket", false, ProbeSplice,
      MakeSpliceSender, SpliceSenderBytes},

@@ -14,6 +14,11 @@ namespace netbench {
 
 struct SenderOptions {
   size_t message_size = 1024;
+  // The working set: the bytes of messages the sender goes round (lib/
+  // message_pool.h), the same for every mode. SpliceZeroCopy, which cannot
+  // learn when the kernel is done with a page, takes fresh pages for every
+  // message instead (lib/splice_sender.cc).
+  size_t working_set = size_t{4} << 20;
   // Bound on every wait of the sender (a blocked send, a completion that
   // does not come). A wait that runs past it throws SysError naming it.
   std::chrono::milliseconds timeout{5000};
@@ -26,10 +31,11 @@ class Sender {
  public:
   virtual ~Sender() = default;
 
-  // The message the next Send() transmits. The caller may write its fields
-  // (a --verify stamp, new data) until Send(). A buffer handed to the kernel
-  // for zero-copy is never returned here before its completion has arrived,
-  // so this may wait (bounded) for completions.
+  // The message the next Send() transmits: the next one of the working set,
+  // in order. The caller may write its fields (the payload, a --verify
+  // stamp) until Send(). A buffer handed to the kernel for zero-copy is
+  // never returned here before its completion has arrived, so this may wait
+  // (bounded) for completions.
   virtual Message& Prepare() = 0;
 
   // Sends the prepared message completely (partial sends are resumed).
@@ -54,10 +60,10 @@ class Sender {
 std::unique_ptr<Sender> MakeSender(Mode mode, int fd,
                                    const SenderOptions& options);
 
-// An upper bound on the memory MakeSender(mode, ...) takes for messages of
-// `message_size` bytes (its message pool or buffers), so that a server can
-// check a budget before it makes one.
-size_t SenderMemoryBytes(Mode mode, size_t message_size);
+// An upper bound on the memory MakeSender(mode, ...) takes with `options`
+// (its working set and buffers), so that a server can check a budget before
+// it makes one.
+size_t SenderMemoryBytes(Mode mode, const SenderOptions& options);
 
 // Empty when the running kernel supports `mode`, else why not. Probes once
 // per mode (on a throwaway socket pair over loopback) and remembers.

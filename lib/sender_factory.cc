@@ -11,8 +11,8 @@ std::unique_ptr<Sender> MakeSender(Mode mode, int fd,
   return Describe(mode).make(fd, options);
 }
 
-size_t SenderMemoryBytes(Mode mode, size_t message_size) {
-  return Describe(mode).memory(message_size);
+size_t SenderMemoryBytes(Mode mode, const SenderOptions& options) {
+  return Describe(mode).memory(options);
 }
 
 std::string ModeUnsupportedReason(Mode mode) {

@@ -20,12 +20,12 @@ std::unique_ptr<Sender> MakeUringSender(int fd, const SenderOptions& o,
                                         bool zerocopy);
 std::unique_ptr<Sender> MakeSpliceSender(int fd, const SenderOptions& o);
 
-// What each mechanism's sender maps or allocates for messages of
-// `message_size` bytes (an upper bound, for SenderMemoryBytes).
-size_t CopySenderBytes(Mode mode, size_t message_size);
-size_t ZeroCopySenderBytes(size_t message_size);
-size_t UringSenderBytes(size_t message_size, bool zerocopy);
-size_t SpliceSenderBytes(size_t message_size);
+// What each mechanism's sender maps or allocates with `o` (an upper bound,
+// for SenderMemoryBytes).
+size_t CopySenderBytes(Mode mode, const SenderOptions& o);
+size_t ZeroCopySenderBytes(const SenderOptions& o);
+size_t UringSenderBytes(const SenderOptions& o);
+size_t SpliceSenderBytes(const SenderOptions& o);
 
 // Each returns "" when the running kernel supports the mechanism, else why
 // not. They may create throwaway sockets and rings; they do not cache.

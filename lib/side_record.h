@@ -15,8 +15,10 @@ namespace netbench {
 // the counters are computed from the records of every connection
 // (benchmarks/counters.h).
 //
-// Every field is a total over the window unless it says otherwise. Optional
-// fields are absent when not measured (never zero for "not measured").
+// As a sender or receiver keeps it, every count is a total since the
+// connection started; the record of a window (lib/flow_window.h) holds only
+// what was counted inside it. Optional fields are absent when not measured
+// (never zero for "not measured").
 struct SideRecord {
   // Counted by the sender or receiver.
   uint64_t messages = 0;  // messages sent or received completely
@@ -27,7 +29,6 @@ struct SideRecord {
   uint64_t syscalls = 0;
 
   // Zero-copy truth, filled only by the modes that ask for notifications.
-  // These are totals over the connection, the final drain included.
   uint64_t zc_sends = 0;          // sends that asked for zero-copy
   uint64_t zc_notifications = 0;  // completion notifications read
   uint64_t zc_completed = 0;      // sends whose completion has arrived
@@ -87,15 +88,26 @@ struct SideRecord {
   }
   static constexpr size_t kFields = 21;
 
-  // Takes the zero-copy totals of `later` (the same sender's record after
-  // its final drain) and keeps everything else of this window.
-  void TakeZeroCopyTotals(const SideRecord& later) {
-    zc_sends = later.zc_sends;
-    zc_notifications = later.zc_notifications;
-    zc_completed = later.zc_completed;
-    zc_copied = later.zc_copied;
-    zc_enobufs = later.zc_enobufs;
-    zc_copied_known = later.zc_copied_known;
+  // What was counted between `earlier` (the same side's counts when the
+  // window opened) and this record (its counts when the window closed): the
+  // counted fields are subtracted; whether the copied verdict is known is
+  // this record's. Time, CPU and where the thread ran are left at zero, for
+  // a ThreadMeter to fill.
+  SideRecord CountedSince(const SideRecord& earlier) const {
+    SideRecord d;
+    d.messages = messages - earlier.messages;
+    d.bytes = bytes - earlier.bytes;
+    d.syscalls = syscalls - earlier.syscalls;
+    d.zc_sends = zc_sends - earlier.zc_sends;
+    d.zc_notifications = zc_notifications - earlier.zc_notifications;
+    d.zc_completed = zc_completed - earlier.zc_completed;
+    d.zc_copied = zc_copied - earlier.zc_copied;
+    d.zc_enobufs = zc_enobufs - earlier.zc_enobufs;
+    d.zc_copied_known = zc_copied_known;
+    d.mapped_bytes = mapped_bytes - earlier.mapped_bytes;
+    d.copied_bytes = copied_bytes - earlier.copied_bytes;
+    d.verified = verified - earlier.verified;
+    return d;
   }
 };
 

@@ -44,6 +44,11 @@
 // code reusing its pages without the punch (which corrupts data) and 5.9
 // for OneCopy.
 //
+// The working set every other mode goes round (lib/message_pool.h) does not
+// apply here: the rule above gives every message fresh pages, the price of a
+// mechanism without completions, and the payload is written into them like
+// any mode's.
+//
 // A side effect: a punched page belongs to no file any more, so a
 // TCP_ZEROCOPY_RECEIVE peer that reads it after the punch can map it
 // (can_map_frag() refuses page-cache pages), which makes this sender plus
@@ -381,9 +386,10 @@ std::unique_ptr<Sender> MakeSpliceSender(int fd, const SenderOptions& o) {
   return std::make_unique<SpliceSender>(fd, o);
 }
 
-size_t SpliceSenderBytes(size_t message_size) {
+size_t SpliceSenderBytes(const SenderOptions& o) {
   // The memfd: its pages are what the mapping holds between two punches.
-  return RoundUp(MakeLayout(CheckedSize(message_size), PageSize()).used,
+  // The working set does not apply: every message gets fresh pages.
+  return RoundUp(MakeLayout(CheckedSize(o.message_size), PageSize()).used,
                  MaxFolioSize());
 }
 

@@ -7,8 +7,10 @@
 //  - A zero-copy send yields a result CQE and, when that CQE carries
 //    IORING_CQE_F_MORE, a later notification CQE (IORING_CQE_F_NOTIF) once the
 //    kernel has dropped its last reference to the pages. Only then may the
-//    buffer be written again, so UringZeroCopy keeps a pool of messages and
-//    Prepare() hands out one whose notifications have all arrived.
+//    buffer be written again. Both modes go round their working set in
+//    order, as every mode does (lib/message_pool.h); UringZeroCopy's
+//    Prepare() waits until the next message's notifications have all
+//    arrived.
 //  - The buffers are a MessagePool (lib/kernel_held_memory.h): they are
 //    released when the sender goes, notifications or not, so a peer that
 //    stops reading cannot make the process keep them. A send whose result
@@ -57,29 +59,14 @@ using Clock = std::chrono::steady_clock;
 // One SQE is in flight at a time (plus a cancel or a probe).
 constexpr unsigned kSqEntries = 8;
 
-// UringZeroCopy's pool. A buffer comes back only when the peer has ACKed
-// all of it, so Prepare() waits unless the pool covers what the socket holds
-// unacknowledged. Over one veth connection (Linux 6.18), 16 buffers made
-// ~3% of the sends at 1 KiB and 64 KiB wait for a notification, 64 buffers
-// almost none. The budget bounds the memory of pools of large messages; at
-// least two buffers alternate.
-constexpr size_t kPoolBudget = size_t{8} << 20;
-constexpr size_t kMinPool = 2;
-constexpr size_t kMaxPool = 64;
-
-// Messages in the pool: one for UringOneCopy.
-size_t PoolSize(size_t message_size, bool zerocopy) {
-  if (!zerocopy) return 1;
-  return std::clamp(kPoolBudget / std::max<size_t>(message_size, 1), kMinPool,
-                    kMaxPool);
-}
-
-// Room in the completion queue for the notification of every pooled buffer
-// and a few results. (With IORING_FEAT_NODROP, Linux 5.5, an overfull queue
-// would not lose CQEs, only slow down.)
+// Room in the completion queue for the notifications of the messages a
+// socket buffer holds and a few results, up to kMaxCqEntries: with
+// IORING_FEAT_NODROP (Linux 5.5) an overfull queue loses no CQE, it only
+// makes the submitter wait.
+constexpr size_t kMaxCqEntries = 8192;
 unsigned CqEntriesFor(size_t pool) {
   unsigned n = 64;
-  while (n < 2 * pool) n *= 2;
+  while (n < 2 * std::min(pool, kMaxCqEntries / 2)) n *= 2;
   return n;
 }
 
@@ -184,13 +171,13 @@ void NoteUsageReportUnavailable() {
   });
 }
 
-// One ring, one send in flight. UringOneCopy sends from a single message;
-// UringZeroCopy from a pool, each message going back to the pool when its
-// notifications have arrived. Not thread-safe: one thread at a time.
+// One ring, one send in flight, from a working set gone round in order;
+// UringZeroCopy's messages are reused once their notifications have
+// arrived. Not thread-safe: one thread at a time.
 class UringSender final : public Sender {
  public:
   UringSender(int fd, const SenderOptions& o, bool zerocopy)
-      : pool_size_(PoolSize(o.message_size, zerocopy)),
+      : pool_size_(MessagePool::CountFor(o.working_set, o.message_size)),
         pool_(pool_size_, o.message_size),
         control_memory_(sizeof(SendControl)),
         control_(new (control_memory_.data()) SendControl{}),
@@ -201,9 +188,6 @@ class UringSender final : public Sender {
     if (std::string why = ring_.UnsupportedReason(zerocopy); !why.empty())
       throw NotSupported(why);
     pending_.assign(pool_size_, 0);
-    // Slot 0 on top: the first Prepare() takes it.
-    free_.reserve(pool_size_);
-    for (size_t i = pool_size_; i-- > 0;) free_.push_back(i);
     if (zerocopy_) {
       report_usage_ = AcceptsUsageReport();
       if (!report_usage_) NoteUsageReportUnavailable();
@@ -235,16 +219,12 @@ class UringSender final : public Sender {
           "io_uring sender unusable: an earlier send could not be cancelled");
     if (current_ == kNone) current_ = AcquireSlot();
     const size_t slot = current_;
-    // Whatever happens, the slot goes back to the pool once the kernel is
-    // done with it (at once if it is already).
+    // Whatever happens, the slot is handed out again only once the kernel
+    // is done with it (pending_).
     struct Finish {
       UringSender* s;
-      size_t slot;
-      ~Finish() {
-        s->current_ = kNone;
-        if (s->pending_[slot] == 0) s->free_.push_back(slot);
-      }
-    } finish{this, slot};
+      ~Finish() { s->current_ = kNone; }
+    } finish{this};
     const Message& m = pool_[slot];
     std::copy_n(m.iov(), kFields, control_->iov.begin());
     iovec* iov = control_->iov.data();
@@ -292,18 +272,18 @@ class UringSender final : public Sender {
     return zerocopy_ ? "io_uring sendmsg_zc" : "io_uring sendmsg";
   }
 
-  // A message whose zero-copy sends have all been released by the kernel:
-  // the one released last, which is the likeliest to still be in cache.
+  // The next message of the working set, once the kernel has released
+  // every zero-copy send of it.
   size_t AcquireSlot() {
-    if (free_.empty()) {
-      WaitUntil([this] { return !free_.empty(); }, Clock::now() + timeout_,
-                timeout_,
-                "io_uring send-zc notification (every buffer still held by "
-                "the kernel)",
+    const size_t slot = next_;
+    if (pending_[slot] != 0) {
+      WaitUntil([this, slot] { return pending_[slot] == 0; },
+                Clock::now() + timeout_, timeout_,
+                "io_uring send-zc notification (the working set's next "
+                "buffer still held by the kernel)",
                 /*until_hangup=*/true);
     }
-    const size_t slot = free_.back();
-    free_.pop_back();
+    next_ = next_ + 1 == pool_size_ ? 0 : next_ + 1;
     return slot;
   }
 
@@ -462,21 +442,21 @@ class UringSender final : public Sender {
       // Only set when asked for with IORING_SEND_ZC_REPORT_USAGE.
       if (static_cast<uint32_t>(cqe.res) & IORING_NOTIF_USAGE_ZC_COPIED)
         ++stats_.zc_copied;
+      ++stats_.zc_completed;
       Release(slot);
       return;
     }
     result_res_ = cqe.res;
     result_ready_ = true;
     in_flight_ = false;
-    // Without F_MORE no notification follows (e.g. the SQE failed early).
+    // Without F_MORE no notification follows (the request failed before
+    // the kernel took the pages): the slot is free, and nothing completed.
     if (zerocopy_ && !(cqe.flags & IORING_CQE_F_MORE)) Release(slot);
   }
 
   void Release(size_t slot) {
     --outstanding_;
-    ++stats_.zc_completed;
-    // The slot being sent returns to the pool when Send() is done with it.
-    if (--pending_[slot] == 0 && slot != current_) free_.push_back(slot);
+    --pending_[slot];
   }
 
   // One-shot poll for the socket's hang-up or error (see the top of the
@@ -529,7 +509,7 @@ class UringSender final : public Sender {
   std::vector<uint32_t> pending_;   // per slot: ZC sends not yet released
   Clock::time_point hung_up_at_{};  // when the socket's POLLHUP/POLLERR came
   size_t current_ = kNone;          // slot handed out by Prepare(), until sent
-  std::vector<size_t> free_;        // slots the kernel is done with; a stack
+  size_t next_ = 0;                 // the slot Prepare() hands out next
   uint64_t outstanding_ = 0;        // ZC sends not yet released, all slots
   bool result_ready_ = false;
   int result_res_ = 0;
@@ -546,8 +526,10 @@ std::unique_ptr<Sender> MakeUringSender(int fd, const SenderOptions& o,
   return std::make_unique<UringSender>(fd, o, zerocopy);
 }
 
-size_t UringSenderBytes(size_t message_size, bool zerocopy) {
-  return MessagePool::BytesFor(PoolSize(message_size, zerocopy), message_size) +
+size_t UringSenderBytes(const SenderOptions& o) {
+  return MessagePool::BytesFor(
+             MessagePool::CountFor(o.working_set, o.message_size),
+             o.message_size) +
          KernelHeldMemory::RoundToPages(1);
 }
 

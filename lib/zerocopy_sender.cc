@@ -4,12 +4,17 @@
 //
 // The kernel pins the pages of every field it is given and reads them until
 // it sends a completion, so a message handed to sendmsg() cannot be written
-// again until every id its sends took has completed. The sender therefore
-// owns a pool of messages: Prepare() hands out a free one, and a message
-// comes back to the pool only when the tracker says all its ids are done.
-// The pool is a MessagePool (lib/kernel_held_memory.h), so it can be
-// released when the sender goes, completions or not: a peer that stops
-// reading can no longer make the process keep the pool for good.
+// again until every id its sends took has completed. The sender goes round
+// its working set in order, as every mode does (lib/message_pool.h):
+// Prepare() hands out the next message, waiting until the tracker says all
+// its ids are done. The working set is a MessagePool
+// (lib/kernel_held_memory.h), so it can be released when the sender goes,
+// completions or not: a peer that stops reading can no longer make the
+// process keep it. The kernel holds a buffer until the data is acknowledged
+// (TCP keeps the original skb, with its pinned pages, on the retransmit
+// queue), so a working set smaller than what the socket holds unacknowledged
+// (tcp_wmem[2] with autotuning) makes Prepare() wait for completions: the
+// default working set is that size (benchmarks/environment.cc).
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -36,20 +41,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// Pool sizing. The kernel holds a zero-copy buffer until the data is
-// acknowledged (TCP keeps the original skb, with its pinned pages, on the
-// retransmit queue), so up to a send buffer's worth of messages is in flight.
-// With autotuning the send buffer grows to tcp_wmem[2] (4 MiB by default)
-// whatever SO_SNDBUF says at the start, so that is the least we plan for.
-constexpr size_t kAutotunedSndbuf = size_t{4} << 20;
-// One message being written and one being sent, beyond what is in flight.
-constexpr size_t kPoolSlack = 2;
-constexpr size_t kMinPoolDepth = 2;
-// Bounds on the pool: total bytes, and messages (for tiny messages, where
-// per-message bookkeeping, not bytes, is the cost).
-constexpr size_t kMaxPoolBytes = size_t{64} << 20;
-constexpr size_t kMaxPoolDepth = 4096;
-
 // Read the error queue (without blocking) after this many zero-copy sends.
 // The doc advises reading "without blocking every couple of send calls";
 // on veth the sender rarely blocks, and unread notifications are charged
@@ -65,23 +56,6 @@ constexpr int kMaxEnobufsRetries = 10000;
 // times over (one read returns one notification, but be generous).
 constexpr size_t kControlBytes = 512;
 
-size_t PoolDepthFor(size_t window, size_t message_size) {
-  size_t depth = window / message_size + kPoolSlack;
-  depth = std::min(depth, kMaxPoolDepth);
-  depth = std::min(depth, kMaxPoolBytes / message_size);
-  return std::max(depth, kMinPoolDepth);
-}
-
-size_t PoolDepth(int fd, size_t message_size) {
-  int sndbuf = 0;
-  socklen_t len = sizeof(sndbuf);
-  if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) != 0)
-    ThrowErrno("getsockopt(SO_SNDBUF)");
-  return PoolDepthFor(
-      std::max(static_cast<size_t>(std::max(sndbuf, 0)), kAutotunedSndbuf),
-      message_size);
-}
-
 int CeilMs(Clock::duration d) {
   const auto ms = std::chrono::ceil<milliseconds>(d).count();
   return static_cast<int>(std::clamp<decltype(ms)>(ms, 0, 1 << 30));
@@ -93,15 +67,13 @@ class ZeroCopySender final : public Sender {
       : fd_(fd),
         timeout_(o.timeout),
         size_(o.message_size),
-        depth_(PoolDepth(fd, o.message_size)),
+        depth_(static_cast<uint32_t>(
+            MessagePool::CountFor(o.working_set, o.message_size))),
         pool_(depth_, size_),
+        busy_(depth_, 0),
         // Released groups may wait behind a pending one when completions
         // come out of order; twice the pool leaves room for that.
-        tracker_(2 * depth_) {
-    free_.reserve(depth_);
-    for (size_t i = 0; i < depth_; ++i)
-      free_.push_back(static_cast<uint32_t>(depth_ - 1 - i));
-  }
+        tracker_(2 * depth_) {}
 
   // Never waits: whoever needs the last completions (their counters) calls
   // Drain() first. The pool is unmapped whatever the kernel still holds;
@@ -117,9 +89,10 @@ class ZeroCopySender final : public Sender {
 
   Message& Prepare() override {
     if (current_ == kNone) {
-      if (free_.empty() || !tracker_.can_open()) WaitForBuffer();
-      current_ = free_.back();
-      free_.pop_back();
+      const uint32_t slot = next_;
+      if (busy_[slot] || !tracker_.can_open()) WaitForBuffer(slot);
+      current_ = slot;
+      next_ = next_ + 1 == depth_ ? 0 : next_ + 1;
     }
     return pool_[current_];
   }
@@ -134,6 +107,7 @@ class ZeroCopySender final : public Sender {
     AdvanceIov(&v, &n, 0);  // skip empty leading fields (small messages)
 
     tracker_.Open(current_);
+    busy_[current_] = 1;
     current_ = kNone;
     // Whatever happens below, the group is closed so that the message
     // returns to the pool once the ids it used (if any) complete.
@@ -187,9 +161,8 @@ class ZeroCopySender final : public Sender {
   static constexpr uint32_t kNone = ~uint32_t{0};
 
   struct Release {
-    std::vector<uint32_t>* free;
-    // `free` has capacity for the whole pool: this never allocates.
-    void operator()(uint32_t tag) const { free->push_back(tag); }
+    std::vector<uint8_t>* busy;
+    void operator()(uint32_t tag) const { (*busy)[tag] = 0; }
   };
 
   // Reads the error queue without blocking: everything queued when
@@ -289,11 +262,12 @@ class ZeroCopySender final : public Sender {
                      " zero-copy sends outstanding");
   }
 
-  // Prepare() found no free message: take completions until one frees up.
-  void WaitForBuffer() {
+  // Prepare()'s next message is still held by the kernel: take completions
+  // until it is released.
+  void WaitForBuffer(uint32_t slot) {
     ReadCompletions(true);
     const Clock::time_point deadline = Clock::now() + timeout_;
-    while (free_.empty() || !tracker_.can_open())
+    while (busy_[slot] || !tracker_.can_open())
       WaitForCompletion(deadline, timeout_, "waiting for a free buffer");
   }
 
@@ -319,13 +293,14 @@ class ZeroCopySender final : public Sender {
   const int fd_;
   const milliseconds timeout_;
   const size_t size_;
-  const size_t depth_;
+  const uint32_t depth_;
   MessagePool pool_;
-  std::vector<uint32_t> free_;  // indices into pool_, capacity depth_
-  uint32_t current_ = kNone;    // the message Prepare() handed out
+  std::vector<uint8_t> busy_;  // per message: held by the kernel
+  uint32_t next_ = 0;          // the message Prepare() hands out next
+  uint32_t current_ = kNone;   // the message Prepare() handed out
   ZeroCopyCompletionParser parser_;
   ZeroCopyTracker tracker_;
-  Release release_{&free_};
+  Release release_{&busy_};
   int sends_since_read_ = 0;
 };
 
@@ -355,11 +330,9 @@ std::unique_ptr<Sender> MakeZeroCopySender(int fd, const SenderOptions& o) {
   return std::make_unique<ZeroCopySender>(fd, o);
 }
 
-size_t ZeroCopySenderBytes(size_t message_size) {
-  // A fresh socket's SO_SNDBUF is far below the autotuned window, which
-  // PoolDepth() then plans for.
-  return MessagePool::BytesFor(PoolDepthFor(kAutotunedSndbuf, message_size),
-                               message_size);
+size_t ZeroCopySenderBytes(const SenderOptions& o) {
+  return MessagePool::BytesFor(
+      MessagePool::CountFor(o.working_set, o.message_size), o.message_size);
 }
 
 std::string ProbeZeroCopy() {

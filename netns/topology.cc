@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -93,6 +94,19 @@ long ReadOptmemMax(int ns_fd) {
   std::fclose(f);
   if (n != 1) throw SysError(std::string("cannot parse ") + kOptmemPath);
   return value;
+}
+
+long ReadTcpWmemMax(int ns_fd) {
+  constexpr char kPath[] = "/proc/sys/net/ipv4/tcp_wmem";
+  std::optional<ScopedNetns> in;
+  if (ns_fd >= 0) in.emplace(ns_fd);
+  std::FILE* f = std::fopen(kPath, "re");
+  if (!f) ThrowErrno(std::string("open ") + kPath);
+  long min = -1, initial = -1, max = -1;
+  const int n = std::fscanf(f, "%ld %ld %ld", &min, &initial, &max);
+  std::fclose(f);
+  if (n != 3 || max <= 0) throw SysError(std::string("cannot parse ") + kPath);
+  return max;
 }
 
 void ValidateTopologyOptions(const TopologyOptions& options) {

@@ -93,6 +93,11 @@ std::vector<std::string> RemoveStaleBindMounts();
 // Reads net.core.optmem_max as seen from the namespace `ns_fd`.
 long ReadOptmemMax(int ns_fd);
 
+// The most a TCP socket's send buffer grows to with autotuning, tcp_wmem[2]
+// (Documentation/networking/ip-sysctl.rst), as seen from the namespace
+// `ns_fd` (-1: the calling thread's).
+long ReadTcpWmemMax(int ns_fd);
+
 }  // namespace netbench::netns
 
 #endif  // NET_BENCH_NETNS_TOPOLOGY_H_

@@ -1,0 +1,101 @@
+#ifndef NET_BENCH_BENCHMARKS_RUN_GROUP_H_
+#define NET_BENCH_BENCHMARKS_RUN_GROUP_H_
+
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "benchmarks/counters.h"
+#include "lib/flow_window.h"
+#include "lib/histogram.h"
+#include "lib/system_usage.h"
+
+namespace netbench {
+
+// What the threads of one benchmark run share. Google Benchmark runs one
+// benchmark at a time, its threads together (one per connection), and
+// releases them into the timed loop together; each then runs its
+// connection's flow on one schedule (lib/flow_window.h):
+//  - the schedule is fixed by the first thread out of Google Benchmark's
+//    start barrier: the warm-up starts then, the window after it;
+//  - a thread whose setup or flow fails raises the abort flag, and every
+//    other connection stops at its next look at the clock: the run fails at
+//    once, with the failed thread's cause;
+//  - a sampler thread reads the run's CPUs at the window's ends;
+//  - each thread submits its connection's record once it is torn down; the
+//    last one turns them into the run's counters and label.
+// RunMember makes the last step impossible to forget.
+class RunGroup {
+ public:
+  static RunGroup& Instance();
+
+  struct Timing {
+    std::chrono::nanoseconds warmup{0};
+    std::chrono::nanoseconds window{0};
+    std::vector<int> cpus;  // what the sampler reads
+  };
+  // The run's schedule, on this process's steady clock: fixed by the first
+  // caller (who also starts the sampler), the same for every caller after.
+  FlowSchedule Schedule(const Timing& timing);
+
+  void Abort() { abort_.store(true, std::memory_order_relaxed); }
+  bool aborted() const { return abort_.load(std::memory_order_relaxed); }
+  const std::atomic<bool>& abort_flag() const { return abort_; }
+
+  // Once per thread, after its teardown: `record` is null when the thread
+  // failed or stopped for another's failure. `shape` gives the run's
+  // pattern, size and flags.
+  void Submit(benchmark::State& state, const RunRecord& shape,
+              const ConnectionRecord* record,
+              const LatencyHistogram* round_trips);
+
+  // The tail after the window during which the client goes on, so that
+  // the server's window, late by up to a one-way trip (another host) or a
+  // look at the clock, closes during steady flow.
+  static std::chrono::nanoseconds Tail(std::chrono::nanoseconds window);
+
+ private:
+  void Sample(FlowSchedule schedule, std::vector<int> cpus);
+  void Reset();
+
+  std::mutex mu_;
+  std::condition_variable wake_;  // the sampler's sleep, cut by Abort()
+  std::atomic<bool> abort_{false};
+  std::optional<FlowSchedule> schedule_;  // guarded by mu_
+  std::thread sampler_;
+  std::optional<SystemUsage> system_;  // written by the sampler
+  int submitted_ = 0;
+  bool failed_ = false;
+  std::vector<ConnectionRecord> records_;
+  LatencyHistogram round_trips_;
+};
+
+// One thread's membership of a RunGroup: Submit() at most once, and a
+// failed submission when it goes without one (an exception, an early
+// return), so that the last thread still finds every record.
+class RunMember {
+ public:
+  RunMember(benchmark::State& state, RunGroup& group)
+      : state_(state), group_(group) {}
+  ~RunMember();
+  RunMember(const RunMember&) = delete;
+  RunMember& operator=(const RunMember&) = delete;
+
+  void Submit(const RunRecord& shape, const ConnectionRecord* record,
+              const LatencyHistogram* round_trips = nullptr);
+
+ private:
+  benchmark::State& state_;
+  RunGroup& group_;
+  bool submitted_ = false;
+};
+
+}  // namespace netbench
+
+#endif  // NET_BENCH_BENCHMARKS_RUN_GROUP_H_
