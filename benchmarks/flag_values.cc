@@ -87,9 +87,15 @@ std::chrono::nanoseconds ParseDuration(const std::string& flag,
     if (*end != '\0' || number.empty() || !std::isfinite(v)) continue;
     const auto ns = std::chrono::nanoseconds(std::llround(v * scale));
     if (v < 0 || ns < min || ns > max)
-      throw FlagError("--" + flag + ": " + text + " is out of range " +
-                      std::to_string(min.count() / 1e6) + " ms.." +
-                      std::to_string(max.count() / 1e9) + " s");
+      throw FlagError(
+          "--" + flag + ": " + text + " is out of range " +
+          std::to_string(
+              std::chrono::duration_cast<std::chrono::milliseconds>(min)
+                  .count()) +
+          "ms.." +
+          std::to_string(
+              std::chrono::duration_cast<std::chrono::seconds>(max).count()) +
+          "s");
     return ns;
   }
   throw FlagError("--" + flag + ": '" + text +

@@ -73,6 +73,14 @@ void SetUp(ClientSide& side, const Environment& env, Pattern pattern,
   }
 }
 
+// This connection failed: the run fails with its cause, and the other
+// connections stop at once. Skips first, since Google Benchmark reports
+// the first error of a run, and the others skip once they see the flag.
+void Fail(benchmark::State& state, RunGroup& group, const std::string& cause) {
+  SkipWithCause(state, cause);
+  group.Abort();
+}
+
 }  // namespace
 
 void RunFlowBenchmark(benchmark::State& state, const Environment& env,
@@ -85,8 +93,7 @@ void RunFlowBenchmark(benchmark::State& state, const Environment& env,
   try {
     SetUp(side, env, pattern, mode, size, state.thread_index(), wait);
   } catch (const std::exception& e) {
-    group.Abort();
-    SkipWithCause(state, e.what());
+    Fail(state, group, e.what());
   }
 
   // Preallocated before the flow: recording never allocates.
@@ -123,8 +130,12 @@ void RunFlowBenchmark(benchmark::State& state, const Environment& env,
       e.round_trips = &round_trips;
       e.abort = &group.abort_flag();
       const FlowResult flow = RunFlow(e, schedule);
-      // Stopped for another connection's failure, whose cause is the run's.
-      if (flow.aborted) break;
+      if (flow.aborted) {
+        // Google Benchmark keeps the first error of a run: the failed
+        // connection's, which skipped before it raised the flag.
+        state.SkipWithError("stopped: another connection of the run failed");
+        break;
+      }
       if (!flow.window) throw SysError("the window never opened");
       record.index = state.thread_index();
       record.client = *flow.window;
@@ -148,8 +159,7 @@ void RunFlowBenchmark(benchmark::State& state, const Environment& env,
       member.Submit(RunShape(config, pattern, mode, size, wait), &record,
                     &round_trips);
     } catch (const std::exception& e) {
-      group.Abort();
-      SkipWithCause(state, e.what());
+      Fail(state, group, e.what());
     }
   }
 }

@@ -23,10 +23,16 @@ FlowSchedule RunGroup::Schedule(const Timing& timing) {
   FlowSchedule s;
   s.window_start_ns = SteadyNowNs() + timing.warmup.count();
   s.window_ns = timing.window.count();
-  s.stop_ns = s.window_start_ns + s.window_ns + Tail(timing.window).count();
+  s.tail_ns = Tail(timing.window).count();
   schedule_ = s;
   sampler_ = std::thread([this, s, cpus = timing.cpus] { Sample(s, cpus); });
   return s;
+}
+
+void RunGroup::Abort() {
+  std::lock_guard lock(mu_);
+  abort_.store(true, std::memory_order_relaxed);
+  wake_.notify_all();
 }
 
 void RunGroup::Sample(FlowSchedule schedule, std::vector<int> cpus) {
@@ -58,7 +64,7 @@ void RunGroup::Submit(benchmark::State& state, const RunRecord& shape,
   } else {
     failed_ = true;
     abort_.store(true, std::memory_order_relaxed);
-    wake_.notify_all();
+    wake_.notify_all();  // the sampler: no window to sample
   }
   if (round_trips) round_trips_.Merge(*round_trips);
   if (++submitted_ < state.threads()) return;

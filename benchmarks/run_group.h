@@ -44,7 +44,8 @@ class RunGroup {
   // caller (who also starts the sampler), the same for every caller after.
   FlowSchedule Schedule(const Timing& timing);
 
-  void Abort() { abort_.store(true, std::memory_order_relaxed); }
+  // Raises the abort flag and wakes the sampler.
+  void Abort();
   bool aborted() const { return abort_.load(std::memory_order_relaxed); }
   const std::atomic<bool>& abort_flag() const { return abort_; }
 

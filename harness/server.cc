@@ -13,7 +13,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <system_error>
@@ -117,7 +116,7 @@ FlowSchedule ReadSchedule(int fd, const Plan& plan) {
   s.window_start_ns = go.window_start_ns + shift;
   s.window_ns = go.window_ns;
   // The server follows the flow until the client ends it.
-  s.stop_ns = std::numeric_limits<int64_t>::max();
+  s.tail_ns = FlowSchedule::kFollow;
   return s;
 }
 

@@ -16,7 +16,7 @@ bool FlowWindow::Check(const SideRecord& counts, int64_t now_ns) {
   const int64_t elapsed = std::max<int64_t>(now_ns - last_check_ns_, 1);
   const uint64_t ideal =
       std::max<uint64_t>(1, steps * kCheckInterval / static_cast<uint64_t>(elapsed));
-  stride_ = std::min(ideal, 2 * stride_);
+  stride_ = std::min({ideal, 2 * stride_, kMaxStride});
   last_check_steps_ = steps_;
   last_check_ns_ = now_ns;
   next_check_ = steps_ + stride_;
@@ -28,7 +28,7 @@ bool FlowWindow::Check(const SideRecord& counts, int64_t now_ns) {
     aborted_ = true;
     return false;
   }
-  return now_ns < schedule_.stop_ns;
+  return now_ns < stop_ns_;
 }
 
 void FlowWindow::Open(const SideRecord& counts) {
@@ -44,6 +44,8 @@ void FlowWindow::Shut(const SideRecord& counts) {
   window_ = counts.CountedSince(at_start_);
   meter_.Stop(&window_);
   phase_ = Phase::kClosed;
+  if (schedule_.tail_ns != FlowSchedule::kFollow)
+    stop_ns_ = window_.end_ns + schedule_.tail_ns;
 }
 
 std::optional<SideRecord> FlowWindow::Close(const SideRecord& counts) {

@@ -11,9 +11,11 @@
 //   connection up ... warm-up ... |<---------- window ---------->| tail  end
 //                                 start                       start+length
 //
-// The side that drives the flow (the client) stops at the end of the tail,
-// so that the other side, whose clock may run a little behind (another
-// host), still sees its own window close during steady flow.
+// The side that drives the flow (the client) stops a tail after its own
+// window closed, so that the other side, whose clock may run a little
+// behind (another host) or whose window opened a look later, still sees its
+// own window close during steady flow. A window is never shorter than its
+// length: each side's ends from the start it actually took.
 //
 // A side calls AfterStep() after every step of its pattern (one message
 // sent, received, or one request answered). Reading the clock costs tens of
@@ -37,7 +39,10 @@ namespace netbench {
 struct FlowSchedule {
   int64_t window_start_ns = 0;  // the warm-up ends
   int64_t window_ns = 0;        // the window's length
-  int64_t stop_ns = 0;          // the driving side stops (window end + tail)
+  // The driving side stops this long after its window closed; the other
+  // side follows the flow until it ends (kFollow).
+  int64_t tail_ns = 0;
+  static constexpr int64_t kFollow = INT64_MAX;
 };
 
 class FlowWindow {
@@ -51,8 +56,8 @@ class FlowWindow {
 
   // After every step; `counts()` gives the side's counts so far (totals
   // since the connection started) and is called only when the clock is
-  // due. Returns false when a driving side should stop: past stop_ns, or
-  // aborted.
+  // due. Returns false when a driving side should stop: its window closed
+  // tail_ns ago, or aborted.
   template <typename Counts>
   bool AfterStep(Counts&& counts) {
     if (++steps_ < next_check_) return true;
@@ -81,6 +86,9 @@ class FlowWindow {
   void Shut(const SideRecord& counts);
 
   static constexpr int64_t kCheckInterval = 20'000;  // ns
+  // At most this many steps between looks: a pace that suddenly slows
+  // down costs at most that many slow steps of lateness.
+  static constexpr uint64_t kMaxStride = 256;
 
   FlowSchedule schedule_;
   const std::atomic<bool>* abort_;
@@ -93,6 +101,7 @@ class FlowWindow {
   uint64_t last_check_steps_ = 0;
   int64_t last_check_ns_ = 0;
   int64_t window_end_ns_ = 0;  // the start actually taken + the length
+  int64_t stop_ns_ = INT64_MAX;  // the window's close + the tail
   SideRecord at_start_;
   SideRecord window_;
 };

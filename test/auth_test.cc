@@ -109,15 +109,17 @@ AuthKey KeyZeroToThirtyOne(const testing::TempDir& dir) {
   return AuthKey::FromFile(path);
 }
 
+// The expected proofs were computed with Python's hmac module over the same
+// bytes (label, Challenge, Hello of protocol 4, packed little-endian).
 TEST(ProofTest, MatchesHmacSha256ComputedElsewhere) {
   testing::TempDir dir;
   const AuthKey key = KeyZeroToThirtyOne(dir);
   Hello h = SomeHello();
   h.proof.fill(1);  // the client's proof does not cover its own field
   EXPECT_EQ(Hex(key.ClientProof(SomeChallenge(), h)),
-            "4e087e4996eed6ab05b0f143641855f03e722844b2ec26d205b3bb37c1a27c07");
+            "dfdcb91a0eba03744e96ebe6bdc38b1271857060ec7f306e59564c1f71e46af0");
   EXPECT_EQ(Hex(key.ServerProof(SomeChallenge(), h)),
-            "1308ba748c260fdb8c802927201941c87a927bb8c140a51a4ea85a88179b6408");
+            "9abf56d88038101bd8567b4b7a474c4ac68d1191113a01729213e716eedae874");
 }
 
 TEST(ProofTest, EveryByteOfTheExchangeCounts) {

@@ -196,6 +196,30 @@ class ExitStatus(unittest.TestCase):
                          "Too many open files|timed out after 1000 ms")
         self.assertTrue(runs[0]["error_occurred"])
 
+    def test_a_failed_setup_ends_the_run_at_once(self):
+        # serve takes one connection at a time: the second of two is
+        # refused during its setup, while the first is ready to run a 20 s
+        # window. The run must fail with the refusal, at once.
+        port = refused_port()
+        serve = subprocess.Popen([NET_BENCH, "serve", "--listen=127.0.0.1:%d" % port,
+                                  "--max_connections=1"],
+                                 stderr=subprocess.PIPE, text=True)
+        try:
+            self.assertIn("listening", serve.stderr.readline())
+            start = time.monotonic()
+            r, runs = self.run_failing("--topology=peer:127.0.0.1:%d" % port,
+                                       "--threads=2", "--patterns=Stream",
+                                       "--benchmark_min_time=20")
+            elapsed = time.monotonic() - start
+        finally:
+            serve.terminate()
+            serve.communicate(timeout=10)
+        self.assert_summary(r, 1, 1, "connection limit 1 reached")
+        self.assertTrue(runs[0]["error_occurred"])
+        # Well under the window (20 s) and --timeout_ms (5 s): nobody waited
+        # for either.
+        self.assertLess(elapsed, 3, r.stderr)
+
     def test_one_failure_among_several_repeated(self):
         # Baseline/Iperf3 needs the veth topology; PlainRR runs anywhere. A
         # benchmark counts once, however many of its repetitions failed.
@@ -275,8 +299,8 @@ class Filters(unittest.TestCase):
 
     def test_default_grid_names(self):
         names = self.names()
-        self.assertIn("Stream/OneCopy/size:65536/real_time/threads:8", names)
-        self.assertIn("RR/OneCopy/size:1024/real_time/threads:1", names)
+        self.assertIn("Stream/OneCopy/size:65536/manual_time/threads:8", names)
+        self.assertIn("RR/OneCopy/size:1024/manual_time/threads:1", names)
         self.assertIn("Topology/SetupTeardown/real_time", names)
 
     def test_zerocopy_filter_selects_only_zero_copy_modes(self):

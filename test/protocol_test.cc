@@ -82,13 +82,42 @@ TEST(HelloTest, AcceptsTheFlagsItKnowsOnly) {
   h.pattern = static_cast<uint8_t>(Pattern::kRR);
   h.timeout_ms = 1000;
   h.size = 64;
-  h.flags = kHelloVerify | kHelloNoDelay | kHelloSpin;
+  h.working_set = 1 << 20;
+  h.flags = kHelloVerify | kHelloNoDelay | kHelloSpin | kHelloUnwritten;
   EXPECT_EQ(ValidateHello(h), "");
-  h.flags = 8;
+  h.flags = 16;
   EXPECT_EQ(ValidateHello(h), "unknown flags");
+  h.flags = 0;
+  h.working_set = 0;
+  EXPECT_EQ(ValidateHello(h), "working set 0 out of range");
+  h.working_set = kMaxWorkingSet + 1;
+  EXPECT_NE(ValidateHello(h), "");
+  h.working_set = kMaxWorkingSet;
   h.flags = 0;
   h.version = 1;
   EXPECT_NE(ValidateHello(h).find("protocol version 1"), std::string::npos);
+}
+
+TEST(GoTest, AcceptsASaneScheduleOnly) {
+  Go go;
+  go.sent_ns = 1'000'000;
+  go.window_start_ns = go.sent_ns + 100'000'000;
+  go.window_ns = 200'000'000;
+  EXPECT_EQ(ValidateGo(go), "");
+  go.flags = kGoSameClock;
+  EXPECT_EQ(ValidateGo(go), "");
+  Go bad = go;
+  bad.magic = 0;
+  EXPECT_NE(ValidateGo(bad), "");
+  bad = go;
+  bad.flags = 2;
+  EXPECT_NE(ValidateGo(bad), "");
+  bad = go;
+  bad.window_ns = 0;
+  EXPECT_NE(ValidateGo(bad), "");
+  bad = go;
+  bad.window_start_ns = go.sent_ns - 1;  // a warm-up that ended before it
+  EXPECT_NE(ValidateGo(bad), "");
 }
 
 }  // namespace

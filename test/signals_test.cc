@@ -337,7 +337,7 @@ TEST(SignalsTest, SigintStopsCleanlyWithTheFinishedResults) {
   for (int i = 0; i < 600 && !first_done; ++i) {
     std::this_thread::sleep_for(50ms);
     first_done = ReadFile(json + ".log")
-                     .find("Stream/OneCopy/size:1024/real_time/threads:1 ") !=
+                     .find("Stream/OneCopy/size:1024/manual_time/threads:1 ") !=
                  std::string::npos;
   }
   ASSERT_TRUE(first_done) << ReadFile(json + ".log");

@@ -24,7 +24,7 @@ RR_ONLY = ["rtt_mean_us", "rtt_p50_us", "rtt_p99_us", "rtt_p999_us"]
 HARDWARE = ["tx_cycles_per_byte", "rx_cycles_per_byte",
             "tx_instructions_per_byte", "tx_llc_misses_per_kb",
             "rx_llc_misses_per_kb"]
-ZERO_COPY = ["zc_copied_ratio", "zc_completions_per_msg", "zc_enobufs"]
+ZERO_COPY = ["zc_copied_ratio", "zc_completions_per_msg", "zc_enobufs_per_msg"]
 NOTIFIED = {"ZeroCopy", "UringZeroCopy"}
 
 
@@ -62,7 +62,9 @@ class SmokeSweep(unittest.TestCase):
         for b in benchmarks:
             self.assertFalse(b.get("error_occurred", False),
                              b["name"] + ": " + b.get("error_message", ""))
-            self.assertGreater(b["iterations"], 0, b["name"])
+            # One window per run: one iteration per connection.
+            threads = int(b["name"].rsplit("threads:", 1)[1])
+            self.assertEqual(b["iterations"], threads, b["name"])
 
     def test_counters_present_where_they_should_be(self):
         hardware = self.data["context"].get("hardware_counters", "")
@@ -100,24 +102,15 @@ class SmokeSweep(unittest.TestCase):
         self.assertEqual(ctx["verify"], "true")
 
     def test_one_window_for_throughput_and_real_time(self):
-        # Throughput is total bytes over the window's wall time W, and
-        # real_time (what compare.py compares) describes the same window:
-        # each thread's timer runs from the common start to the last end.
-        # They differ by wake-ups only: Google Benchmark's start barrier wakes
-        # the threads one after the other, and (Stream) the server report's
-        # trip back tells the client where the window ended. Google
-        # Benchmark's iterations are summed
-        # over the threads, and its real_time is the threads' mean time over
-        # that sum.
+        # Every run is one window of --benchmark_min_time (0.05 s) after the
+        # warm-up, and real_time (what compare.py compares) is that window:
+        # never shorter, and late only by a look at the clock (tens of
+        # microseconds; milliseconds on a busy machine).
         scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
         for b in self.data["benchmarks"]:
-            size = int(b["name"].split("size:")[1].split("/")[0])
-            timed_s = b["real_time"] * scale[b["time_unit"]] * b["iterations"]
-            window_s = b["iterations"] * size / b["bytes_per_second"]
-            # A wake-up is milliseconds at worst on a busy machine, whatever
-            # the window's length.
-            self.assertLess(abs(timed_s - window_s), 0.02 * window_s + 0.010,
-                            b["name"])
+            window_s = b["real_time"] * scale[b["time_unit"]]
+            self.assertGreaterEqual(window_s, 0.05, b["name"])
+            self.assertLess(window_s, 0.05 + 0.010, b["name"])
             self.assertAlmostEqual(b["Gbps"], b["bytes_per_second"] * 8 / 1e9,
                                    delta=b["Gbps"] * 1e-9, msg=b["name"])
 
@@ -129,8 +122,8 @@ class SmokeSweep(unittest.TestCase):
         for b in self.data["benchmarks"]:
             threads = int(b["name"].rsplit("threads:", 1)[1])
             label = b.get("label", "")
-            self.assertRegex(label, r"^cpus tx=\S+ rx=\S+$", b["name"])
-            tx, rx = (part.split("=", 1)[1] for part in label.split()[1:])
+            self.assertRegex(label, r"^wait=block cpus tx=\S+ rx=\S+$", b["name"])
+            tx, rx = (part.split("=", 1)[1] for part in label.split()[2:])
             self.assertEqual(len(tx.split(",")), threads, b["name"])
             self.assertEqual(len(rx.split(",")), threads, b["name"])
             if policy in ("split", "same"):
@@ -144,27 +137,23 @@ class SmokeSweep(unittest.TestCase):
                         self.assertEqual(t, r, b["name"])
 
     def test_the_run_describes_its_vocabularies(self):
-        # The tools read modes, patterns and counters from the run; their own
-        # copies (for files written before) must say the same.
-        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                        "..", "tools"))
-        from netbench import results as nr
+        # The tools read modes, patterns and counters from the run's context:
+        # every mode and counter a benchmark shows must be described there.
         ctx = self.data["context"]
-        modes = json.loads(ctx["modes"])
-        self.assertEqual([m["name"] for m in modes], nr.MODES)
-        self.assertEqual([m["name"] for m in modes if m["notified"]], nr.NOTIFIED_MODES)
-        self.assertEqual([p["name"] for p in json.loads(ctx["patterns"])], nr.PATTERNS)
+        modes = [m["name"] for m in json.loads(ctx["modes"])]
+        notified = {m["name"] for m in json.loads(ctx["modes"]) if m["notified"]}
+        self.assertEqual(notified, NOTIFIED)
+        self.assertEqual([p["name"] for p in json.loads(ctx["patterns"])],
+                         ["Stream", "RR"])
         counters = json.loads(ctx["counters"])
-        python = {k: v for k, v in nr.COUNTERS.items() if k not in ("real_time", "cpu_time")}
-        self.assertEqual(sorted(counters), sorted(python))
         for name, c in counters.items():
-            self.assertEqual((c["label"], c["better"] or None), python[name], name)
-        # Every counter a benchmark wrote is in the vocabulary.
+            self.assertTrue(c["label"], name)
+            self.assertIn(c["better"], ("higher", "lower", ""), name)
         for b in self.data["benchmarks"]:
+            self.assertIn(b["name"].split("/")[1], modes)
             for key, value in b.items():
-                if key in python or not isinstance(value, float):
-                    continue
-                self.assertIn(key, ("real_time", "cpu_time"), b["name"] + ": " + key)
+                if isinstance(value, float) and key not in ("real_time", "cpu_time"):
+                    self.assertIn(key, counters, b["name"] + ": " + key)
 
     def test_compare_py_accepts_the_json(self):
         if not os.path.exists(COMPARE):
@@ -173,7 +162,7 @@ class SmokeSweep(unittest.TestCase):
                             self.json_path, self.json_path],
                            capture_output=True, text=True, timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("Stream/OneCopy/size:4096/real_time/threads:1", r.stdout)
+        self.assertIn("Stream/OneCopy/size:4096/manual_time/threads:1", r.stdout)
 
 
 class Placement(unittest.TestCase):
@@ -200,7 +189,7 @@ class Placement(unittest.TestCase):
         for b in data["benchmarks"]:
             # Stream: the client sends (tx); RR: the server does.
             client, server = ("tx", "rx") if b["name"].startswith("Stream") else ("rx", "tx")
-            sides = dict(part.split("=") for part in b["label"].split()[1:])
+            sides = dict(part.split("=") for part in b["label"].split()[2:])
             self.assertEqual(sides[client], "%d,%d" % (cpus[0], cpus[0]), b["name"])
             self.assertEqual(sides[server], "%d,%d" % (cpus[1], cpus[1]), b["name"])
 
