@@ -196,8 +196,10 @@ void Record(BenchmarkFlags& flags, std::string_view name,
   if (name == "benchmark_out") flags.out = value;
   if (name == "benchmark_out_format") flags.out_format = value;
   if (name == "benchmark_list_tests") flags.list_tests = *ParseBoolWord(value);
-  if (name == "benchmark_min_time") flags.min_time = std::strtod(value.c_str(), nullptr);
-  if (name == "benchmark_repetitions") flags.repetitions = std::atoi(value.c_str());
+  if (name == "benchmark_min_time")
+    flags.min_time = std::strtod(value.c_str(), nullptr);
+  if (name == "benchmark_repetitions")
+    flags.repetitions = std::atoi(value.c_str());
   if (name == "benchmark_enable_random_interleaving")
     flags.random_interleaving = *ParseBoolWord(value);
 }

@@ -33,8 +33,8 @@ bool ParseBool(const std::string& flag, const std::string& value) {
   throw FlagError("--" + flag + ": '" + value + "' is not true/false");
 }
 
-size_t ParseBytes(const std::string& flag, const std::string& text,
-                  size_t min, size_t max) {
+size_t ParseBytes(const std::string& flag, const std::string& text, size_t min,
+                  size_t max) {
   std::string_view digits = text;
   size_t unit = 1;
   if (!digits.empty()) {

@@ -40,8 +40,8 @@ T ParseInteger(const std::string& flag, std::string_view text, T lo, T hi) {
 bool ParseBool(const std::string& flag, const std::string& value);
 
 // "1G", "512M", "65536K", "1073741824": bytes, min..max.
-size_t ParseBytes(const std::string& flag, const std::string& text,
-                  size_t min, size_t max);
+size_t ParseBytes(const std::string& flag, const std::string& text, size_t min,
+                  size_t max);
 // 1073741824 -> "1G", 4096 -> "4K", 1000 -> "1000".
 std::string BytesText(size_t bytes);
 

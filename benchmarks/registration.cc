@@ -17,14 +17,13 @@ namespace {
 // `threads` (all of config.threads when empty): Google Benchmark names it
 // Stream/ZeroCopy/size:65536/manual_time/threads:8. A run is one window,
 // whose length Google Benchmark sees as manual time.
-void RegisterOne(const Config& config, Pattern pattern, Mode mode,
-                 size_t size, const std::vector<int>& threads,
-                 const Environment* env) {
+void RegisterOne(const Config& config, Pattern pattern, Mode mode, size_t size,
+                 const std::vector<int>& threads, const Environment* env) {
   const std::string name = std::string(PatternName(pattern)) + "/" +
                            std::string(ModeName(mode)) +
                            "/size:" + std::to_string(size);
-  auto* b = benchmark::RegisterBenchmark(
-      name.c_str(), [=](benchmark::State& state) {
+  auto* b =
+      benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
         RunFlowBenchmark(state, *env, pattern, mode, size);
       });
   b->UseManualTime();

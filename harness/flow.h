@@ -43,7 +43,7 @@ struct FlowEndpoint {
   Sender* sender = nullptr;
   Receiver* receiver = nullptr;
   Payload payload = Payload::kWritten;
-  bool verify = false;  // stamp every message / check every byte
+  bool verify = false;                 // stamp every message / check every byte
   StreamVerifier* verifier = nullptr;  // the receiving side with --verify
   std::chrono::milliseconds timeout{5000};
   WaitPolicy wait = WaitPolicy::kBlock;

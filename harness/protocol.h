@@ -111,8 +111,8 @@ struct Hello {
   // server's, counted against its --max_memory.
   uint64_t working_set = 0;
   uint64_t size = 0;  // message size
-  Nonce nonce{};           // the client's: the server's proof covers it
-  Proof proof{};           // the client's proof of the key, zero without one
+  Nonce nonce{};      // the client's: the server's proof covers it
+  Proof proof{};      // the client's proof of the key, zero without one
 };
 static_assert(sizeof(Hello) == 96);
 static_assert(std::has_unique_object_representations_v<Hello>);
@@ -164,8 +164,8 @@ SideRecord FromWire(const WireRecord& w);
 // when the client ends the data phase.
 struct Report {
   uint32_t magic = kReportMagic;
-  uint32_t ok = 0;  // 1: no error on the server side
-  WireRecord side;  // the window (lib/flow_window.h)
+  uint32_t ok = 0;        // 1: no error on the server side
+  WireRecord side;        // the window (lib/flow_window.h)
   uint64_t messages = 0;  // every message received (Stream) or sent (RR)
   uint64_t verified = 0;  // --verify: of those, checked (Stream)
   char error[128] = {};

@@ -133,8 +133,8 @@ Report ServeFlow(int fd, Plan& plan) {
   e.message_size = h.size;
   e.sender = plan.sender.get();
   e.receiver = plan.receiver.get();
-  e.payload = (h.flags & kHelloUnwritten) ? Payload::kUnwritten
-                                          : Payload::kWritten;
+  e.payload =
+      (h.flags & kHelloUnwritten) ? Payload::kUnwritten : Payload::kWritten;
   e.verify = (h.flags & kHelloVerify) != 0;
   if (e.verify && plan.receiver) e.verifier = &verifier;
   e.timeout = plan.timeout;

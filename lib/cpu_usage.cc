@@ -103,8 +103,9 @@ SystemCpuTimes ParseProcStat(std::string_view text, long ticks_per_second,
     }
   }
   if (found < names.size())
-    throw std::runtime_error(cpus.empty() ? "/proc/stat: no \"cpu \" line"
-                                          : "/proc/stat: a CPU's line is missing");
+    throw std::runtime_error(cpus.empty()
+                                 ? "/proc/stat: no \"cpu \" line"
+                                 : "/proc/stat: a CPU's line is missing");
   const uint64_t busy = sum[kUser] + sum[kNice] + sum[kSystem] + sum[kIrq] +
                         sum[kSoftirq] + sum[kSteal];
   const uint64_t total = busy + sum[kIdle] + sum[kIowait];

@@ -14,8 +14,8 @@ bool FlowWindow::Check(const SideRecord& counts, int64_t now_ns) {
   // slows down (a blocking wait) is caught up with quickly.
   const uint64_t steps = steps_ - last_check_steps_;
   const int64_t elapsed = std::max<int64_t>(now_ns - last_check_ns_, 1);
-  const uint64_t ideal =
-      std::max<uint64_t>(1, steps * kCheckInterval / static_cast<uint64_t>(elapsed));
+  const uint64_t ideal = std::max<uint64_t>(
+      1, steps * kCheckInterval / static_cast<uint64_t>(elapsed));
   stride_ = std::min({ideal, 2 * stride_, kMaxStride});
   last_check_steps_ = steps_;
   last_check_ns_ = now_ns;

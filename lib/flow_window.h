@@ -100,7 +100,7 @@ class FlowWindow {
   uint64_t stride_ = 1;
   uint64_t last_check_steps_ = 0;
   int64_t last_check_ns_ = 0;
-  int64_t window_end_ns_ = 0;  // the start actually taken + the length
+  int64_t window_end_ns_ = 0;    // the start actually taken + the length
   int64_t stop_ns_ = INT64_MAX;  // the window's close + the tail
   SideRecord at_start_;
   SideRecord window_;

@@ -40,7 +40,7 @@ SystemSample SampleSystem(const std::vector<int>& cpus);
 struct SystemUsage {
   std::chrono::nanoseconds wall{0};  // between the samples
   int cpus = 0;
-  SystemCpuTimes ticks;              // /proc/stat differences
+  SystemCpuTimes ticks;  // /proc/stat differences
   // Busy time of the CPUs to the microsecond (wall x CPUs less idle, less
   // steal), when every sample had idle times.
   std::optional<std::chrono::nanoseconds> busy;

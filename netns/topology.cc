@@ -13,8 +13,8 @@
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
-#include <stdexcept>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 

@@ -345,8 +345,8 @@ TEST_F(TwoHostTest, PeerThatStopsReadingEndsInBoundedTime) {
         dir_.File(drained ? "drained.json" : "stalled.json");
     const auto start = std::chrono::steady_clock::now();
     const int status = RunClient(
-        {"--topology=peer:198.18.0.1:5390", "--modes=" + modes,
-         "--sizes=64K", "--threads=1", "--patterns=Stream", "--timeout_ms=500",
+        {"--topology=peer:198.18.0.1:5390", "--modes=" + modes, "--sizes=64K",
+         "--threads=1", "--patterns=Stream", "--timeout_ms=500",
          "--warmup=10ms",
          drained ? "--benchmark_min_time=0.05" : "--benchmark_min_time=30"},
         json, 120s, /*with_key=*/false);

@@ -94,11 +94,11 @@ TEST_P(WorkingSetTest, GoesRoundTheSameNumberOfMessagesInOrder) {
     EXPECT_EQ(seen[i], seen[i - count]) << i;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EveryMode, WorkingSetTest, testing::ValuesIn(AllModes()),
-    [](const testing::TestParamInfo<Mode>& p) {
-      return std::string(ModeName(p.param));
-    });
+INSTANTIATE_TEST_SUITE_P(EveryMode, WorkingSetTest,
+                         testing::ValuesIn(AllModes()),
+                         [](const testing::TestParamInfo<Mode>& p) {
+                           return std::string(ModeName(p.param));
+                         });
 
 TEST(WorkingSetTest, CoversTheWorkingSetWithinBounds) {
   EXPECT_EQ(MessagePool::CountFor(4 << 20, 1024), 4096u + 2);
