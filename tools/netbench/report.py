@@ -15,8 +15,8 @@ import sys
 
 from . import answers
 from . import plots
-from .results import (ResultsError,
-                              format_number as num, format_size, load, median)
+from .results import (ResultsError, format_number as num, format_size, load, median,
+                      plural)
 
 ZEROCOPY_DOC = ("Documentation/networking/msg_zerocopy.rst, \"Loopback\": packets "
                 "generated with MSG_ZEROCOPY that are looped to a local socket incur a "
@@ -25,6 +25,8 @@ ZEROCOPY_DOC = ("Documentation/networking/msg_zerocopy.rst, \"Loopback\": packet
 
 # The unstable threshold as the report prints it: "5%".
 _UNSTABLE = "%g%%" % (100 * answers.UNSTABLE_CV)
+# Context keys that hold the run's own tables (JSON), not values to show.
+_TABLE_KEYS = {"caches", "modes", "patterns", "counters", "sampling"}
 
 
 def _x(ratio):
@@ -32,16 +34,12 @@ def _x(ratio):
     return "%.2f×" % ratio if ratio < 100 else "%.0f×" % ratio
 
 
-def _plural(n, word):
-    return "%d %s%s" % (n, word, "" if n == 1 else "s")
-
-
 def _threads_phrase(results, threads, pattern="Stream"):
     ref = results.reference_threads(pattern)
     if threads == ref and threads != 8:
-        return "at %s (the most in this run; the reference study uses 8)" % _plural(
+        return "at %s (the most in this run; the reference study uses 8)" % plural(
             threads, "thread")
-    return "at " + _plural(threads, "thread")
+    return "at " + plural(threads, "thread")
 
 
 def _range_phrase(sizes):
@@ -79,10 +77,10 @@ def _too_few(n):
     """Why n repetitions per side decide nothing, or None when they can."""
     if n < answers.MIN_REPETITIONS:
         return "%s per side, and the test needs at least %d" % (
-            _plural(n, "repetition"), answers.MIN_REPETITIONS)
+            plural(n, "repetition"), answers.MIN_REPETITIONS)
     if answers.smallest_p(n, n) > answers.ALPHA + answers.P_SLACK:
         return "with %s per side the smallest p the test can give is %.2f, above %s" % (
-            _plural(n, "repetition"), answers.smallest_p(n, n), answers.ALPHA)
+            plural(n, "repetition"), answers.smallest_p(n, n), answers.ALPHA)
     return None
 
 
@@ -239,7 +237,7 @@ def scaling_section(results):
     lines += ["Stream throughput at %d threads over throughput at %s: median %s "
               "over every mode and size; lowest %s (`%s` at %s: %s → %s Gbps), highest %s "
               "(`%s` at %s: %s → %s Gbps)%s." % (
-                  s.high, _plural(s.low, "thread"), _x(s.median_ratio()),
+                  s.high, plural(s.low, "thread"), _x(s.median_ratio()),
                   _x(lo.ratio), lo_key[0], format_size(lo_key[1]), num(lo.low), num(lo.high),
                   _x(hi.ratio), hi_key[0], format_size(hi_key[1]), num(hi.low), num(hi.high),
                   "; the machine has %s CPUs" % cpus if cpus else ""), ""]
@@ -247,7 +245,7 @@ def scaling_section(results):
     sizes = results.sizes("Stream")
     lines += ["Per mode and size: ratio (Gbps at %s → Gbps at %d threads); *not decided* "
               "where the test does not tell the two thread counts apart." % (
-                  _plural(s.low, "thread"), s.high), ""]
+                  plural(s.low, "thread"), s.high), ""]
     lines += ["| mode | " + " | ".join(format_size(z) for z in sizes) + " | median |",
               "|---|" + "---|" * (len(sizes) + 1)]
     for mode in results.modes:
@@ -267,14 +265,14 @@ def _scaling_verdict(s):
     if undecided == total:
         return ("Whether throughput rises or falls from %s to %d threads is not decided "
                 "by this run at any of the %d mode and size pairs." % (
-                    _plural(s.low, "thread"), s.high, total))
+                    plural(s.low, "thread"), s.high, total))
     parts = []
     if up:
         parts.append("rises at %d" % up)
     if down:
         parts.append("falls at %d" % down)
     text = "By the test, throughput from %s to %d threads %s of %d mode and size pairs" % (
-        _plural(s.low, "thread"), s.high, " and ".join(parts), total)
+        plural(s.low, "thread"), s.high, " and ".join(parts), total)
     return text + ("; not decided by this run at %d." % undecided if undecided else ".")
 
 
@@ -339,7 +337,7 @@ def _known(n):
     placement = "placement %s" % n.affinity if n.affinity else "placement not recorded"
     steal = ("median steal_share %s" % num(n.steal) if n.steal is not None
              else "steal not measured")
-    return "%s, %s, %s" % (placement, steal, _plural(n.repetitions, "repetition"))
+    return "%s, %s, %s" % (placement, steal, plural(n.repetitions, "repetition"))
 
 
 def noise_warning(n):
@@ -359,7 +357,7 @@ def _unstable_line(n, limit=8):
     unstable = n.unstable
     if not n.spreads:
         return ("- Spread not measured: %s per point (a CV needs at least 2)." %
-                _plural(n.repetitions, "repetition"))
+                plural(n.repetitions, "repetition"))
     if not unstable:
         return "- No point is unstable: every CV is at most %s." % _UNSTABLE
     shown = ", ".join("`%s` %s" % (u.name, _cv(u.cv)) for u in unstable[:limit])
@@ -384,7 +382,7 @@ def _placement_lines(results, n):
     if any(p.labels for p in results.points.values()):
         if n.moved:
             lines.append("- A thread ran on more than one CPU at %s (\"|\" in the tables' "
-                         "CPUs column)." % _plural(len(n.moved), "point"))
+                         "CPUs column)." % plural(len(n.moved), "point"))
         else:
             lines.append("- Every thread stayed on one CPU (the tables' CPUs column).")
     if n.steal is not None:
@@ -412,7 +410,7 @@ def _decisions_line(n):
                  needed - 1, needed - 1, answers.smallest_p(needed - 1, needed - 1), needed,
                  answers.ADVISED_REPETITIONS))
     if 0 < n.repetitions < needed:
-        text += " **This run has %s per point: nothing in it is decided.**" % _plural(
+        text += " **This run has %s per point: nothing in it is decided.**" % plural(
             n.repetitions, "repetition")
     return text
 
@@ -444,7 +442,7 @@ def context_section(results):
     keys = ["date", "host_name", "kernel", "topology", "privilege", "mtu", "nodelay",
             "rx", "affinity", "cpus", "wait", "verify", "optmem_max", "hardware_counters",
             "num_cpus", "mhz_per_cpu", "load_avg", "library_build_type", "executable"]
-    for k in keys + sorted(set(c) - set(keys) - {"caches"}):
+    for k in keys + sorted(set(c) - set(keys) - _TABLE_KEYS):
         if k in c:
             v = c[k]
             if isinstance(v, list):
@@ -460,10 +458,10 @@ def context_section(results):
     grid += ["- Sizes: %s." % ", ".join(format_size(s) for s in results.sizes()),
              "- Threads: %s." % ", ".join(str(t) for t in results.threads()),
              "- Repetitions per benchmark: %s." % (lo if lo == hi else "%d–%d" % (lo, hi))]
-    topo = results.other.get("Topology/SetupTeardown/real_time")
-    if topo:
-        times = [r.get("real_time") for r in topo if "real_time" in r]
-        unit = results.time_units.get("Topology/SetupTeardown/real_time", "ns")
+    topology = next((n for n in results.other if n.startswith("Topology/SetupTeardown")), None)
+    if topology:
+        times = [r.get("real_time") for r in results.other[topology] if "real_time" in r]
+        unit = results.time_units.get(topology, "ns")
         if times:
             grid.append("- `Topology/SetupTeardown`: building and tearing down the two "
                         "namespaces and the veth pair took %s %s (median of %d), not plotted."
@@ -497,14 +495,16 @@ def figures_section(results, figures, missing):
 _TABLE_UNITS = {"ns_per_msg": (1e-3, "time per message (µs)")}
 
 
+# Counters the tables leave out: the same measure as another column
+# (bytes_per_second and msgs_per_second as Gbps and ns_per_msg; the mean
+# round trip beside its percentiles).
+_TABLE_OMITS = {"bytes_per_second", "msgs_per_second", "rtt_mean_us"}
+
+
 def _table_counters(results, pattern):
-    wanted = ["Gbps", "ns_per_msg", "rtt_p50_us", "rtt_p99_us", "rtt_p999_us",
-              "tx_cpu_ns_per_byte", "rx_cpu_ns_per_byte", "tx_cycles_per_byte",
-              "rx_cycles_per_byte", "tx_llc_misses_per_kb", "rx_llc_misses_per_kb",
-              "sys_cpu_ns_per_byte", "softirq_share", "steal_share", "syscalls_per_msg",
-              "ctx_switches_per_msg", "zc_copied_ratio", "zc_completions_per_msg",
-              "zc_enobufs", "rx_mapped_share"]
-    return [c for c in wanted if results.has_counter(c, pattern)]
+    """The counters the pattern measured, in the run's table order."""
+    return [c for c in results.counter_names()
+            if c not in _TABLE_OMITS and results.has_counter(c, pattern)]
 
 
 def _scaled(value, counter):
