@@ -1,25 +1,29 @@
 #!/usr/bin/python3
 """The main job's tools: plots and report from a real run, the answers the
-report gives, tools/compare, and the sweep driver (progress, interruption).
+report gives, tools/compare, tools/stability, and the sweep driver.
 
 usage: tools_test.py [PATH/TO/net_bench]
 
 test/fixtures/sweep.json and same_build_{a,b}.json are real runs of net_bench
 (regenerate them with tools/make_fixture). They were written before net_bench
-described its vocabularies in its context; read() adds them IN MEMORY (see
-VOCABULARY), as the tools read them only from the run. Where a test needs an answer known
-in advance (a crossover at a given size, "never", a 2x throughput drop, a
+described its vocabularies in its context and before it ran blocked rounds;
+read() adds the vocabularies IN MEMORY (see VOCABULARY), and as_blocked()
+derives, in memory, the new format (window names, blocked rounds, the new
+label) from them. Where a test needs an answer known in advance (a mode
+behind TwoCopy at one size and ahead at another, a 2x throughput drop, a
 zero-copy mode), it derives a modified COPY of a real fixture in memory and
 says what it changed; the committed fixtures are never hand-edited. Rules
-that need exact numbers (the U test behind every "beats", each point's CV,
+that need exact numbers (the verdict behind every answer, each point's CV,
 the run's noise warning and its cause) are tested on small made-up runs
 (see synthetic). Given net_bench, the sweep driver is also run end to end on
-a tiny grid.
+a tiny grid. The verdict maths themselves are in verdicts_test.py.
 """
 import copy
 import io
 import json
+import math
 import os
+import random
 import re
 import signal
 import statistics
@@ -27,6 +31,8 @@ import subprocess
 import sys
 import tempfile
 import unittest
+
+from scipy import stats
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -36,12 +42,14 @@ SWEEP = os.path.join(FIXTURES, "sweep.json")
 SAME_A = os.path.join(FIXTURES, "same_build_a.json")
 SAME_B = os.path.join(FIXTURES, "same_build_b.json")
 COMPARE = os.path.join(TOOLS, "compare")
+COMPARE_PY = "/usr/share/benchmark/compare.py"
 NET_BENCH = (os.path.abspath(sys.argv[1])
              if len(sys.argv) > 1 and not sys.argv[1].startswith("-") else None)
 
 sys.path.insert(0, TOOLS)   # the package's root, as for the commands in tools/
-from netbench import answers, report, sweep  # noqa: E402
+from netbench import answers, report, stability, sweep, verdicts  # noqa: E402
 from netbench.results import Results, format_size, parse_name  # noqa: E402
+from netbench.verdicts import EQUIVALENT, FASTER, SLOWER, UNDECIDED  # noqa: E402
 
 # The vocabularies as the net_bench that wrote the fixtures had them
 # (lib/mode_table.cc, harness/protocol.cc, benchmarks/counters.cc), for
@@ -94,13 +102,26 @@ def read(path):
         return with_vocabulary(json.load(f))
 
 
-
-
 def write(data, directory, name):
     path = os.path.join(directory, name)
     with open(path, "w") as f:
         json.dump(data, f)
     return path
+
+
+def as_blocked(data):
+    """A copy in the new net_bench's format, derived in memory from an older
+    run: grid names with the window's /manual_time, the label naming the
+    wait, and the context saying the runs are blocked rounds (each run's
+    repetition_index its round)."""
+    out = copy.deepcopy(data)
+    for b in out["benchmarks"]:
+        if parse_name(b["run_name"]):
+            for k in ("name", "run_name"):
+                b[k] = b[k].replace("/real_time/", "/manual_time/")
+            b["label"] = "wait=block cpus tx=0 rx=1"
+    out["context"].update(rounds="blocked", seed="42")
+    return out
 
 
 def medians(data, counter="Gbps", pattern="Stream"):
@@ -116,67 +137,28 @@ def medians(data, counter="Gbps", pattern="Stream"):
 
 
 def set_relative(data, mode, baseline, factor_by_size):
-    """A copy where every repetition of `mode`'s Stream Gbps is set to
-    `baseline`'s slowest repetition (same size and threads) times the factor
-    when the factor is below 1, or its fastest times the factor otherwise: the
-    two modes' repetitions are then separated, so the answer is known."""
+    """A copy where every run of `mode`'s Stream Gbps is `baseline`'s run of
+    the same index (same size and threads) times the factor: the two modes
+    then differ by exactly that factor, so the answer is known."""
     out = copy.deepcopy(data)
-    reps = {}
+    runs = {}
     for b in out["benchmarks"]:
         key = parse_name(b["run_name"])
         if key and key[0] == "Stream":
-            reps.setdefault(key, []).append(b)
-    for (pattern, m, size, threads), bs in reps.items():
+            runs.setdefault(key, []).append(b)
+    for (pattern, m, size, threads), bs in runs.items():
         if m != mode or size not in factor_by_size:
             continue
-        base = [b["Gbps"] for b in reps[(pattern, baseline, size, threads)]]
-        factor = factor_by_size[size]
-        value = (min(base) if factor < 1 else max(base)) * factor
-        for b in bs:
-            b["Gbps"] = value
+        for b, base in zip(bs, runs[(pattern, baseline, size, threads)]):
+            b["Gbps"] = base["Gbps"] * factor_by_size[size]
     return out
 
 
-def expected_p(a, b):
-    """Independent of the tools: the two-sided Mann-Whitney U p-value the
-    report's rule uses (exact for small samples), None below 3 repetitions a side."""
-    from scipy.stats import mannwhitneyu
-    if min(len(a), len(b)) < 3:
-        return None
-    return mannwhitneyu(a, b, alternative="two-sided", method="exact").pvalue
-
-
-def expected_crossover(data, mode, baseline, threads):
-    """Independent of the tools: (crossover size or None, never, sizes) by the
-    rule the report states: the smallest size where the mode's median is
-    higher and the two-sided U test gives p <= 0.05, with no larger size where
-    the median is lower with p <= 0.05; "never" when the largest size is such
-    a loss."""
-    samples = {}
-    for b in data["benchmarks"]:
-        key = parse_name(b["run_name"])
-        if key and key[0] == "Stream" and key[3] == threads and "Gbps" in b:
-            samples.setdefault((key[1], key[2]), []).append(b["Gbps"])
-    sizes = sorted(s for (m, s) in samples if m == mode and (baseline, s) in samples)
-    a = {s: samples[(mode, s)] for s in sizes}
-    b = {s: samples[(baseline, s)] for s in sizes}
-    p = {s: expected_p(a[s], b[s]) for s in sizes}
-    decided = {s: p[s] is not None and p[s] <= 0.05 for s in sizes}
-    wins = {s: decided[s] and statistics.median(a[s]) > statistics.median(b[s]) for s in sizes}
-    loses = {s: decided[s] and statistics.median(a[s]) < statistics.median(b[s]) for s in sizes}
-    never = bool(sizes) and loses[sizes[-1]]
-    for i, s in enumerate(sizes):
-        if wins[s] and not any(loses[t] for t in sizes[i + 1:]):
-            return s, never, sizes
-    return None, never, sizes
-
-
 def with_repetitions(data, n, step=0.001):
-    """A copy of a real run where every benchmark has n repetitions: the
-    i-th is the real repetition i mod k (k real ones) with its main metrics
-    (Gbps, rtt_p50_us) scaled by 1 + step * (i - (n - 1) / 2), so that copies
-    are not exact ties. The spread stays about the real one; the count grows,
-    so the U test can decide."""
+    """A copy of a real run where every benchmark has n runs: the i-th is
+    the real run i mod k (k real ones) with its main metrics (Gbps,
+    rtt_p50_us) scaled by 1 + step * (i - (n - 1) / 2), so that copies are
+    not exact ties. The spread stays about the real one; the count grows."""
     out = copy.deepcopy(data)
     reps = {}
     for b in out["benchmarks"]:
@@ -193,22 +175,27 @@ def with_repetitions(data, n, step=0.001):
     return out
 
 
-def synthetic(points, context=None):
-    """Google Benchmark JSON of a made-up run, for rules that need exact
-    numbers: points maps (pattern, mode, size, threads) to a list of
-    repetitions, each a dict of counters (and perhaps a "label"), or a bare
-    number: the pattern's main metric (Stream Gbps, RR rtt_p50_us)."""
+def synthetic(points, context=None, blocked=True):
+    """Google Benchmark JSON of a made-up run in the new format, for rules
+    that need exact numbers: points maps (pattern, mode, size, threads) to a
+    list of runs (round i is the i-th), each a dict of counters (and perhaps
+    a "label"), or a bare number: the pattern's main metric (Stream Gbps, RR
+    rtt_p50_us). Blocked rounds unless told otherwise; the vocabularies are
+    in the context."""
     benchmarks = []
     for (pattern, mode, size, threads), reps in points.items():
-        name = "%s/%s/size:%d/real_time/threads:%d" % (pattern, mode, size, threads)
+        name = "%s/%s/size:%d/manual_time/threads:%d" % (pattern, mode, size, threads)
         for i, rep in enumerate(reps):
             if not isinstance(rep, dict):
                 rep = {"Gbps" if pattern == "Stream" else "rtt_p50_us": rep}
             benchmarks.append(dict(name=name, run_name=name, run_type="iteration",
                                    repetitions=len(reps), repetition_index=i,
-                                   threads=threads, iterations=100, real_time=1.0,
-                                   cpu_time=1.0, time_unit="ns", **rep))
-    return with_vocabulary({"context": dict(context or {}), "benchmarks": benchmarks})
+                                   threads=threads, iterations=1, real_time=2e8,
+                                   cpu_time=1e8, time_unit="ns", **rep))
+    ctx = dict(context or {})
+    if blocked:
+        ctx.setdefault("rounds", "blocked")
+    return with_vocabulary({"context": ctx, "benchmarks": benchmarks})
 
 
 def without(data, predicate):
@@ -231,6 +218,33 @@ def as_zero_copy(data, ratio=1.0):
             b["zc_completions_per_msg"] = 1.0
             b["zc_enobufs"] = 0.0
     return out
+
+
+def drifting(n, speeds, drift=0.05, noise=0.002, seed=1):
+    """n blocked rounds of modes with these relative speeds: each round
+    shares a drift (the machine's state) that pairing removes, plus a little
+    noise of each run. {mode: [Gbps of round 0, 1, ...]}."""
+    rng = random.Random(seed)
+    out = {m: [] for m in speeds}
+    for _ in range(n):
+        shared = math.exp(rng.gauss(0, drift))
+        for m, s in speeds.items():
+            out[m].append(10 * s * shared * math.exp(rng.gauss(0, noise)))
+    return out
+
+
+def point(mode, threads=1, pattern="Stream", size=65536):
+    """A grid key for synthetic(): one size is enough for most rules."""
+    return (pattern, mode, size, threads)
+
+
+# A verdict as the report prints it: '24% behind [21%, 27%]' (magnitudes),
+# 'equivalent within ±3% (+0.4% [-1.2%, +2.0%])', 'not decided, +1.0% [...]'.
+_PCT = r"([+-]?\d+(?:\.\d+)?)%"
+_DIFFERENT = re.compile(_PCT + r" (?:faster|slower|ahead|behind) \[" + _PCT + ", " + _PCT +
+                        r"\]")
+_SIGNED = re.compile(r"(equivalent within ±(\d+(?:\.\d+)?)% \(|not decided, )" + _PCT +
+                     r" \[" + _PCT + ", " + _PCT + r"\]")
 
 
 class Names(unittest.TestCase):
@@ -269,16 +283,21 @@ class Names(unittest.TestCase):
         self.assertEqual(r.notified_modes, [])
         self.assertEqual((r.counter_label("Gbps"), r.better("Gbps")), ("Gbps", None))
         self.assertEqual(r.counter_names(), ["Gbps"])
+        text = report.render(r, [], [])
+        self.assertIn("This run does not say which way `Gbps` is better", text)
 
     def test_blocked_only_when_the_context_says_so(self):
-        self.assertFalse(Results(synthetic({point("OneCopy"): [1.0]})).blocked)
-        self.assertTrue(Results(synthetic({point("OneCopy"): [1.0]},
-                                          {"rounds": "blocked"})).blocked)
+        self.assertTrue(Results(synthetic({point("OneCopy"): [1.0]})).blocked)
+        self.assertFalse(Results(synthetic({point("OneCopy"): [1.0]}, blocked=False)).blocked)
+        self.assertEqual(Results(synthetic({point("OneCopy"): [1.0]})).unit, "round")
 
     def test_looks_from_the_sampling_record(self):
-        r = Results(synthetic({point("OneCopy"): [1.0]}, {"sampling": json.dumps({"K": 8})}))
+        r = Results(synthetic({point("OneCopy"): [1.0]},
+                              {"sampling": json.dumps({"K": 8, "margin": 0.05})}))
         self.assertEqual(r.looks, 8)
-        self.assertEqual(Results(synthetic({point("OneCopy"): [1.0]})).looks, 1)
+        self.assertEqual(report.run_margin(r), 0.05)
+        plain = Results(synthetic({point("OneCopy"): [1.0]}))
+        self.assertEqual((plain.looks, report.run_margin(plain)), (1, verdicts.DEFAULT_MARGIN))
 
 
 class FixtureIsARealRun(unittest.TestCase):
@@ -300,7 +319,22 @@ class FixtureIsARealRun(unittest.TestCase):
         self.assertGreaterEqual(len(r.threads("Stream")), 2)
 
 
+def verdicts_printed(text):
+    """Every verdict the report prints: (kind, effect, low, high, margin) in
+    percent, where kind is "different" (its effect and interval as
+    magnitudes), "equivalent" or "undecided" (signed)."""
+    out = [("different", float(e), float(lo), float(hi), None)
+           for e, lo, hi in _DIFFERENT.findall(text)]
+    for m in _SIGNED.finditer(text):
+        kind = "equivalent" if m[1].startswith("equivalent") else "undecided"
+        out.append((kind, float(m[3]), float(m[4]), float(m[5]),
+                    float(m[2]) if m[2] else None))
+    return out
+
+
 class ReportOnRealRun(unittest.TestCase):
+    """The real fixture as it is: plain repetitions (not blocked), 2 each."""
+
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.TemporaryDirectory()
@@ -349,36 +383,53 @@ class ReportOnRealRun(unittest.TestCase):
         for value in (ctx["kernel"], ctx["topology"], "MTU " + ctx["mtu"]):
             self.assertIn(value, self.text)
         self.assertIn("Topology/SetupTeardown", self.text)
+        self.assertNotIn("| counters |", self.text)   # the run's tables are not values
 
-    def test_two_repetitions_decide_no_crossover(self):
-        gbps = medians(self.data)
-        threads = max(t for (_, _, t) in gbps)
-        for mode in ("OneCopy", "ZeroCopy"):
-            _, _, sizes = expected_crossover(self.data, mode, "TwoCopy", threads)
-            if not sizes:
-                self.assertIn("**%s vs TwoCopy: not in this run**" % mode, self.text)
-                continue
-            self.assertIn("**%s vs TwoCopy: not decided by this run** at %d threads" % (
-                mode, threads), self.text)
-            self.assertIn("2 repetitions per side, and the test needs at least 3", self.text)
-            for s in sizes:  # the numbers are still given
-                ratio = gbps[(mode, s, threads)] / gbps[("TwoCopy", s, threads)]
-                self.assertIn("%s %.2f× (" % (format_size(s), ratio), self.text)
-        self.assertIn("This run has 2 repetitions per point: nothing in it is decided",
-                      self.text)
+    def test_the_method_says_what_the_run_did_not_record(self):
+        method = self.text.split("## Method")[1].split("\n## ")[0]
+        self.assertIn("- Flows: window not recorded, warm-up not recorded (no counter sees "
+                      "it), waiting not recorded.", method)
+        self.assertIn("- Data regime: working set not recorded, payload not recorded.", method)
+        self.assertIn("plain repetitions, not blocked rounds: modes are compared unpaired",
+                      method)
+        self.assertIn("not sampled by tools/run (K = 1)", method)
+        self.assertIn("Benjamini–Hochberg at q = 0.05", method)
 
-    def test_two_repetitions_decide_no_best_mode(self):
-        gbps = medians(self.data)
+    def test_effects_and_verdicts_never_p_values(self):
+        self.assertNotRegex(self.text, r"\bp ?[=<≤]")
+        self.assertGreater(len(verdicts_printed(self.text)), 10)
+
+    def test_every_verdict_printed_agrees_with_its_interval(self):
+        for kind, effect, lo, hi, margin in verdicts_printed(self.text):
+            # Printed with 2 significant digits at most: a rounding slack.
+            slack = 0.05 + 0.01 * max(abs(lo), abs(hi))
+            self.assertLessEqual(lo - slack, effect, (kind, effect, lo, hi))
+            self.assertLessEqual(effect, hi + slack, (kind, effect, lo, hi))
+            if kind == "equivalent":
+                self.assertLessEqual(-margin - slack, lo)
+                self.assertLessEqual(hi, margin + slack)
+            elif kind == "undecided":
+                self.assertLessEqual(lo, 0 + slack)
+                self.assertGreaterEqual(hi, 0 - slack)
+
+    def test_the_best_mode_table_names_the_leader_of_every_point(self):
+        # Independent of the tools: the leader has the highest mean log Gbps.
+        samples = {}
+        for b in self.data["benchmarks"]:
+            key = parse_name(b["run_name"])
+            if key and key[0] == "Stream":
+                samples.setdefault(key[1:], []).append(math.log(b["Gbps"]))
         section = self.text.split("## Best mode")[1].split("\n\n")[2]
         rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
                 for line in section.splitlines()[2:]}
-        threads = sorted({t for (_, _, t) in gbps})
-        for size in sorted({s for (_, s, _) in gbps}):
+        threads = sorted({t for (_, _, t) in samples})
+        for size in sorted({s for (_, s, _) in samples}):
             for i, t in enumerate(threads):
-                best = max((v, m) for (m, s, tt), v in gbps.items() if s == size and tt == t)
-                self.assertTrue(rows[format_size(size)][i].startswith(
-                    "not decided (%s ~ " % best[1]), (size, t, rows[format_size(size)][i]))
-        self.assertIn("Stream: no grid point decided by this run", self.text)
+                here = {m: statistics.fmean(v) for (m, s, tt), v in samples.items()
+                        if s == size and tt == t}
+                leader = max(here, key=here.get)
+                self.assertRegex(rows[format_size(size)][i],
+                                 r"^(not decided: )?%s " % leader, (size, t))
 
     def test_spread_of_every_point_in_the_tables(self):
         tables = self.text.split("## Tables")[1]
@@ -419,255 +470,219 @@ class ReportOnRealRun(unittest.TestCase):
             self.assertIn("### %s" % pattern, tables)
         rows = [l for l in tables.splitlines() if l.startswith("| ") and "KiB" in l]
         self.assertEqual(len(rows), len(self.results.points))
+        self.assertIn("| zero-copy ENOBUFS |", tables)        # in the run's table order
+        self.assertNotIn("messages per second", tables)       # Gbps says it
 
 
-class ReportOnRepeatedRun(unittest.TestCase):
-    """The real fixture with 5 repetitions per point (see with_repetitions):
-    the answers follow the U test, computed here independently."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.data = with_repetitions(read(SWEEP), 5)
-        cls.results = Results(cls.data, SWEEP)
-        cls.text = report.render(cls.results, [], [])
-
-    def test_crossover_answers_follow_the_test(self):
-        threads = max(self.results.threads("Stream"))
-        for mode in ("OneCopy", "ZeroCopy"):
-            size, never, sizes = expected_crossover(self.data, mode, "TwoCopy", threads)
-            if size is not None and size == sizes[0]:
-                self.assertRegex(self.text, re.escape("**%s beats TwoCopy " % mode) +
-                                 "(at every size measured, from|from) %s" % format_size(size))
-            elif size is not None:
-                self.assertIn("**%s beats TwoCopy from %s on**" % (mode, format_size(size)),
-                              self.text)
-            elif never:
-                self.assertIn("**%s never beats TwoCopy in this range" % mode, self.text)
-            else:
-                self.assertIn("**%s vs TwoCopy: not decided by this run**" % mode, self.text)
-
-    def test_best_mode_only_where_the_test_separates_it_from_every_other(self):
-        section = self.text.split("## Best mode")[1].split("\n\n")[2]
-        rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
-                for line in section.splitlines()[2:]}
-        samples = {}
-        for b in self.data["benchmarks"]:
-            key = parse_name(b["run_name"])
-            if key and key[0] == "Stream":
-                samples.setdefault(key[1:], []).append(b["Gbps"])
-        threads = sorted({t for (_, _, t) in samples})
-        decided = 0
-        for size in sorted({s for (_, s, _) in samples}):
-            for i, t in enumerate(threads):
-                here = {m: v for (m, s, tt), v in samples.items() if s == size and tt == t}
-                best = max(here, key=lambda m: statistics.median(here[m]))
-                apart = all(expected_p(here[best], v) <= 0.05 for m, v in here.items()
-                            if m != best)
-                cell = rows[format_size(size)][i]
-                decided += apart
-                self.assertTrue(cell.startswith(best + " " if apart else
-                                                "not decided (%s ~ " % best), (size, t, cell))
-        self.assertIn("Stream: decided at %d of" % decided if decided else
-                      "Stream: no grid point decided", self.text)
-
-
-class CrossoverOnKnownAnswers(unittest.TestCase):
-    """Copies of the real fixture with 5 repetitions per point (see
-    with_repetitions) where OneCopy's Stream throughput is set to TwoCopy's
-    times a factor per size (see set_relative): the two modes' repetitions are
-    apart, the U test decides, and the crossover is known."""
+class ReportOnBlockedRun(unittest.TestCase):
+    """The real fixture in the new format (as_blocked, 5 rounds): names with
+    /manual_time, paired comparisons, figures drawn."""
 
     @classmethod
     def setUpClass(cls):
-        cls.data = with_repetitions(read(SWEEP), 5)
+        cls.dir = tempfile.TemporaryDirectory()
+        cls.data = as_blocked(with_repetitions(read(SWEEP), 5))
+        cls.results = Results(cls.data, "blocked.json")
+        with open(report.write(cls.results, cls.dir.name)) as f:
+            cls.text = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dir.cleanup()
+
+    def test_grid_and_figures_read_the_new_names(self):
+        self.assertEqual(len(self.results.points), len(Results(read(SWEEP)).points))
+        for name in ("throughput_threads_1.png", "rr_latency.png", "time_per_message.png"):
+            self.assertIn(name, os.listdir(self.dir.name))
+        self.assertIn("`Stream/", self.text)
+        self.assertIn("/manual_time/threads:", self.text)
+        self.assertIn("| tx=0 rx=1 |", self.text)
+
+    def test_the_method_says_the_rounds_are_paired(self):
+        self.assertIn("- Sampling: blocked rounds: each round runs every mode of a point once, "
+                      "in a random order drawn from seed `42`; modes are compared within "
+                      "rounds (paired).", self.text)
+        self.assertIn("Rounds per point: 5.", self.text)
+        self.assertIn("median of 5 rounds", self.text)
+
+
+class AnswersOnMadeUpRuns(unittest.TestCase):
+    """Analysis on synthetic blocked runs whose answers are known."""
+
+    def analysis(self, points, context=None, blocked=True):
+        return answers.Analysis(Results(synthetic(points, context, blocked)))
+
+    def test_the_tier_and_the_nearest_mode_outside_it(self):
+        runs = drifting(8, {"OneCopy": 1.0, "UringOneCopy": 0.995, "ZeroCopy": 0.76,
+                            "TwoCopy": 0.5})
+        x = self.analysis({point(m): v for m, v in runs.items()})
+        b = x.best["Stream"][(65536, 1)]
+        self.assertEqual(b.leader, "OneCopy")
+        self.assertEqual(b.tier, ["OneCopy", "UringOneCopy"])
+        self.assertTrue(b.decided)
+        self.assertEqual([o.a for o in b.outside], ["ZeroCopy", "TwoCopy"])
+        cell = report.best_cell(b, x.margin)
+        self.assertRegex(cell, r"^OneCopy \S+ ≈ UringOneCopy \(within ±3%\); ZeroCopy "
+                               r"2[34]% behind \[2\d%, 2\d%\]$")
+
+    def test_a_mode_neither_behind_nor_equivalent_undecides_the_point(self):
+        runs = drifting(4, {"OneCopy": 1.0, "TwoCopy": 0.98}, noise=0.03)
+        x = self.analysis({point(m): v for m, v in runs.items()})
+        b = x.best["Stream"][(65536, 1)]
+        self.assertFalse(b.decided)
+        self.assertTrue(report.best_cell(b, x.margin).startswith("not decided: "))
+        self.assertIn("Stream: no point decided by this run (1 points).",
+                      "\n".join(report.best_section(x.results, x)))
+
+    def test_a_lone_mode_decides_nothing(self):
+        x = self.analysis({point("OneCopy"): [10, 11, 12]})
+        b = x.best["Stream"][(65536, 1)]
+        self.assertFalse(b.decided)
+        self.assertEqual(report.best_cell(b, x.margin), "OneCopy 11 (only mode)")
+
+    def test_the_leader_against_twocopy_is_asked_once(self):
+        runs = drifting(6, {"OneCopy": 1.5, "TwoCopy": 1.0, "ZeroCopy": 1.2})
+        x = self.analysis({point(m): v for m, v in runs.items()})
+        # Best mode: OneCopy-TwoCopy, OneCopy-ZeroCopy; study: those with
+        # TwoCopy, OneCopy-TwoCopy again: 3 comparisons, not 4.
+        self.assertEqual(len(x.family.comparisons), 3)
+        self.assertEqual(x.study[("OneCopy", 65536, 1)].verdict.kind, FASTER)
+        self.assertEqual(x.best["Stream"][(65536, 1)].others[-1].verdict.kind, SLOWER)
+
+    def test_pairing_removes_the_drift_of_the_rounds(self):
+        # 3% apart under 5% drift per round: paired, the drift cancels;
+        # unpaired, it is noise.
+        runs = drifting(8, {"OneCopy": 1.03, "TwoCopy": 1.0}, drift=0.05)
+        points = {point(m): v for m, v in runs.items()}
+        paired = self.analysis(points).study[("OneCopy", 65536, 1)]
+        unpaired = self.analysis(points, blocked=False).study[("OneCopy", 65536, 1)]
+        self.assertTrue(paired.comparison.estimate.paired)
+        self.assertFalse(unpaired.comparison.estimate.paired)
+        self.assertEqual(paired.verdict.kind, FASTER)
+        self.assertEqual(unpaired.verdict.kind, UNDECIDED)
+
+    def test_rr_faster_is_a_shorter_round_trip(self):
+        x = self.analysis({point("OneCopy", pattern="RR"): [30, 31, 32, 30.5, 31.5],
+                           point("TwoCopy", pattern="RR"): [60, 61, 62, 60.5, 61.5]})
+        b = x.best["RR"][(65536, 1)]
+        self.assertEqual((b.counter, b.leader), ("rtt_p50_us", "OneCopy"))
+        self.assertEqual(b.others[0].verdict.kind, SLOWER)
+        self.assertAlmostEqual(b.others[0].verdict.effect, -49.6, delta=1)
+
+    def test_each_size_is_its_own_answer(self):
+        # ZeroCopy ahead at 1, 4 and 16 KiB and behind at 64 KiB at 8
+        # threads: the old single crossover said "never".
+        points = {}
+        for size, factor in ((1024, 1.65), (4096, 1.68), (16384, 2.05), (65536, 0.8)):
+            runs = drifting(6, {"ZeroCopy": factor, "TwoCopy": 1.0}, seed=size)
+            points.update({point(m, 8, size=size): v for m, v in runs.items()})
+        x = self.analysis(points)
+        r = x.results
+        self.assertEqual(report.study_sentence(r, x, "ZeroCopy", 8),
+                         "`ZeroCopy` against `TwoCopy` at 8 threads: ahead at 1 KiB, 4 KiB, "
+                         "16 KiB; behind at 64 KiB.")
+        table = "\n".join(report.study_section(r, x))
+        self.assertRegex(table, r"\| ZeroCopy \| 6[45]% ahead \[6\d%, 6\d%\] \| .* \| "
+                                r"20% behind \[\d\d%, \d\d%\] \|")
+
+    def test_scaling_is_unpaired_and_pays_for_both_points_looks(self):
+        runs = {point("OneCopy", t): v for t, v in
+                ((1, [10, 10.1, 9.9, 10, 10.05]), (2, [20, 20.2, 19.8, 20, 20.1]))}
+        x = self.analysis(runs, {"sampling": json.dumps({"K": 8})})
+        change = x.scaling.changes[("OneCopy", 65536)]
+        self.assertFalse(change.asked.comparison.estimate.paired)
+        self.assertEqual(change.asked.comparison.looks, 64)
+        self.assertEqual(change.direction, "up")
+        self.assertEqual(x.best["Stream"][(65536, 1)].leader, "OneCopy")
+        text = "\n".join(report.scaling_section(x.results, x))
+        self.assertIn("By the verdicts, throughput from 1 thread to 2 threads rises at 1 of 1 "
+                      "mode and size pairs.", text)
+        self.assertRegex(text, r"\| OneCopy \| 2\.00× \(10 → 20\), 10\d% faster \[")
+
+    def test_the_threshold_is_benjamini_hochberg_over_the_family(self):
+        # Independent of the tools: scipy's paired t tests on the log ratios,
+        # the equivalence tests, and BH by hand.
+        runs = drifting(5, {"OneCopy": 1.2, "TwoCopy": 1.0, "ZeroCopy": 1.01,
+                            "UringOneCopy": 1.19}, noise=0.01, seed=3)
+        x = self.analysis({point(m): v for m, v in runs.items()},
+                          {"sampling": json.dumps({"K": 8})})
+        bound = math.log(1.03)
+        p = []
+        for (where, a, b) in x.family.comparisons:
+            d = [math.log(u / v) for u, v in zip(runs[a], runs[b])]
+            p.append(stats.ttest_1samp(d, 0).pvalue)
+            p.append(2 * max(stats.ttest_1samp(d, -bound, alternative="greater").pvalue,
+                             stats.ttest_1samp(d, bound, alternative="less").pvalue))
+        ranked = sorted(min(1, 8 * v) for v in p)
+        r = max((i for i, v in enumerate(ranked, 1) if v <= i * 0.05 / len(p)), default=0)
+        self.assertAlmostEqual(x.threshold, max(r, 1) * 0.05 / len(p))
+        self.assertEqual(len(p), 2 * 5)   # 4 modes: 3 against the leader, 2 more with TwoCopy
+        method = "\n".join(report.method_section(x.results, x))
+        self.assertIn("over the report's 10 p-values (5 comparisons tested, of 5 asked)", method)
+        self.assertIn("K = 8", method)
+
+    def test_too_few_rounds_leave_a_comparison_untested(self):
+        x = self.analysis({point("OneCopy"): [20], point("TwoCopy"): [10]})
+        asked = x.study[("OneCopy", 65536, 1)]
+        self.assertIsNone(asked.comparison.estimate)
+        self.assertEqual(report.verdict_text(asked.verdict),
+                         "not decided (fewer than 2 runs to compare)")
+
+
+class StudyOnRealRun(unittest.TestCase):
+    """Copies of the real fixture (5 blocked rounds, see with_repetitions and
+    as_blocked) where OneCopy's Stream throughput is TwoCopy's times a factor
+    per size (see set_relative): the verdicts are known."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.data = as_blocked(with_repetitions(read(SWEEP), 5))
         cls.sizes = Results(cls.data).sizes("Stream")
         cls.small, cls.large = cls.sizes[0], cls.sizes[-1]
 
-    def answer(self, factors, data=None):
-        r = Results(set_relative(data or self.data, "OneCopy", "TwoCopy", factors))
-        return r, {t: answers.crossover(r, "OneCopy", "TwoCopy", t)
-                   for t in r.threads("Stream")}
+    def analysis(self, factors):
+        r = Results(set_relative(self.data, "OneCopy", "TwoCopy", factors))
+        return r, answers.Analysis(r)
 
-    def test_never(self):
-        r, xs = self.answer({s: 0.5 for s in self.sizes})
-        for x in xs.values():
-            self.assertTrue(x.never)
-            self.assertTrue(x.decided)
-            self.assertEqual(x.early_wins, [])
-            text = report.crossover_sentence(r, x)
-            self.assertIn("**OneCopy never beats TwoCopy in this range (%s–%s)**" % (
-                format_size(self.small), format_size(self.large)), text)
-            self.assertRegex(text, r"%s 0\.([0-4][0-9]|50)×" % format_size(self.small))
-            self.assertRegex(text, r"p=0\.0\d\d\)")
+    def test_equivalent_at_one_size_is_said(self):
+        r, x = self.analysis({self.small: 1.0, self.large: 0.5})
+        t = r.threads("Stream")[0]
+        self.assertEqual(report.study_sentence(r, x, "OneCopy", t),
+                         "`OneCopy` against `TwoCopy` %s: equivalent (±3%%) at %s; behind at "
+                         "%s." % (report._threads_phrase(r, t), format_size(self.small),
+                                  format_size(self.large)))
 
-    def test_from_the_largest_size(self):
-        factors = {s: 0.5 for s in self.sizes}
-        factors[self.large] = 2.0
-        r, xs = self.answer(factors)
-        for x in xs.values():
-            self.assertEqual(x.size, self.large)
-            self.assertIn("**OneCopy beats TwoCopy from %s on**" % format_size(self.large),
-                          report.crossover_sentence(r, x))
-
-    def test_from_the_smallest_size(self):
-        r, xs = self.answer({s: 1.5 for s in self.sizes})
-        for x in xs.values():
-            self.assertEqual(x.size, self.small)
-            self.assertIn("at every size measured, from %s" % format_size(self.small),
-                          report.crossover_sentence(r, x))
-
-    def test_a_win_below_a_clear_loss_is_not_a_crossover(self):
-        factors = {s: 2.0 for s in self.sizes}
-        factors[self.large] = 0.5
-        r, xs = self.answer(factors)
-        for x in xs.values():
-            self.assertTrue(x.never)
-            self.assertIn(self.small, x.early_wins)
-            self.assertIn("Also ahead at %s, but clearly behind" % format_size(self.small),
-                          report.crossover_sentence(r, x))
-
-    def straddle(self, data, size, below):
-        """OneCopy's repetitions at `size` alternate between half TwoCopy's
-        slowest and 1% above its fastest, starting below when `below`: the
-        median is behind (below) or ahead, but the test cannot decide."""
-        base = {}
-        for b in data["benchmarks"]:
-            key = parse_name(b["run_name"])
-            if key and key[:3] == ("Stream", "TwoCopy", size):
-                base.setdefault(key[3], []).append(b["Gbps"])
-        seen = {}
-        for b in data["benchmarks"]:
-            key = parse_name(b["run_name"])
-            if key and key[:3] == ("Stream", "OneCopy", size):
-                lo, hi = min(base[key[3]]), max(base[key[3]])
-                i = seen.setdefault(key[3], 0) + (0 if below else 1)
-                b["Gbps"] = [lo * 0.5, hi * 1.01][i % 2]
-                seen[key[3]] += 1
-        return data
-
-    def test_an_undecided_loss_does_not_undo_a_crossover(self):
-        data = set_relative(self.data, "OneCopy", "TwoCopy", {self.small: 2.0})
-        r = Results(self.straddle(data, self.large, below=True))
+    def test_behind_at_every_size(self):
+        r, x = self.analysis({s: 0.5 for s in self.sizes})
         for t in r.threads("Stream"):
-            x = answers.crossover(r, "OneCopy", "TwoCopy", t)
-            self.assertEqual(x.size, self.small)
-            self.assertEqual(x.undecided, [self.large])
-            self.assertIn("; not decided at %s." % format_size(self.large),
-                          report.crossover_sentence(r, x))
-            self.assertEqual(report._crossover_cell(x), "%s (not decided at %s)" % (
-                format_size(self.small), format_size(self.large)))
+            self.assertIn("behind at %s" % ", ".join(format_size(s) for s in self.sizes),
+                          report.study_sentence(r, x, "OneCopy", t))
+            for s in self.sizes:
+                v = x.study[("OneCopy", s, t)].verdict
+                self.assertEqual(v.kind, SLOWER)
+                self.assertAlmostEqual(v.effect, -50, delta=0.1)
 
-    def test_an_undecided_win_is_not_a_crossover(self):
-        # Behind by the test at the small size, ahead by median only at the large one.
-        data = set_relative(self.data, "OneCopy", "TwoCopy", {self.small: 0.5})
-        r = Results(self.straddle(data, self.large, below=False))
+    def test_ahead_small_and_behind_large_are_both_said(self):
+        r, x = self.analysis({self.small: 2.0, self.large: 0.5})
         for t in r.threads("Stream"):
-            x = answers.crossover(r, "OneCopy", "TwoCopy", t)
-            self.assertTrue(x.comparisons[-1].beats)
-            self.assertIsNone(x.size)
-            self.assertFalse(x.never)
-            self.assertFalse(x.decided)
-            text = report.crossover_sentence(r, x)
-            self.assertIn("**OneCopy vs TwoCopy: not decided by this run**", text)
-            self.assertIn("not decided, p=", text)
-            self.assertEqual(report._crossover_cell(x), "not decided")
+            self.assertEqual(report.study_sentence(r, x, "OneCopy", t),
+                             "`OneCopy` against `TwoCopy` %s: ahead at %s; behind at %s." % (
+                                 report._threads_phrase(r, t), format_size(self.small),
+                                 format_size(self.large)))
 
-    def test_two_repetitions_decide_nothing_however_far_apart(self):
-        r, xs = self.answer({s: 3.0 for s in self.sizes}, data=read(SWEEP))
-        for x in xs.values():
-            self.assertTrue(all(c.beats and c.p is None for c in x.comparisons))
-            self.assertFalse(x.decided)
-            self.assertIn("2 repetitions per side, and the test needs at least 3",
-                          report.crossover_sentence(r, x))
+    def test_equal_is_equivalent(self):
+        r, x = self.analysis({s: 1.0 for s in self.sizes})
+        for t in r.threads("Stream"):
+            for s in self.sizes:
+                v = x.study[("OneCopy", s, t)].verdict
+                self.assertEqual(v.kind, EQUIVALENT)
+                self.assertEqual(report.verdict_text(v, "ahead", "behind"),
+                                 "equivalent within ±3% (+0.0% [+0.0%, +0.0%])")
 
-    def test_three_repetitions_cannot_reach_the_level_two_sided(self):
-        r, xs = self.answer({s: 3.0 for s in self.sizes},
-                            data=with_repetitions(read(SWEEP), 3))
-        for x in xs.values():
-            self.assertTrue(all(abs(c.p - 0.1) < 1e-9 for c in x.comparisons))
-            self.assertFalse(x.decided)
-            self.assertIn("with 3 repetitions per side the smallest p the test can give "
-                          "is 0.10", report.crossover_sentence(r, x))
-
-    def test_missing_mode_is_not_in_this_run(self):
-        r = Results(without(self.data, lambda b: "/OneCopy/" in b["name"]))
-        x = answers.crossover(r, "OneCopy", "TwoCopy", r.threads("Stream")[-1])
-        self.assertEqual(x.missing, ["OneCopy"])
-        self.assertIn("not in this run", report.crossover_sentence(r, x))
-
-
-def point(mode, threads=1, pattern="Stream", size=65536):
-    """A grid key for synthetic(): one size is enough for most rules."""
-    return (pattern, mode, size, threads)
-
-
-class BestModeDecision(unittest.TestCase):
-    """Made-up repetitions (see synthetic) where the U test's answer is known."""
-
-    def best(self, reps_by_mode, pattern="Stream"):
-        r = Results(synthetic({point(m, pattern=pattern): v for m, v in reps_by_mode.items()}))
-        return answers.best_modes(r, pattern)[(65536, 1)]
-
-    def test_separated_five_against_five_is_decided(self):
-        b = self.best({"OneCopy": [20, 21, 22, 20.5, 21.5], "TwoCopy": [10, 11, 12, 10.5, 11.5]})
-        self.assertEqual((b.mode, b.runner_up), ("OneCopy", "TwoCopy"))
-        self.assertTrue(b.decided)
-        self.assertEqual(b.tied, [])
-        self.assertEqual(report._best_cell(b), "OneCopy 21 (1.91× TwoCopy)")
-
-    def test_overlapping_repetitions_are_not_decided(self):
-        b = self.best({"OneCopy": [20, 12, 22, 11, 21], "TwoCopy": [10, 21, 12, 20.5, 11.5]})
-        self.assertEqual(b.mode, "OneCopy")   # ahead by median...
-        self.assertFalse(b.decided)           # ...but not by the test
-        self.assertEqual(report._best_cell(b), "not decided (OneCopy ~ TwoCopy)")
-
-    def test_two_repetitions_are_not_decided(self):
-        b = self.best({"OneCopy": [20, 21], "TwoCopy": [10, 11]})
-        self.assertEqual(b.mode, "OneCopy")
-        self.assertFalse(b.decided)
-
-    def test_a_mode_tied_with_the_best_undecides_it_even_if_not_runner_up(self):
-        # ZeroCopy has the second median but every repetition below OneCopy's;
-        # TwoCopy is third by median and overlaps OneCopy widely.
-        b = self.best({"OneCopy": [20, 21, 22, 20.5, 21.5],
-                       "ZeroCopy": [19, 19.1, 19.2, 19.3, 19.4],
-                       "TwoCopy": [5, 30, 6, 31, 7]})
-        self.assertEqual((b.mode, b.runner_up, b.tied), ("OneCopy", "ZeroCopy", ["TwoCopy"]))
-        self.assertFalse(b.decided)
-        self.assertEqual(report._best_cell(b), "not decided (OneCopy ~ TwoCopy)")
-
-    def test_rr_lower_round_trip_wins(self):
-        b = self.best({"OneCopy": [30, 31, 32, 30.5, 31.5], "TwoCopy": [60, 61, 62, 60.5, 61.5]},
-                      pattern="RR")
-        self.assertEqual((b.counter, b.mode), ("rtt_p50_us", "OneCopy"))
-        self.assertTrue(b.decided)
-
-    def test_the_table_and_tally_say_which_points_are_decided(self):
-        r = Results(synthetic({
-            point("OneCopy"): [20, 21, 22, 20.5, 21.5], point("TwoCopy"): [10, 11, 12, 10.5, 11.5],
-            point("OneCopy", 2): [20, 12, 22, 11, 21],
-            point("TwoCopy", 2): [10, 21, 12, 20.5, 11.5]}))
-        text = "\n".join(report.best_section(r))
-        self.assertIn("| 64 KiB | OneCopy 21 (1.91× TwoCopy) | not decided (OneCopy ~ TwoCopy) |",
-                      text)
-        self.assertIn("Stream: decided at 1 of 2 grid points (`OneCopy` 1); "
-                      "not decided by this run at 1.", text)
-
-
-class ScalingDirection(unittest.TestCase):
-    def test_a_direction_only_where_the_test_says_so(self):
-        r = Results(synthetic({
-            point("OneCopy"): [10, 10.5, 11, 10.2, 10.8],
-            point("OneCopy", 2): [20, 21, 22, 20.5, 21.5],
-            point("TwoCopy"): [10, 20, 11, 19, 15], point("TwoCopy", 2): [12, 18, 13, 17, 14]}))
-        s = answers.scaling(r)
-        self.assertEqual(s.changes[("OneCopy", 65536)].direction, "up")
-        self.assertIsNone(s.changes[("TwoCopy", 65536)].direction)
-        text = "\n".join(report.scaling_section(r))
-        self.assertIn("By the test, throughput from 1 thread to 2 threads rises at 1 of 2 mode "
-                      "and size pairs; not decided by this run at 1.", text)
-        self.assertIn("| TwoCopy | 0.93× (15 → 14), not decided |", text)
-        self.assertIn("| OneCopy | 2.00× (10.5 → 21) |", text)
+    def test_missing_baseline_is_not_in_this_run(self):
+        r = Results(without(self.data, lambda b: "/TwoCopy/" in b["name"]))
+        text = "\n".join(report.study_section(r, answers.Analysis(r)))
+        self.assertIn("Not in this run: `TwoCopy` was not measured.", text)
 
 
 class NoiseReport(unittest.TestCase):
@@ -689,7 +704,7 @@ class NoiseReport(unittest.TestCase):
     def test_cv_is_sample_stdev_over_mean(self):
         r = Results(synthetic({point("OneCopy"): [9, 10, 11], point("TwoCopy"): [7]}))
         self.assertAlmostEqual(r.point(*point("OneCopy")).cv("Gbps"), 0.1)
-        self.assertIsNone(r.point(*point("TwoCopy")).cv("Gbps"))   # one repetition: no spread
+        self.assertIsNone(r.point(*point("TwoCopy")).cv("Gbps"))   # one run: no spread
 
     def test_the_main_metric_is_gbps_for_stream_and_p50_for_rr(self):
         r = Results(synthetic({point("OneCopy", pattern="RR"): [
@@ -702,12 +717,13 @@ class NoiseReport(unittest.TestCase):
         r = self.run_of(1, 1)
         n = answers.noise(r)
         self.assertEqual([u.name for u in n.unstable],
-                         ["Stream/OneCopy/size:65536/real_time/threads:1"])
+                         ["Stream/OneCopy/size:65536/manual_time/threads:1"])
         text = report.render(r, [], [])
         self.assertIn("**⚠ 1 of 2 points unstable (CV > 5%):** "
-                      "`Stream/OneCopy/size:65536/real_time/threads:1` 7.1%.", text)
+                      "`Stream/OneCopy/size:65536/manual_time/threads:1` 7.1%.", text)
         self.assertIn("| OneCopy | 64 KiB | 1 | 10 | ⚠ 7.1% |", text)
         self.assertIn("| OneCopy | 64 KiB | 2 | 10 | 0.8% |", text)
+        self.assertIn("over its rounds", text)
         self.assertLess(text.index("## Noise"), text.index("## Run context"))
 
     def test_no_warning_at_a_tenth_or_less(self):
@@ -730,11 +746,14 @@ class NoiseReport(unittest.TestCase):
         line = sweep.noise_line(self.run_of(1, 1, split, steal=0.01))
         self.assertNotIn("steal by", line)
 
-    def test_few_repetitions_are_the_likely_cause(self):
-        line = sweep.noise_line(self.run_of(1, 1, {"affinity": "split"}, reps=3))
-        self.assertIn("likely cause: too few repetitions (3, fewer than 5)", line)
+    def test_too_few_rounds_are_the_likely_cause(self):
+        line = sweep.noise_line(self.run_of(1, 1, {"affinity": "split"}, reps=2))
+        self.assertIn("likely cause: too few rounds (2, fewer than the 3 a first look takes)",
+                      line)
+        self.assertNotIn("too few", sweep.noise_line(self.run_of(1, 1, {"affinity": "split"},
+                                                                 reps=3)))
 
-    def with_calibration(self, results, copy_times, alu_times):
+    def with_calibration(self, copy_times, alu_times):
         """Adds Calibration/Copy and Calibration/Alu rows (--calibrate)."""
         data = synthetic({point("OneCopy", i + 1): v for i, v in enumerate(
             [self.UNSTABLE, self.STABLE])}, {"affinity": "split"})
@@ -748,7 +767,7 @@ class NoiseReport(unittest.TestCase):
         return Results(data, "calibrated.json")
 
     def test_a_noisy_machine_is_the_likely_cause(self):
-        r = self.with_calibration(None, [180, 300, 190, 310, 200], [25.6, 25.7, 25.5, 25.6, 25.6])
+        r = self.with_calibration([180, 300, 190, 310, 200], [25.6, 25.7, 25.5, 25.6, 25.6])
         n = answers.noise(r)
         self.assertEqual(list(n.machine_cvs), ["Alu", "Copy"])
         self.assertLess(n.machine_cvs["Alu"], 0.01)
@@ -763,17 +782,17 @@ class NoiseReport(unittest.TestCase):
         self.assertEqual(len(r.points), 2)
 
     def test_a_steady_machine_is_not_a_cause(self):
-        r = self.with_calibration(None, [180, 181, 179, 180, 180], [25.6, 25.7, 25.5, 25.6, 25.6])
+        r = self.with_calibration([180, 181, 179, 180, 180], [25.6, 25.7, 25.5, 25.6, 25.6])
         self.assertNotIn("machine", answers.noise(r).causes)
 
     def test_every_cause_that_applies_is_named(self):
-        n = answers.noise(self.run_of(1, 1, {"affinity": "none"}, reps=3, steal=0.1))
-        self.assertEqual(n.causes, ["placement", "steal", "repetitions"])
+        n = answers.noise(self.run_of(1, 1, {"affinity": "none"}, reps=2, steal=0.1))
+        self.assertEqual(n.causes, ["placement", "steal", "runs"])
 
     def test_no_cause_found_says_what_was_checked(self):
         line = sweep.noise_line(self.run_of(1, 1, {"affinity": "split"}, steal=0.0))
         self.assertIn("no likely cause in the run's record (placement split, median "
-                      "steal_share 0, 5 repetitions): other load on the machine?", line)
+                      "steal_share 0, 5 rounds): other load on the machine?", line)
 
     def test_missing_placement_is_unknown_not_unpinned(self):
         n = answers.noise(self.run_of(1, 1))
@@ -788,11 +807,11 @@ class NoiseReport(unittest.TestCase):
 
     def test_placement_and_observed_cpus_are_reported(self):
         ctx = {"affinity": "split: client CPUs 0, server CPUs 1", "cpus": "0,1",
-               "wait": "auto: spin for RR at 1 thread, block otherwise"}
-        r = self.run_of(0, 2, ctx, steal=0.004, label="cpus tx=0 rx=1")
+               "wait": "block"}
+        r = self.run_of(0, 2, ctx, steal=0.004, label="wait=block cpus tx=0 rx=1")
         text = report.render(r, [], [])
         self.assertIn("- Placement: split: client CPUs 0, server CPUs 1 (CPUs 0,1); waiting: "
-                      "auto: spin for RR at 1 thread, block otherwise.", text)
+                      "block.", text)
         self.assertIn("| affinity | split: client CPUs 0, server CPUs 1 |", text)
         self.assertIn("- Every thread stayed on one CPU", text)
         self.assertIn("- CPU steal: median steal_share 0.004 of all CPU time.", text)
@@ -851,7 +870,6 @@ class ZeroCopyAnswers(unittest.TestCase):
         self.assertIn("skb_orphan_frags_rx", text)
         self.assertIn("msg_zerocopy.rst", text)
         self.assertIn("`UringZeroCopy`: not in this run.", text)
-        self.assertNotIn("**ZeroCopy vs TwoCopy: not in this run**", text)
 
     def test_partly_copied_gives_no_reason(self):
         text = report.render(Results(as_zero_copy(read(SWEEP), 0.25)), [], [])
@@ -878,12 +896,14 @@ class ReportOnPartialRuns(unittest.TestCase):
         text, files = self.render(without(read(SWEEP), lambda b: b["name"].startswith(
             "Stream/")))
         self.assertIn("Throughput: no Stream benchmark in this run", text)
+        self.assertIn("No Stream benchmark in this run.", text)
         self.assertIn("rr_latency.png", files)
 
     def test_stream_only_single_mode(self):
         text, files = self.render(without(read(SWEEP), lambda b: not b["name"].startswith(
             "Stream/OneCopy/")))
-        self.assertIn("**OneCopy vs TwoCopy: not in this run** (TwoCopy not measured)", text)
+        self.assertIn("Not in this run: `TwoCopy` was not measured.", text)
+        self.assertIn("(only mode)", text)
         self.assertIn("RR round trip: no RR benchmark", text)
 
     def test_aggregates_only_file_reads_its_medians(self):
@@ -1002,6 +1022,81 @@ class Compare(unittest.TestCase):
                 self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
                 self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
                 self.assertIn(needle, r.stderr)
+
+
+class Stability(unittest.TestCase):
+    """tools/stability: numbers and verdicts of two runs side by side."""
+
+    def verdict(self, kind):
+        return verdicts.Verdict(kind)
+
+    def test_agreement_of_two_verdicts(self):
+        v = self.verdict
+        cases = [((FASTER, FASTER), stability.SAME), ((EQUIVALENT, EQUIVALENT), stability.SAME),
+                 ((FASTER, SLOWER), stability.OPPOSITE), ((SLOWER, EQUIVALENT), stability.MIXED),
+                 ((FASTER, UNDECIDED), stability.ONE), ((UNDECIDED, UNDECIDED),
+                                                        stability.NEITHER)]
+        for (a, b), want in cases:
+            self.assertEqual(stability.agreement(v(a), v(b)), want, (a, b))
+
+    def best(self, leader, tier_mates, behind, decided=True):
+        others = [answers.Asked(m, leader, verdicts.Comparison(verdict=self.verdict(EQUIVALENT)),
+                                False) for m in tier_mates]
+        others += [answers.Asked(m, leader, verdicts.Comparison(verdict=self.verdict(
+            SLOWER if decided else UNDECIDED)), False) for m in behind]
+        return answers.BestMode(1024, 1, "Gbps", leader, 1.0, others)
+
+    def test_agreement_of_two_tiers(self):
+        same = stability.tier_agreement(self.best("A", ["B"], ["C"]), self.best("B", ["A"], ["C"]))
+        self.assertEqual(same, stability.SAME)
+        self.assertEqual(stability.tier_agreement(self.best("A", ["B"], ["C"]),
+                                                  self.best("A", [], ["B", "C"])), stability.MIXED)
+        self.assertEqual(stability.tier_agreement(self.best("A", [], ["C"]),
+                                                  self.best("C", [], ["A"])), stability.OPPOSITE)
+        self.assertEqual(stability.tier_agreement(self.best("A", [], ["C"]),
+                                                  self.best("A", [], ["C"], False)), stability.ONE)
+
+    def runs(self, speeds, seed):
+        data = synthetic({point(m, t, size=s): v for s in (1024, 65536) for t in (1, 2)
+                          for m, v in drifting(6, speeds, seed=seed + s + t).items()})
+        return Results(data)
+
+    def test_two_runs_that_agree(self):
+        speeds = {"OneCopy": 1.5, "UringOneCopy": 1.49, "TwoCopy": 1.0}
+        out = io.StringIO()
+        s = stability.summarize(self.runs(speeds, 1), self.runs(speeds, 2), out=out)
+        self.assertEqual((s["Stream"]["agree"], s["Stream"]["total"]), (12, 12))
+        self.assertEqual((s["Stream"]["lead_agree"], s["Stream"]["lead_total"]), (4, 4))
+        best = s["verdicts"]["best mode"]
+        self.assertEqual(best[stability.SAME], 4, best)
+        self.assertEqual(s["verdicts"]["vs TwoCopy"][stability.SAME], 8)
+        text = out.getvalue()
+        self.assertIn("Stream  Gbps        12/12 (100%)", text)
+        self.assertIn("4/4 (100%)", text)
+        self.assertRegex(text, r"  best mode\s+4\s+0\s+0\s+0\s+0\s+0\n")
+
+    def test_two_runs_that_contradict(self):
+        out = io.StringIO()
+        s = stability.summarize(self.runs({"OneCopy": 1.5, "TwoCopy": 1.0}, 1),
+                                self.runs({"OneCopy": 1.0, "TwoCopy": 1.5}, 2), out=out)
+        self.assertEqual(s["verdicts"]["vs TwoCopy"][stability.OPPOSITE], 4)
+        self.assertEqual(s["verdicts"]["best mode"][stability.OPPOSITE], 4)
+        self.assertEqual(s["Stream"]["lead_agree"], 0)
+        self.assertIn("differs: Stream/OneCopy/size:1024/manual_time/threads:1 Gbps",
+                      out.getvalue())
+
+    def test_compare_two_files(self):
+        with tempfile.TemporaryDirectory() as d:
+            a = write(read(SAME_A), d, "a.json")
+            b = write(read(SAME_B), d, "b.json")
+            r = subprocess.run([os.path.join(TOOLS, "stability"), "--compare", a, b],
+                               capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("agree within 5%", r.stdout)
+        self.assertIn("every comparison", r.stdout)
+        r = subprocess.run([os.path.join(TOOLS, "stability"), "--compare", SAME_A],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 2)
 
 
 class Progress(unittest.TestCase):
