@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The main job's tools: plots and report from a real run, the answers the
-report gives, tools/compare, tools/stability, and the sweep driver.
+report gives, tools/compare, tools/stability, and tools/run's sampler.
 
 usage: tools_test.py [PATH/TO/net_bench]
 
@@ -15,8 +15,10 @@ zero-copy mode), it derives a modified COPY of a real fixture in memory and
 says what it changed; the committed fixtures are never hand-edited. Rules
 that need exact numbers (the verdict behind every answer, each point's CV,
 the run's noise warning and its cause) are tested on small made-up runs
-(see synthetic). Given net_bench, the sweep driver is also run end to end on
-a tiny grid. The verdict maths themselves are in verdicts_test.py.
+(see synthetic). tools/run's sampler is run end to end against
+fake_net_bench.py, which keeps net_bench's contract with known numbers;
+given a real net_bench, it is also run on a tiny grid. The verdict maths
+themselves are in verdicts_test.py.
 """
 import copy
 import io
@@ -43,6 +45,7 @@ SAME_A = os.path.join(FIXTURES, "same_build_a.json")
 SAME_B = os.path.join(FIXTURES, "same_build_b.json")
 COMPARE = os.path.join(TOOLS, "compare")
 COMPARE_PY = "/usr/share/benchmark/compare.py"
+FAKE = os.path.join(HERE, "fake_net_bench.py")
 NET_BENCH = (os.path.abspath(sys.argv[1])
              if len(sys.argv) > 1 and not sys.argv[1].startswith("-") else None)
 
@@ -1024,6 +1027,221 @@ class Compare(unittest.TestCase):
                 self.assertIn(needle, r.stderr)
 
 
+class SamplerParts(unittest.TestCase):
+    """tools/run's sampler, piece by piece."""
+
+    def test_durations(self):
+        for text, seconds in (("90s", 90), ("10m", 600), ("1h", 3600), ("1h30m", 5400),
+                              ("2.5m", 150)):
+            self.assertEqual(sweep.parse_duration(text), seconds, text)
+        for text in ("", "10", "m", "-1m", "0s", "10 m", "1d"):
+            with self.assertRaises(ValueError, msg=text):
+                sweep.parse_duration(text)
+
+    def test_options(self):
+        o = sweep.parse_options(["--budget=90s", "--margin=0.05", "--seed=7", "--modes=OneCopy",
+                                 "--benchmark_min_time=0.5"])
+        self.assertEqual((o.budget, o.margin, o.seed), (90, 0.05, 7))
+        self.assertEqual(o.args, ["--modes=OneCopy", "--benchmark_min_time=0.5", "--calibrate"])
+        o = sweep.parse_options(["--calibrate=false"])
+        self.assertEqual(o.budget, 600)
+        self.assertEqual(o.args, ["--calibrate=false",
+                                  "--benchmark_min_time=" + sweep.DEFAULT_WINDOW])
+        for argv, needle in ((["--budget=soon"], "--budget=soon: not a duration"),
+                             (["--margin=3"], "--margin=3: not a fraction"),
+                             (["--seed=x"], "--seed=x: not a non-negative integer"),
+                             (["--rounds=5"], "--rounds: the sampler chooses"),
+                             (["--benchmark_repetitions=5"], "not repetitions"),
+                             (["--benchmark_out=x.json"], "net_bench.json")):
+            with self.assertRaisesRegex(sweep.BadInput, re.escape(needle)):
+                sweep.parse_options(argv)
+
+    def test_points_group_the_listing(self):
+        plan = sweep.make_plan([
+            "Topology/SetupTeardown/real_time",
+            "Stream/TwoCopy/size:4096/manual_time/threads:1",
+            "Stream/OneCopy/size:4096/manual_time/threads:1",
+            "Stream/TwoCopy/size:4096/manual_time/threads:2",
+            "Calibration/Copy/cpu:0/real_time"])
+        self.assertEqual([(p.key, len(p.names)) for p in plan.points],
+                         [("Stream/size:4096/threads:1", 2), ("Stream/size:4096/threads:2", 1)])
+        self.assertEqual(plan.points[0].title, "Stream 4 KiB 1 thr")
+        self.assertEqual(plan.calibration, ["Calibration/Copy/cpu:0/real_time"])
+        self.assertEqual(plan.others, ["Topology/SetupTeardown/real_time"])
+
+    def test_the_filter_selects_exactly_the_names(self):
+        names = ["Stream/OneCopy/size:4096/manual_time/threads:1",
+                 "Stream/OneCopy/size:4096/manual_time/threads:2"]
+        pattern = sweep.name_filter(names[:1]).split("=", 1)[1]
+        self.assertEqual([n for n in names if re.search(pattern, n)], names[:1])
+
+    def test_stages_renumber_into_one_sample(self):
+        def stage(rounds, extra=()):
+            runs = [dict(name="X", repetition_index=r, repetitions=rounds) for r in range(rounds)]
+            return sweep.Stage(rounds, 1.0, 0, {"benchmarks": runs + list(extra)})
+        merged = sweep.renumbered([stage(3), stage(1), stage(2, [dict(
+            name="X_mean", run_type="aggregate")])])
+        self.assertEqual([b["repetition_index"] for b in merged], [0, 1, 2, 3, 4, 5])
+        self.assertEqual({b["repetitions"] for b in merged}, {6})
+
+    def test_stage_times_fit_a_fixed_and_a_per_run_cost(self):
+        t = sweep.StageTimes()
+        t.add(9, 2.0)
+        self.assertAlmostEqual(t.estimate(3), 2.0 / 3)      # one size: proportional
+        t.add(3, 1.0)
+        self.assertAlmostEqual(t.estimate(6), 1.5)          # 0.5 s + 1/6 s per run
+
+    def test_the_stopping_rule(self):
+        stop = verdicts.stop_reason
+        self.assertEqual(stop(3, True, True, 100, 1), "failed")
+        self.assertEqual(stop(3, True, False, 0, 1), "decided")
+        self.assertEqual(stop(32, False, False, 100, 1), "schedule end")
+        self.assertEqual(stop(8, False, False, 5, 6), "budget")
+        self.assertIsNone(stop(8, False, False, 6, 5))
+
+    def test_seeds_derive_from_the_base(self):
+        a = sweep.derive_seed(7, "Stream/size:4096/threads:1", 0)
+        self.assertEqual(a, sweep.derive_seed(7, "Stream/size:4096/threads:1", 0))
+        self.assertNotEqual(a, sweep.derive_seed(7, "Stream/size:4096/threads:1", 1))
+        self.assertNotEqual(a, sweep.derive_seed(8, "Stream/size:4096/threads:1", 0))
+        self.assertLess(a, 1 << 31)
+
+
+def sample(root, *flags, net_bench=FAKE):
+    """tools/sweep.py (what tools/run runs after building), by default
+    against the fake net_bench: (returncode, stdout, stderr)."""
+    r = subprocess.run([sys.executable, os.path.join(TOOLS, "sweep.py"), net_bench, root,
+                        *flags], capture_output=True, text=True, timeout=300)
+    return r.returncode, r.stdout, r.stderr
+
+
+def only_run(root):
+    (run,) = os.listdir(root)
+    return os.path.join(root, run)
+
+
+class SamplerWithFakeNetBench(unittest.TestCase):
+    """The sampler end to end against fake_net_bench.py (net_bench's
+    contract, made-up numbers, no network): what it runs, when it stops,
+    what it writes."""
+
+    def test_clear_differences_stop_at_the_first_look(self):
+        with tempfile.TemporaryDirectory() as root:
+            status, out, err = sample(root, "--sizes=4K", "--threads=1,2", "--seed=3",
+                                      "--fake_speed=OneCopy:1.5,ZeroCopy:0.5",
+                                      "--fake_noise=0.002", "--calibrate")
+            self.assertEqual(status, 0, err)
+            self.assertIn("net_bench: 4 points of 3 modes, 5 other benchmarks, budget 10m, "
+                          "rounds 3 to 32 (K = 8 looks)", out)
+            self.assertRegex(out, r"\[1/4\] Stream 4 KiB 1 thr  rounds 3  decided 3/3  best "
+                                  r"OneCopy  \S+ left  -> decided\n")
+            run = only_run(root)
+            self.assertTrue({"net_bench.json", "net_bench.txt", "report.md",
+                             "throughput_threads_1.png"} <= set(os.listdir(run)))
+            self.assertNotIn("stages", os.listdir(run))
+            self.assertIn("report in %s" % os.path.join(run, "report.md"), out)
+            with open(os.path.join(run, "net_bench.json")) as f:
+                data = json.load(f)
+            with open(os.path.join(run, "report.md")) as f:
+                text = f.read()
+        ctx = data["context"]
+        self.assertEqual((ctx["rounds"], ctx["seed"], ctx["topology"]),
+                         ("blocked", "3", "veth fake"))
+        record = json.loads(ctx["sampling"])
+        self.assertEqual((record["K"], record["schedule"], record["seed"], record["margin"]),
+                         (verdicts.LOOKS, list(verdicts.SCHEDULE), 3, 0.03))
+        self.assertEqual([(p["rounds"], p["stopped"]) for p in record["points"]],
+                         [(3, "decided")] * 4)
+        by_name = {}
+        for b in data["benchmarks"]:
+            self.assertNotEqual(b.get("run_type"), "aggregate")
+            by_name.setdefault(b["name"], []).append((b["repetition_index"], b["repetitions"]))
+        self.assertEqual(by_name["Stream/OneCopy/size:4096/manual_time/threads:2"],
+                         [(0, 3), (1, 3), (2, 3)])
+        # Calibration before and after: 2 passes of 3 repetitions, one sample.
+        self.assertEqual(sorted(by_name["Calibration/Copy/cpu:0/real_time"]),
+                         [(i, 6) for i in range(6)])
+        self.assertIn("stopped: decided 4", text)
+        self.assertIn("- Flows: window `0.2 s`, warm-up `100ms`", text)
+        if os.path.exists(COMPARE_PY):
+            with tempfile.TemporaryDirectory() as d:
+                path = write(data, d, "run.json")
+                r = subprocess.run([sys.executable, COMPARE_PY, "benchmarks", path, path],
+                                   capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("Stream/OneCopy/size:4096/manual_time/threads:1", r.stdout)
+
+    def test_an_undecidable_point_runs_to_the_schedules_end(self):
+        # 3% apart with 8% noise per run: neither different nor equivalent.
+        with tempfile.TemporaryDirectory() as root:
+            status, out, err = sample(root, "--sizes=4K", "--patterns=Stream", "--seed=1",
+                                      "--modes=OneCopy,TwoCopy", "--fake_noise=0.08",
+                                      "--fake_speed=OneCopy:1.03")
+            self.assertEqual(status, 0, err)
+            lines = [l for l in out.splitlines() if l.startswith("[1/1]")]
+            self.assertEqual([int(l.split("rounds ")[1].split()[0]) for l in lines],
+                             list(verdicts.SCHEDULE))
+            self.assertTrue(lines[-1].endswith("-> schedule end"), lines[-1])
+            with open(os.path.join(only_run(root), "net_bench.json")) as f:
+                record = json.loads(json.load(f)["context"]["sampling"])
+        self.assertEqual(record["points"][0]["rounds"], 32)
+        self.assertEqual(record["points"][0]["looks"], 8)
+
+    def test_the_budget_stops_a_point_and_shares_what_is_left(self):
+        # Each run takes 0.1 s, so a first look (3 rounds of 2 modes) 0.6 s;
+        # two undecidable points share 3 s.
+        with tempfile.TemporaryDirectory() as root:
+            status, out, err = sample(root, "--sizes=4K,64K", "--patterns=Stream", "--seed=1",
+                                      "--modes=OneCopy,TwoCopy", "--fake_noise=0.08",
+                                      "--fake_speed=OneCopy:1.03", "--fake_sleep=0.1",
+                                      "--budget=3s", "--calibrate=false")
+            self.assertEqual(status, 0, err)
+            with open(os.path.join(only_run(root), "net_bench.json")) as f:
+                record = json.loads(json.load(f)["context"]["sampling"])
+        for p in record["points"]:
+            self.assertEqual(p["stopped"], "budget", out)
+            self.assertGreaterEqual(p["rounds"], 3)
+            self.assertLess(p["rounds"], 16)
+        self.assertLess(record["elapsed_s"], 6)
+
+    def test_a_failed_benchmark_is_status_1_with_the_report(self):
+        with tempfile.TemporaryDirectory() as root:
+            status, out, err = sample(root, "--sizes=4K", "--patterns=Stream", "--seed=1",
+                                      "--fake_fail=ZeroCopy", "--calibrate=false")
+            self.assertEqual(status, 1, err)
+            self.assertRegex(out, r"\[1/1\] Stream 4 KiB 1 thr  rounds 3  decided \d/\d  .*"
+                                  r"FAILED Stream/ZeroCopy/size:4096/manual_time/threads:1: "
+                                  r"peer closed  .* -> failed")
+            self.assertIn("net_bench: 3 benchmarks failed (see the report)", err)
+            self.assertIn("report.md", os.listdir(only_run(root)))
+
+    def test_bad_input_is_one_line_status_2_and_leaves_nothing(self):
+        for flags, needle in ((["--budget=soon"], "--budget=soon: not a duration"),
+                              (["--threads=0"], "--threads: 0 is out of range"),
+                              (["--benchmark_filter=NoSuch"], "selects no benchmark"),
+                              (["--rounds=3"], "--rounds: the sampler chooses")):
+            with self.subTest(flags=flags), tempfile.TemporaryDirectory() as root:
+                status, out, err = sample(root, *flags)
+                self.assertEqual(status, 2, err)
+                self.assertEqual(len(err.strip().splitlines()), 1, err)
+                self.assertIn(needle, err)
+                self.assertEqual(os.listdir(root), [])
+
+    def test_interrupt_stops_net_bench_and_keeps_nothing(self):
+        with tempfile.TemporaryDirectory() as root:
+            p = subprocess.Popen([sys.executable, os.path.join(TOOLS, "sweep.py"), FAKE, root,
+                                  "--fake_sleep=0.5", "--calibrate=false"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.assertIn("points", p.stdout.readline())   # sampling has begun
+            p.send_signal(signal.SIGINT)
+            out, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 130, err)
+            self.assertIn("interrupted; nothing kept", err)
+            self.assertEqual(os.listdir(root), [])
+            left = subprocess.run(["pgrep", "-f", root], capture_output=True, text=True)
+            self.assertEqual(left.stdout, "", "net_bench still running")
+
+
 class Stability(unittest.TestCase):
     """tools/stability: numbers and verdicts of two runs side by side."""
 
@@ -1098,108 +1316,45 @@ class Stability(unittest.TestCase):
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 2)
 
-
-class Progress(unittest.TestCase):
-    # Lines as Google Benchmark 1.7.1's console reporter writes them.
-    NAME = "Stream/OneCopy/size:65536/real_time/threads:1"
-    LINES = [
-        NAME + "   154694 ns   20528 ns   4096 Gbps=3.5/s bytes_per_second=417M/s",
-        NAME + "   114177 ns    6870 ns   4096 Gbps=4.5/s bytes_per_second=536M/s",
-        NAME + "   126531 ns   27375 ns   4096 Gbps=4.1/s bytes_per_second=494M/s",
-        NAME + "_mean   131801 ns   18257 ns   3 Gbps=4.03/s",
-        "RR/OneCopy/size:65536/real_time/threads:1   ERROR OCCURRED: 'peer closed'",
-    ]
-
-    def test_one_line_per_benchmark_with_median_and_range(self):
-        out = io.StringIO()
-        p = sweep.Progress([self.NAME, "RR/OneCopy/size:65536/real_time/threads:1"], 3, out)
-        for line in self.LINES:
-            p.line(line)
-        self.assertEqual(out.getvalue().splitlines(), [
-            "[1/2] %s  3 reps  4.1 Gbps (3.5-4.5)" % self.NAME,
-            "[2/2] RR/OneCopy/size:65536/real_time/threads:1  ERROR: 'peer closed'"])
-        self.assertEqual(p.errors, 1)
-
-    def test_interleaved_repetitions_are_counted_one_by_one(self):
-        out = io.StringIO()
-        p = sweep.Progress([self.NAME], 3, out, interleaved=True)
-        for line in self.LINES[:3]:
-            p.line(line)
-        self.assertEqual(out.getvalue().splitlines()[-1],
-                         "[3/3] %s  rep 3/3  4.1 Gbps" % self.NAME)
-
-    def test_defaults_do_not_override_the_users_flags(self):
-        args = sweep.with_defaults(["--benchmark_repetitions=9", "--modes=OneCopy"])
-        self.assertEqual(sweep.flag_value(args, "benchmark_repetitions"), "9")
-        self.assertEqual(sweep.flag_value(args, "benchmark_min_time"), sweep.DEFAULT_MIN_TIME)
+    def test_two_sampled_runs(self):
+        r = subprocess.run([os.path.join(TOOLS, "stability"), "--net_bench=" + FAKE,
+                            "--budget=20s", "--modes=OneCopy,TwoCopy", "--sizes=4K",
+                            "--threads=1", "--fake_speed=OneCopy:1.5"],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("budget 20s each", r.stdout)
+        self.assertRegex(r.stdout, r"  best mode\s+2\s+0\s+0\s+0\s+0\s+0\n")
 
 
 @unittest.skipUnless(NET_BENCH, "no net_bench path given")
 class SweepEndToEnd(unittest.TestCase):
-    """tools/sweep.py (what tools/run runs after building) on a tiny grid."""
-
-    def sweep(self, root, *flags):
-        return subprocess.Popen(
-            [sys.executable, os.path.join(TOOLS, "sweep.py"), NET_BENCH, root,
-             "--modes=OneCopy", "--sizes=4K", *flags],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    """tools/sweep.py (what tools/run runs after building) with the real
+    net_bench on a tiny grid."""
 
     def test_writes_json_plots_and_report_and_says_where(self):
         with tempfile.TemporaryDirectory() as root:
-            p = self.sweep(root, "--threads=1", "--benchmark_min_time=0.01",
-                           "--benchmark_repetitions=1", "--benchmark_filter=^Stream/")
-            out, err = p.communicate(timeout=120)
-            self.assertEqual(p.returncode, 0, err)
-            self.assertIn("[1/1] Stream/OneCopy/size:4096/real_time/threads:1  ", out)
-            (run,) = os.listdir(root)
-            files = set(os.listdir(os.path.join(root, run)))
+            status, out, err = sample(root, "--modes=OneCopy,TwoCopy", "--sizes=4K",
+                                      "--threads=1", "--benchmark_filter=^Stream/",
+                                      "--budget=30s", "--benchmark_min_time=0.05",
+                                      "--calibrate=false", net_bench=NET_BENCH)
+            self.assertEqual(status, 0, err)
+            self.assertRegex(out, r"\[1/1\] Stream 4 KiB 1 thr  rounds 3  ")
+            run = only_run(root)
             self.assertTrue({"net_bench.json", "net_bench.txt", "report.md",
-                             "throughput_threads_1.png"} <= files, files)
-            self.assertIn("report in %s" % os.path.join(root, run, "report.md"), out)
+                             "throughput_threads_1.png"} <= set(os.listdir(run)))
+            results = Results(read(os.path.join(run, "net_bench.json")))
+            self.assertTrue(results.blocked)
+            self.assertEqual(results.looks, verdicts.LOOKS)
 
     def test_a_failed_benchmark_is_status_1_with_the_report(self):
         with tempfile.TemporaryDirectory() as root:
-            p = self.sweep(root, "--threads=1", "--benchmark_min_time=0.01",
-                           "--benchmark_repetitions=1", "--patterns=Stream",
-                           "--topology=peer:127.0.0.1:1", "--calibrate=false")
-            out, err = p.communicate(timeout=120)
-            self.assertEqual(p.returncode, 1, err)
-            self.assertIn("net_bench: 1 of 1 benchmarks failed", err)
-            (run,) = os.listdir(root)
-            self.assertIn("report.md", os.listdir(os.path.join(root, run)))
-
-    def test_a_filter_that_selects_nothing_is_status_2(self):
-        with tempfile.TemporaryDirectory() as root:
-            p = self.sweep(root, "--benchmark_filter=NoSuchBenchmark")
-            out, err = p.communicate(timeout=60)
-            self.assertEqual(p.returncode, 2, err)
-            self.assertIn("selects no benchmark", err)
-            self.assertEqual(os.listdir(root), [])
-
-    def test_bad_flags_leave_nothing(self):
-        with tempfile.TemporaryDirectory() as root:
-            p = self.sweep(root, "--threads=0")
-            out, err = p.communicate(timeout=60)
-            self.assertEqual(p.returncode, 2)
-            self.assertIn("--threads: 0 is out of range", err)
-            self.assertEqual(os.listdir(root), [])
-
-    def test_interrupt_stops_net_bench_and_keeps_nothing(self):
-        with tempfile.TemporaryDirectory() as root:
-            p = self.sweep(root, "--threads=1,2", "--benchmark_min_time=0.2",
-                           "--benchmark_repetitions=2")
-            first = p.stdout.readline()   # the header: net_bench has started
-            self.assertIn("benchmarks", first)
-            line = p.stdout.readline()    # when results will come (interleaved)
-            while line and not line.startswith("["):
-                line = p.stdout.readline()  # until a first benchmark finished
-            p.send_signal(signal.SIGINT)
-            out, err = p.communicate(timeout=60)
-            self.assertEqual(p.returncode, 130, err)
-            self.assertIn("interrupted; nothing kept", err)
-            self.assertEqual(os.listdir(root), [])
-            left = subprocess.run(["pgrep", "-f", root], capture_output=True, text=True)
-            self.assertEqual(left.stdout, "", "net_bench still running")
+            status, out, err = sample(root, "--modes=OneCopy", "--sizes=4K", "--threads=1",
+                                      "--patterns=Stream", "--topology=peer:127.0.0.1:1",
+                                      "--benchmark_min_time=0.01", "--calibrate=false",
+                                      net_bench=NET_BENCH)
+            self.assertEqual(status, 1, err)
+            self.assertIn("failed (see the report)", err)
+            self.assertIn("report.md", os.listdir(only_run(root)))
 
 
 if __name__ == "__main__":

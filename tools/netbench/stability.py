@@ -1,14 +1,16 @@
-"""Do net_bench's numbers and verdicts reproduce? Runs one grid twice, back
-to back, and prints run-to-run agreement.
+"""Do net_bench's numbers and verdicts reproduce? Samples one grid twice,
+back to back, as tools/run does, and prints run-to-run agreement.
 
-usage: tools/stability [--net_bench=PATH] [--keep=DIR] [net_bench flags...]
+usage: tools/stability [--budget=DURATION] [--margin=DELTA] [--net_bench=PATH]
+                       [--keep=DIR] [net_bench flags...]
        tools/stability --compare A.json B.json [--margin=DELTA]
 
 The grid is the reduced grid of the reproducibility issue unless flags say
 otherwise (any net_bench flag is accepted and overrides the default):
   --modes=TwoCopy,OneCopy,ZeroCopy,UringOneCopy --sizes=1K,64K --threads=1,2
-  --patterns=Stream,RR --benchmark_repetitions=5 --benchmark_min_time=0.2
-  --calibrate
+  --patterns=Stream,RR --calibrate, and --budget=DEFAULT_BUDGET per run.
+Each run is tools/run's sampling (netbench.sweep): blocked rounds until the
+point's questions are decided or its share of the budget is spent.
 
 Measures, per pattern (its main counter: Stream Gbps, RR rtt_p50_us):
   agree       points whose medians differ by at most 5% between the runs
@@ -31,25 +33,26 @@ equivalent to the leader, when decided) and for the study's questions
   neither        decided in neither
 
 Run it on a quiet machine: anything else running skews every figure.
-Exit status: 0 measured, 1 a net_bench run failed, 2 bad input.
+Exit status: 0 measured, 1 a net_bench run failed, 2 bad input, 130
+interrupted.
 """
 import math
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 
 from . import answers
-from .results import MAIN_COUNTER, ResultsError, cv, load
+from . import sweep
+from .results import MAIN_COUNTER, ResultsError, cv, format_duration, load
 from .verdicts import DEFAULT_MARGIN, FASTER, SLOWER, parse_margin
 
 # The repository: tools/netbench/ is two folders down.
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_BUDGET = "3m"
 DEFAULT_FLAGS = ["--modes=TwoCopy,OneCopy,ZeroCopy,UringOneCopy", "--sizes=1K,64K",
-                 "--threads=1,2", "--patterns=Stream,RR",
-                 "--benchmark_repetitions=5", "--benchmark_min_time=0.2",
-                 "--calibrate"]
+                 "--threads=1,2", "--patterns=Stream,RR", "--calibrate",
+                 "--budget=" + DEFAULT_BUDGET]
 AGREE = 0.05
 LEAD_AGREE = 0.02
 
@@ -248,19 +251,28 @@ def compare_main(argv):
     return 0
 
 
-def with_defaults(user_flags):
-    names = {f.split("=", 1)[0] for f in user_flags if f.startswith("--")}
-    return [f for f in DEFAULT_FLAGS if f.split("=", 1)[0] not in names] + user_flags
-
-
-def run_once(net_bench, flags, out):
-    r = subprocess.run([net_bench, *flags, "--benchmark_out=" + out,
-                        "--benchmark_out_format=json"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    if r.returncode != 0 or not os.path.exists(out):
-        last = (r.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError("net_bench exited with status %d: %s" % (r.returncode, last))
-    return load(out)
+def run_twice(net_bench, options, folder):
+    """Two sampled runs into folder/run1 and folder/run2: (0, [Results, Results]),
+    or (exit status, None) with the reason printed."""
+    print("stability: two runs of net_bench %s, budget %s each" % (
+        " ".join(options.args), format_duration(options.budget)), flush=True)
+    runs = []
+    for i in (1, 2):
+        run_dir = os.path.join(folder, "run%d" % i)
+        os.makedirs(run_dir, exist_ok=True)
+        try:
+            status, path = sweep.collect(net_bench, options, run_dir)
+        except sweep.BadInput as e:
+            print("stability: run %d: %s" % (i, e or "bad input"), file=sys.stderr)
+            return 2, None
+        if path is None or status:
+            print("stability: run %d: net_bench exited with status %d" % (i, status),
+                  file=sys.stderr)
+            return 1, None
+        runs.append(load(path))
+        # A fresh base seed for the second run: its rounds in other orders.
+        options.seed = sweep.derive_seed(options.seed, "second run")
+    return 0, runs
 
 
 def main(argv):
@@ -283,21 +295,23 @@ def main(argv):
         print("stability: no net_bench at %s (run tools/setup release)" % net_bench,
               file=sys.stderr)
         return 2
-    flags = with_defaults(flags)
-    print("stability: two runs of net_bench %s" % " ".join(flags), flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = keep or tmp
-        os.makedirs(folder, exist_ok=True)
-        runs = []
-        for i in (1, 2):
-            try:
-                runs.append(run_once(net_bench, flags, os.path.join(folder, "run%d.json" % i)))
-            except (RuntimeError, ResultsError) as e:
-                print("stability: run %d: %s" % (i, e), file=sys.stderr)
-                return 1
-        summarize(*runs)
-        if keep:
-            print("stability: runs kept in %s" % keep)
+    try:
+        options = sweep.parse_options(sweep.with_defaults(flags, DEFAULT_FLAGS))
+    except sweep.BadInput as e:
+        print("stability: %s" % e, file=sys.stderr)
+        return 2
+    sweep.handle_signals()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            status, runs = run_twice(net_bench, options, keep or tmp)
+            if runs is None:
+                return status
+            summarize(*runs, options.margin)
+            if keep:
+                print("stability: runs kept in %s" % keep)
+    except sweep.Interrupted:
+        print("\nstability: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 
