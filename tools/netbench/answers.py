@@ -1,290 +1,115 @@
-"""The questions the reference study asked, answered from a run's numbers.
+"""The questions the reference study asked, answered from a run's numbers as
+verdicts (verdicts.py); report.py turns them into sentences.
 
-Every answer is a small record holding the numbers behind it; report.py turns
-records into sentences. An answer claims only what the repetitions support:
-"A beats B" needs A's median to be better AND a two-sided Mann-Whitney U test
-over the two sides' repetitions to give p <= ALPHA, with at least
-MIN_REPETITIONS on each side. Anything else is "not decided by this run".
-The run's noise (each point's coefficient of variation, and a likely cause
-when many points are unstable) is a record here too.
+The questions, each a comparison of two speeds on the pattern's main
+counter (Stream: Gbps; RR: the p50 round trip, faster = shorter):
+- best mode, at every point: the leader (the highest mean log speed)
+  against every other mode; the tier is the leader and the modes
+  equivalent to it, and the point is decided when every other mode is
+  decided against the leader;
+- the study's question, at every Stream point: each mode against TwoCopy,
+  ahead, equivalent, behind or not decided (per size and thread count: no
+  single crossover is assumed);
+- thread scaling: each mode and size at the most threads against the
+  fewest, unpaired (two points, sampled apart).
+All of them form one family: a comparison asked twice (the leader against
+TwoCopy) is asked once, and Benjamini-Hochberg over the family sets the
+threshold every verdict is read at. The run's noise (each point's CV over
+its rounds, the machine's own spread) is a record here too.
 """
 import statistics
 from dataclasses import dataclass, field
-from math import comb
 
-from scipy.stats import mannwhitneyu
+from . import verdicts
+from .results import cv, median
+from .verdicts import (DEFAULT_MARGIN, EQUIVALENT, FASTER, Q, SLOWER, Comparison,
+                       log_speed, paired_estimate, unpaired_estimate)
 
-from .results import median
-
-# 0.01, not 0.05: a default run asks this question at 224 points, and on a
-# VM whose speed drifts for seconds at a time the repetitions of two modes
-# are not fully independent, so at 0.05 two default runs each "decided" a
-# best mode the other run did not see (tools/stability on two tools/run
-# outputs). With 10 repetitions a side the smallest p is 1.1e-5.
-ALPHA = 0.01
-# Below this many repetitions on a side nothing is tested, let alone decided.
-MIN_REPETITIONS = 3
-# Exact p-values such as 2/252 are compared with ALPHA with this slack, so a
-# p-value equal to ALPHA up to rounding passes (as in tools/compare).
-P_SLACK = 1e-9
-# Repetitions per side below which the U test's p-value is computed exactly.
-EXACT_BELOW = 8
+# The study's question: which modes beat this one, in this pattern.
+STUDY_PATTERN = "Stream"
+BASELINE_MODE = "TwoCopy"
 # A point is unstable when its main metric's CV is above this.
 UNSTABLE_CV = 0.05
 # The run warns when more than this share of its points is unstable...
 UNSTABLE_SHARE = 0.10
 # ...and names these as likely causes: steal above this median share of all
-# CPU time, fewer repetitions than tools/run's default.
+# CPU time, fewer runs per point than the sampler's first look takes.
 STEAL_SHARE = 0.02
-ADVISED_REPETITIONS = 5
-
-
-def p_value(a, b):
-    """Two-sided Mann-Whitney U p-value of samples a against b, or None when
-    a side has fewer than MIN_REPETITIONS (too few to test). Two-sided because
-    which side is ahead is read from the same data the test runs on."""
-    if len(a) < MIN_REPETITIONS or len(b) < MIN_REPETITIONS:
-        return None
-    if len(set(a) | set(b)) == 1:
-        return 1.0   # all equal: no difference (and no variance to test)
-    # Exact for small samples even with ties: scipy's "auto" then switches to
-    # the normal approximation, which gives 3 tied against 3 tied p=0.047
-    # where the exact bound is 0.1 (RR percentiles, read from histogram
-    # buckets, do tie).
-    method = "exact" if max(len(a), len(b)) < EXACT_BELOW else "asymptotic"
-    return float(mannwhitneyu(a, b, alternative="two-sided", method=method).pvalue)
-
-
-def significant(p):
-    return p is not None and p <= ALPHA + P_SLACK
-
-
-def smallest_p(n, m):
-    """The smallest two-sided exact U test p-value n against m repetitions
-    can give (complete separation): 2 / C(n+m, n). Says when a run cannot
-    decide anything however clear its numbers."""
-    return min(1.0, 2.0 / comb(n + m, n))
-
-
-def repetitions_needed():
-    """The fewest repetitions per side (equal sides) with which the test can
-    reach ALPHA at all: 4 at 0.05 (3 against 3 gives at best 0.1)."""
-    n = MIN_REPETITIONS
-    while smallest_p(n, n) > ALPHA + P_SLACK:
-        n += 1
-    return n
+MIN_ROUNDS = verdicts.SCHEDULE[0]
 
 
 @dataclass
-class Comparison:
-    """Mode a against mode b at one size (or one grid point): their
-    repetitions, and whether the test tells them apart."""
-    size: int
-    a_samples: list
-    b_samples: list
-    higher_is_better: bool = True
-    p: float = field(init=False)   # None: too few repetitions to test
-
-    def __post_init__(self):
-        self.p = p_value(self.a_samples, self.b_samples)
+class Asked:
+    """A comparison as one question reads it: `a` against `b` (the family
+    holds it once, in one orientation; `flipped` says this is the other)."""
+    a: object
+    b: object
+    comparison: Comparison
+    flipped: bool
 
     @property
-    def a(self):
-        return median(self.a_samples)
+    def verdict(self):
+        v = self.comparison.verdict
+        return v.flipped() if self.flipped else v
 
-    @property
-    def b(self):
-        return median(self.b_samples)
 
-    @property
-    def repetitions(self):
-        """(repetitions of a, repetitions of b)."""
-        return (len(self.a_samples), len(self.b_samples))
+class Family:
+    """Every comparison a report asks, each once however many questions
+    share it."""
 
-    @property
-    def ratio(self):
-        return self.a / self.b if self.b else float("inf")
+    def __init__(self):
+        self.comparisons = {}   # (where, x, y) -> Comparison of x against y
 
-    @property
-    def beats(self):
-        """a's median is better (a description of this run, not a conclusion)."""
-        return self.a > self.b if self.higher_is_better else self.a < self.b
+    def ask(self, where, a, b, estimate, looks):
+        """`a` against `b` at `where`; estimate(x, y) estimates x against y,
+        and is called only for a comparison not asked before."""
+        x, y = sorted((a, b))
+        key = (where, x, y)
+        if key not in self.comparisons:
+            self.comparisons[key] = Comparison(estimate(x, y), looks)
+        return Asked(a, b, self.comparisons[key], a != x)
 
-    @property
-    def decided(self):
-        """The test tells the two apart at ALPHA (and their medians differ,
-        so there is a direction to tell)."""
-        return significant(self.p) and self.a != self.b
-
-    @property
-    def wins(self):
-        return self.decided and self.beats
-
-    @property
-    def loses(self):
-        return self.decided and not self.beats
+    def tally(self):
+        """(decided, asked)."""
+        asked = list(self.comparisons.values())
+        return sum(c.verdict.decided for c in asked), len(asked)
 
 
 @dataclass
-class Crossover:
-    """The smallest size at which `mode` beats `baseline` (a decided win) and
-    is not behind (a decided loss) at any larger size. A size the test does not
-    decide neither makes nor undoes a crossover."""
-    mode: str
-    baseline: str
-    threads: int
-    missing: list = field(default_factory=list)  # modes not in this run
-    comparisons: list = field(default_factory=list)
-    size: int = None         # the crossover size, None when not found
-    early_wins: list = field(default_factory=list)  # decided wins below a later decided loss
-
-    @property
-    def measured(self):
-        return not self.missing and bool(self.comparisons)
-
-    @property
-    def never(self):
-        """No crossover whatever the undecided sizes would turn out to be:
-        the largest size is a decided loss, so every size has one above it."""
-        return self.measured and self.size is None and self.comparisons[-1].loses
-
-    @property
-    def decided(self):
-        return self.measured and (self.size is not None or self.never)
-
-    @property
-    def sizes(self):
-        return [c.size for c in self.comparisons]
-
-    @property
-    def undecided(self):
-        """Sizes where the test does not tell the two modes apart."""
-        return [c.size for c in self.comparisons if not c.decided]
-
-    @property
-    def fewest_repetitions(self):
-        return min((min(c.repetitions) for c in self.comparisons), default=0)
-
-
-def _comparison(results, pattern, counter, mode_a, mode_b, size, threads,
-                higher_is_better=True):
-    pa = results.point(pattern, mode_a, size, threads)
-    pb = results.point(pattern, mode_b, size, threads)
-    if not pa or not pb or not pa.samples(counter) or not pb.samples(counter):
-        return None
-    return Comparison(size, pa.samples(counter), pb.samples(counter), higher_is_better)
-
-
-def crossover(results, mode, baseline, threads, pattern="Stream", counter="Gbps"):
-    """Where `mode` starts to beat `baseline` in throughput, at `threads`."""
-    answer = Crossover(mode, baseline, threads)
-    answer.missing = [m for m in (mode, baseline)
-                      if not any(k[0] == pattern and k[1] == m and k[3] == threads
-                                 for k in results.points)]
-    if answer.missing:
-        return answer
-    for size in results.sizes(pattern):
-        c = _comparison(results, pattern, counter, mode, baseline, size, threads)
-        if c:
-            answer.comparisons.append(c)
-    comps = answer.comparisons
-    first = next((i for i, c in enumerate(comps)
-                  if c.wins and not any(d.loses for d in comps[i + 1:])), len(comps))
-    if first < len(comps):
-        answer.size = comps[first].size
-    answer.early_wins = [c.size for c in comps[:first] if c.wins]
-    return answer
-
-
-def crossovers(results, mode, baseline, pattern="Stream"):
-    """crossover() at every thread count of the run: {threads: Crossover}."""
-    return {t: crossover(results, mode, baseline, t, pattern)
-            for t in results.threads(pattern)}
-
-
-@dataclass
-class Best:
-    """The best mode at one grid point of a pattern (by median), its
-    runner-up, and the modes the test cannot tell apart from it."""
+class BestMode:
+    """The leader at one point of a pattern and every other mode against it,
+    best first."""
     size: int
     threads: int
     counter: str
-    mode: str
-    value: float
-    runner_up: str = None
-    runner_up_value: float = None
-    tied: list = field(default_factory=list)   # modes not decided against the best, by median
+    leader: str
+    value: float                                # the leader's median
+    others: list = field(default_factory=list)  # Asked: other mode against the leader
+
+    @property
+    def tier(self):
+        """The leader and the modes equivalent to it."""
+        return [self.leader] + [o.a for o in self.others if o.verdict.kind == EQUIVALENT]
 
     @property
     def decided(self):
-        """The best is better than every other mode by the test (a lone mode
-        at a point decides nothing). Every pairwise test must pass, so the
-        chance of naming a wrong winner stays within ALPHA without a
-        correction for the number of modes."""
-        return self.runner_up is not None and not self.tied
+        """Every other mode is decided against the leader (a lone mode at a
+        point decides nothing)."""
+        return bool(self.others) and all(o.verdict.decided for o in self.others)
 
     @property
-    def margin(self):
-        """How much better than the runner-up, as a ratio >= 1."""
-        if self.runner_up_value is None or not self.value or not self.runner_up_value:
-            return None
-        return max(self.value, self.runner_up_value) / min(self.value, self.runner_up_value)
-
-
-def best_counter(pattern):
-    """(counter, higher_is_better) that ranks modes for a pattern."""
-    return ("Gbps", True) if pattern == "Stream" else ("rtt_p50_us", False)
-
-
-def _best_at(results, pattern, counter, higher, size, threads):
-    """Best at one point, or None when no mode measured the counter there."""
-    ranked = []
-    for mode in results.modes:
-        p = results.point(pattern, mode, size, threads)
-        if p and p.samples(counter):
-            ranked.append((p.value(counter), mode, p.samples(counter)))
-    if not ranked:
-        return None
-    ranked.sort(key=lambda r: -r[0] if higher else r[0])
-    (value, mode, samples), others = ranked[0], ranked[1:]
-    best = Best(size, threads, counter, mode, value)
-    if others:
-        best.runner_up, best.runner_up_value = others[0][1], others[0][0]
-        best.tied = [m for v, m, s in others if v == value or not significant(p_value(samples, s))]
-    return best
-
-
-def best_modes(results, pattern):
-    """{(size, threads): Best} over the modes present at each point."""
-    counter, higher = best_counter(pattern)
-    if not results.has_counter(counter, pattern):
-        counter, higher = "Gbps", True
-    out = {}
-    for size in results.sizes(pattern):
-        for threads in results.threads(pattern):
-            best = _best_at(results, pattern, counter, higher, size, threads)
-            if best:
-                out[(size, threads)] = best
-    return out
+    def outside(self):
+        """The other modes not in the tier, best first."""
+        return [o for o in self.others if o.verdict.kind != EQUIVALENT]
 
 
 @dataclass
 class Change:
-    """One mode and size: throughput at the most threads against the fewest."""
-    low_samples: list
-    high_samples: list
-    p: float = field(init=False)
-
-    def __post_init__(self):
-        self.p = p_value(self.low_samples, self.high_samples)
-
-    @property
-    def low(self):
-        return median(self.low_samples)
-
-    @property
-    def high(self):
-        return median(self.high_samples)
+    """One mode and size: its main counter at the most threads against the
+    fewest (medians, and the verdict of most against fewest)."""
+    low: float
+    high: float
+    asked: Asked
 
     @property
     def ratio(self):
@@ -292,15 +117,13 @@ class Change:
 
     @property
     def direction(self):
-        """"up" or "down" where the test decides, None otherwise."""
-        if not significant(self.p) or self.high == self.low:
-            return None
-        return "up" if self.high > self.low else "down"
+        """"up", "down", "flat" (equivalent) or None (not decided)."""
+        return {FASTER: "up", SLOWER: "down", EQUIVALENT: "flat"}.get(self.asked.verdict.kind)
 
 
 @dataclass
 class Scaling:
-    """Throughput at the most threads over throughput at the fewest."""
+    """Throughput at the most threads against throughput at the fewest."""
     low: int                # fewest threads in the run
     high: int               # most threads considered (8 if run)
     changes: dict = field(default_factory=dict)   # (mode, size) -> Change
@@ -321,27 +144,132 @@ class Scaling:
         return median([c.ratio for (m, _), c in self.changes.items() if m == mode])
 
     def count(self, direction):
-        """How many (mode, size) pairs the test says went `direction`
-        ("up", "down", or None for not decided)."""
+        """How many (mode, size) pairs went `direction` ("up", "down",
+        "flat", or None for not decided)."""
         return sum(1 for c in self.changes.values() if c.direction == direction)
 
 
-def scaling(results, pattern="Stream", counter="Gbps"):
-    threads = results.threads(pattern)
-    if not threads:
-        return Scaling(None, None)
-    low = threads[0]
-    high = results.reference_threads(pattern)
-    answer = Scaling(low, high)
-    if low == high:
+def mean_log_speed(point, counter, higher):
+    """The mean log speed over a point's runs: what ranks modes (the
+    leader is the mode with the highest)."""
+    logs = [x for x in (log_speed(v, higher) for v in point.samples(counter)) if x is not None]
+    return statistics.fmean(logs) if logs else None
+
+
+class Analysis:
+    """Every question of a run, decided together: at BH's threshold over the
+    whole family (the report), or at a given one (the sampler's provisional
+    threshold while it looks at one point)."""
+
+    def __init__(self, results, margin=DEFAULT_MARGIN, q=Q, threshold=None, looks=None):
+        self.results = results
+        self.margin = margin
+        self.q = q
+        self.looks = results.looks if looks is None else looks
+        self.family = Family()
+        self.unranked = {}      # pattern -> its main counter, when the run gives no direction
+        self.best = {p: self._best_modes(p) for p in results.patterns}
+        self.study = self._study()
+        self.scaling = self._scaling()
+        self.threshold = verdicts.decide_all(self.family.comparisons.values(), margin, q,
+                                             threshold)
+
+    def _direction(self, pattern):
+        """(counter, higher_is_better) that ranks the pattern's modes, or
+        None when the run does not say which way the counter is better."""
+        counter = self.results.main_counter(pattern)
+        better = self.results.better(counter)
+        if better is None:
+            self.unranked[pattern] = counter
+            return None
+        return counter, better == "higher"
+
+    def _mode_estimate(self, pattern, size, threads, counter, higher):
+        """estimate(x, y) for two modes at one point: paired over blocked
+        rounds, else unpaired."""
+        def estimate(x, y):
+            px = self.results.point(pattern, x, size, threads)
+            py = self.results.point(pattern, y, size, threads)
+            if self.results.blocked:
+                return paired_estimate(px.rounds(counter), py.rounds(counter), higher)
+            return unpaired_estimate(px.samples(counter), py.samples(counter), higher)
+        return estimate
+
+    def _best_modes(self, pattern):
+        """{(size, threads): BestMode} over the modes present at each point."""
+        direction = self._direction(pattern)
+        if direction is None:
+            return {}
+        counter, higher = direction
+        out = {}
+        for size in self.results.sizes(pattern):
+            for threads in self.results.threads(pattern):
+                ranked = []
+                for mode in self.results.modes:
+                    p = self.results.point(pattern, mode, size, threads)
+                    speed = mean_log_speed(p, counter, higher) if p else None
+                    if speed is not None:
+                        ranked.append((-speed, mode, p))
+                if not ranked:
+                    continue
+                ranked.sort(key=lambda r: r[:2])
+                leader = ranked[0][1]
+                best = BestMode(size, threads, counter, leader, ranked[0][2].value(counter))
+                estimate = self._mode_estimate(pattern, size, threads, counter, higher)
+                best.others = [self.family.ask((pattern, size, threads), mode, leader,
+                                               estimate, self.looks)
+                               for _, mode, _ in ranked[1:]]
+                out[(size, threads)] = best
+        return out
+
+    def _study(self):
+        """{(mode, size, threads): Asked mode against the baseline} at every
+        point of the study's pattern where both ran."""
+        pattern = STUDY_PATTERN
+        direction = self._direction(pattern) if pattern in self.results.patterns else None
+        if direction is None or BASELINE_MODE not in self.results.modes:
+            return {}
+        counter, higher = direction
+        out = {}
+        for (p, mode, size, threads) in sorted(self.results.points):
+            if p != pattern or mode == BASELINE_MODE or \
+                    not self.results.point(pattern, BASELINE_MODE, size, threads):
+                continue
+            estimate = self._mode_estimate(pattern, size, threads, counter, higher)
+            out[(mode, size, threads)] = self.family.ask(
+                (pattern, size, threads), mode, BASELINE_MODE, estimate, self.looks)
+        return out
+
+    def _scaling(self):
+        """Every mode and size of the study's pattern at the most threads
+        against the fewest: two points sampled apart, so unpaired, and each
+        stopped on its own (K x K looks)."""
+        pattern = STUDY_PATTERN
+        threads = self.results.threads(pattern)
+        if not threads:
+            return Scaling(None, None)
+        answer = Scaling(threads[0], self.results.reference_threads(pattern))
+        direction = self._direction(pattern)
+        if answer.low == answer.high or direction is None:
+            return answer
+        counter, higher = direction
+        for mode in self.results.modes:
+            for size in self.results.sizes(pattern):
+                a = self.results.point(pattern, mode, size, answer.low)
+                b = self.results.point(pattern, mode, size, answer.high)
+                if not (a and b and a.value(counter) and b.samples(counter)):
+                    continue
+                samples = {answer.low: a.samples(counter), answer.high: b.samples(counter)}
+                asked = self.family.ask(
+                    (pattern, mode, size), answer.high, answer.low,
+                    lambda x, y: unpaired_estimate(samples[x], samples[y], higher),
+                    self.looks * self.looks)
+                answer.changes[(mode, size)] = Change(a.value(counter), b.value(counter), asked)
         return answer
-    for mode in results.modes:
-        for size in results.sizes(pattern):
-            a = results.point(pattern, mode, size, low)
-            b = results.point(pattern, mode, size, high)
-            if a and b and a.value(counter) and b.samples(counter):
-                answer.changes[(mode, size)] = Change(a.samples(counter), b.samples(counter))
-    return answer
+
+    def tally(self):
+        """(decided, asked) over every comparison of the family."""
+        return self.family.tally()
 
 
 @dataclass
@@ -349,7 +277,7 @@ class CopiedRatio:
     """zc_copied_ratio of one zero-copy mode over the run."""
     mode: str
     in_run: bool
-    by_size: dict = field(default_factory=dict)   # size -> median over threads, patterns, reps
+    by_size: dict = field(default_factory=dict)   # size -> median over threads, patterns, runs
     low: float = None
     high: float = None
 
@@ -396,7 +324,7 @@ def local_delivery(results):
 
 @dataclass
 class Spread:
-    """One grid point's spread: the CV of its main metric over repetitions."""
+    """One grid point's spread: the CV of its main metric over its runs."""
     name: str
     pattern: str
     counter: str
@@ -412,7 +340,8 @@ class Noise:
     """How noisy a run was, and what in its record may explain it."""
     points: int                                   # grid points in the run
     spreads: list = field(default_factory=list)   # one Spread per point with a CV
-    repetitions: int = 0                          # fewest repetitions of any point
+    runs: int = 0                                 # fewest runs of any point
+    unit: str = "round"                           # what a run is: "round" or "repetition"
     affinity: str = None                          # the context's placement, None if unsaid
     steal: float = None                           # median steal_share, None if unmeasured
     moved: list = field(default_factory=list)     # points where a thread changed CPU
@@ -449,17 +378,16 @@ class Noise:
         return self.machine_cv is not None and self.machine_cv > UNSTABLE_CV
 
     @property
-    def few_repetitions(self):
-        return 0 < self.repetitions < ADVISED_REPETITIONS
+    def few_runs(self):
+        return 0 < self.runs < MIN_ROUNDS
 
     @property
     def causes(self):
         """The likely causes the record supports: any of "machine",
-        "placement", "steal", "repetitions", in that order; [] when none
-        applies."""
+        "placement", "steal", "runs", in that order; [] when none applies."""
         return [name for name, hit in (("machine", self.machine_noisy),
                                        ("placement", self.unpinned), ("steal", self.stolen),
-                                       ("repetitions", self.few_repetitions)) if hit]
+                                       ("runs", self.few_runs)) if hit]
 
     def median_cv(self, pattern):
         return median([s.cv for s in self.spreads if s.pattern == pattern])
@@ -468,7 +396,8 @@ class Noise:
 def noise(results):
     """The run's Noise: every point's CV of its pattern's main metric, and the
     context and counters that can explain a noisy run."""
-    answer = Noise(len(results.points), affinity=results.context.get("affinity"))
+    answer = Noise(len(results.points), affinity=results.context.get("affinity"),
+                   unit=results.unit)
     def order(k):   # the grid's order: pattern, mode, size, threads
         return (results.patterns.index(k[0]), results.modes.index(k[1]), k[2], k[3])
     for key in sorted(results.points, key=order):
@@ -479,7 +408,7 @@ def noise(results):
             answer.spreads.append(Spread(p.name, p.pattern, counter, c))
         if p.moved:
             answer.moved.append(p.name)
-    answer.repetitions = results.repetitions()[0]
+    answer.runs = results.repetitions()[0]
     answer.steal = median([v for p in results.points.values() for v in p.samples("steal_share")])
     answer.machine_cvs = machine_cvs(results)
     answer.machine_cv = max(answer.machine_cvs.values()) if answer.machine_cvs else None
@@ -496,14 +425,7 @@ def machine_cvs(results):
         parts = name.split("/")
         if parts[0] != "Calibration" or len(parts) < 2:
             continue
-        times = [r["real_time"] for r in reps if "real_time" in r]
-        if len(times) >= 2 and statistics.mean(times) > 0:
-            by_kind.setdefault(parts[1], []).append(
-                statistics.stdev(times) / statistics.mean(times))
+        c = cv([r["real_time"] for r in reps if "real_time" in r])
+        if c is not None:
+            by_kind.setdefault(parts[1], []).append(c)
     return {kind: median(cvs) for kind, cvs in sorted(by_kind.items())}
-
-
-def machine_cv(results):
-    """The largest of machine_cvs(), None without calibration."""
-    cvs = machine_cvs(results)
-    return max(cvs.values()) if cvs else None

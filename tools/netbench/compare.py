@@ -21,8 +21,7 @@ import re
 import subprocess
 import sys
 
-from .results import (COUNTERS, MODES, PATTERNS, ResultsError,
-                              format_number, load, median, parse_name)
+from .results import ResultsError, format_number, load, median, parse_name
 
 COMPARE_PY = "/usr/share/benchmark/compare.py"
 DEFAULT_COUNTERS = "Gbps,tx_cpu_ns_per_byte,rx_cpu_ns_per_byte,rtt_p99_us"
@@ -73,14 +72,24 @@ def parse_args(argv):
     return args
 
 
-def better_direction(counter, counters=COUNTERS):
-    """'higher' or 'lower'; counters with no direction are lower-is-better
-    costs. `counters` is the run's vocabulary (Results.counters)."""
+# Google Benchmark's own times: lower is better.
+TIMES = ("real_time", "cpu_time")
+
+
+def better_direction(counter, counters):
+    """'higher' or 'lower'; counters the runs describe without a direction,
+    and Google Benchmark's times, are lower-is-better costs. `counters` is
+    the runs' vocabulary (Results.counters)."""
     better = counters.get(counter, (None, None))[1]
     return better or "lower"
 
 
-def grid_order(name, modes=MODES, patterns=PATTERNS):
+def vocabulary(a, b):
+    """The counters either run describes ({name: (label, better)})."""
+    return {**b.counters, **a.counters}
+
+
+def grid_order(name, modes, patterns):
     """Sorts benchmarks as the grid runs them: pattern, mode, size, threads,
     in the order of the run's vocabulary (Results.known_modes, ...)."""
     key = parse_name(name)
@@ -119,7 +128,7 @@ def u_test(a, b, worse_if_lower):
 
 
 class Row:
-    def __init__(self, name, counter, a, b, threshold, alpha, counters=COUNTERS):
+    def __init__(self, name, counter, a, b, threshold, alpha, counters):
         self.name = name
         self.counter = counter
         self.a = median(a)
@@ -153,7 +162,7 @@ def _pct(change):
     return "%+.1f%%" % (100 * change)
 
 
-def _some(names, order=grid_order, limit=8):
+def _some(names, order, limit=8):
     shown = ", ".join(sorted(names, key=order)[:limit])
     return shown + (", ..." if len(names) > limit else "")
 
@@ -183,7 +192,8 @@ def compare(args):
     common = sorted((n for n in names_a if n in names_b), key=order)
     if not common:
         raise BadInput("%s and %s have no benchmark in common" % (args.a, args.b))
-    known = set(a.counters) | set(b.counters)
+    described = vocabulary(a, b)
+    known = set(described)
     for r in (a, b):
         for reps in r.runs.values():
             for rep in reps:
@@ -191,6 +201,9 @@ def compare(args):
     for c in args.counters:
         if c not in known:
             raise BadInput("--counters: unknown counter '%s'" % c)
+        if c not in described and c not in TIMES:
+            raise BadInput("--counters: neither run says which way '%s' is better (files "
+                           "written before net_bench described its counters)" % c)
 
     if not args.no_compare_py:
         run_compare_py(a, b)
@@ -202,7 +215,7 @@ def compare(args):
             sb = [rep[counter] for rep in b.runs[name] if counter in rep]
             if sa and sb:
                 rows.append(Row(name, counter, sa, sb, args.threshold, args.alpha,
-                                a.counters))
+                                described))
     print("== counters: B against A (medians over repetitions; threshold %s%%, alpha %s) =="
           % (format_number(100 * args.threshold), args.alpha))
     print_table(rows)

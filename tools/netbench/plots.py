@@ -1,8 +1,9 @@
 """The report's figures (matplotlib, Agg backend, PNG).
 
 Every figure carries its units on the axes, a legend, and the run's context
-(kernel, topology, MTU, repetitions) in a caption under the plot. Points are
-medians over repetitions; error bars span the repetitions' min to max. A
+(kernel, topology, MTU, rounds) in a caption under the plot. Points are
+medians over a point's runs (rounds or repetitions); error bars span their
+min to max. A
 figure whose counters the run did not measure is not drawn: make_all()
 returns a note saying why instead, for the report to print.
 """
@@ -16,7 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 (after choosing the backend)
 from matplotlib.ticker import FixedLocator, NullLocator
 
-from .results import MODES, format_size, median
+from .results import format_size, median, plural
 
 
 @dataclass
@@ -34,11 +35,7 @@ class Missing:
 
 _STYLE = {}
 # The order that fixes each mode's color: the run's vocabulary (make_all).
-_MODE_ORDER = list(MODES)
-
-
-def _plural(n, word):
-    return "%d %s%s" % (n, word, "" if n == 1 else "s")
+_MODE_ORDER = []
 
 
 def _style(mode):
@@ -51,13 +48,12 @@ def _style(mode):
     return _STYLE[mode]
 
 
-def _new_figure(results, title, panels=1,
-                note="points: median; bars: min-max over repetitions"):
+def _new_figure(results, title, panels=1, note=None):
     fig, axes = plt.subplots(1, panels, figsize=(7.5 if panels == 1 else 11, 5),
                              squeeze=False)
     fig.suptitle(title, fontsize=12)
     caption = "\n".join(textwrap.wrap(results.caption(), 180 if panels > 1 else 125))
-    caption += "\n" + note
+    caption += "\n" + (note or "points: median; bars: min-max over %ss" % results.unit)
     fig.text(0.01, 0.01, caption, fontsize=7, va="bottom", ha="left", color="0.3")
     return fig, list(axes[0])
 
@@ -109,7 +105,8 @@ def _finish(ax, ylabel, ymin=0):
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=ymin)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:   # a panel with no line has no legend
+        ax.legend(fontsize=8)
 
 
 def throughput(results, out_dir):
@@ -118,7 +115,7 @@ def throughput(results, out_dir):
     sizes = results.sizes("Stream")
     for threads in results.threads("Stream"):
         fig, (ax,) = _new_figure(results, "Stream throughput vs message size, %s"
-                                 % _plural(threads, "thread"))
+                                 % plural(threads, "thread"))
         for mode in results.modes:
             pts = [results.point("Stream", mode, s, threads) for s in sizes]
             _line(ax, sizes, pts, "Gbps", mode, **_style(mode))
@@ -126,9 +123,9 @@ def throughput(results, out_dir):
         _finish(ax, "throughput (Gbit/s, payload)")
         name = "throughput_threads_%d.png" % threads
         _save(fig, out_dir, name)
-        figures.append(Figure(name, "Throughput, %s" % _plural(threads, "thread"),
+        figures.append(Figure(name, "Throughput, %s" % plural(threads, "thread"),
                               "Stream payload throughput (Gbit/s) against message size "
-                              "at %s, one line per mode." % _plural(threads, "thread")))
+                              "at %s, one line per mode." % plural(threads, "thread")))
     return figures
 
 
@@ -193,7 +190,7 @@ def cpu_per_byte(results, out_dir):
     figures = []
     for threads in results.threads("Stream"):
         fig, axes = _new_figure(results, "Stream CPU cost per byte vs message size, %s"
-                                % _plural(threads, "thread"), panels=2)
+                                % plural(threads, "thread"), panels=2)
         for ax, counter, side in ((axes[0], counters[0], "sender"),
                                   (axes[1], counters[1], "receiver")):
             for mode in results.modes:
@@ -205,10 +202,10 @@ def cpu_per_byte(results, out_dir):
             _finish(ax, unit, ymin=None)
         name = "cpu_per_byte_threads_%d.png" % threads
         _save(fig, out_dir, name)
-        figures.append(Figure(name, "CPU per byte, %s" % _plural(threads, "thread"),
+        figures.append(Figure(name, "CPU per byte, %s" % plural(threads, "thread"),
                               "Sender (left) and receiver (right) %s against message size "
                               "at %s, log scale, one line per mode."
-                              % (what, _plural(threads, "thread"))))
+                              % (what, plural(threads, "thread"))))
     return figures
 
 
@@ -244,7 +241,7 @@ def copied_ratio(results, out_dir):
                     if k[1] in modes and p.samples("zc_copied_ratio")})
     fig, (ax,) = _new_figure(results, "Zero-copy sends the kernel copied anyway",
                              note="bars: median; whiskers: min-max over thread counts, "
-                             "patterns and repetitions")
+                             "patterns and %ss" % results.unit)
     width = 0.8 / len(modes)
     for i, mode in enumerate(modes):
         xs, ys, lo, hi = [], [], [], []
@@ -256,8 +253,8 @@ def copied_ratio(results, out_dir):
             m = median(s)
             xs.append(j + (i - (len(modes) - 1) / 2) * width)
             ys.append(m)
-            lo.append(m - s[0])
-            hi.append(s[-1] - m)
+            lo.append(m - min(s))
+            hi.append(max(s) - m)
         ax.bar(xs, ys, width * 0.9, yerr=[lo, hi], capsize=3, label=mode,
                color=_style(mode)["color"])
     ax.set_xticks(range(len(sizes)))
@@ -272,7 +269,7 @@ def copied_ratio(results, out_dir):
     return [Figure(name, "Zero-copy copied ratio",
                    "Share of zero-copy sends whose completion said the kernel copied the data "
                    "(SO_EE_CODE_ZEROCOPY_COPIED), per mode and message size; bars: median over "
-                   "thread counts, patterns and repetitions, whiskers: min-max.")]
+                   "thread counts, patterns and %ss, whiskers: min-max." % results.unit)]
 
 
 def make_all(results, out_dir):

@@ -1,22 +1,28 @@
-"""report.md for a net_bench run: noise, context, answers, figures, tables.
+"""report.md for a net_bench run: noise, method, context, answers, figures,
+tables.
 
 Every finding in the report is a sentence built from the numbers of the run
 (answers.py computes them); the only fixed text is headings, definitions and
 the kernel's documented reason for copies on local delivery. A finding that
-compares (a crossover, a best mode, a direction of scaling) is stated only
-where the repetitions support it; the rest says "not decided by this run", so
-a reader never mistakes noise for a result.
+compares (a best mode, a mode against TwoCopy, a direction of scaling) leads
+with its effect and interval and ends in a verdict (verdicts.py): faster or
+slower, equivalent within the margin, or not decided. p-values are never
+printed; the method section states the rule and the threshold.
 
-usage: report.py RESULTS.json [OUT_DIR]   (writes OUT_DIR/report.md and the PNGs;
-                                           OUT_DIR defaults to the JSON's folder)
+usage: report.py RESULTS.json [OUT_DIR] [--margin=DELTA]
+  writes OUT_DIR/report.md and the PNGs; OUT_DIR defaults to the JSON's
+  folder, DELTA (the equivalence margin) to the one the run was sampled
+  with, else 0.03.
 """
 import os
 import sys
+from collections import Counter
 
 from . import answers
 from . import plots
-from .results import (ResultsError,
-                              format_number as num, format_size, load, median)
+from .results import (ResultsError, format_duration, format_number as num, format_size,
+                      load, median, plural)
+from .verdicts import DEFAULT_MARGIN, EQUIVALENT, FASTER, SLOWER, UNDECIDED, parse_margin
 
 ZEROCOPY_DOC = ("Documentation/networking/msg_zerocopy.rst, \"Loopback\": packets "
                 "generated with MSG_ZEROCOPY that are looped to a local socket incur a "
@@ -25,6 +31,8 @@ ZEROCOPY_DOC = ("Documentation/networking/msg_zerocopy.rst, \"Loopback\": packet
 
 # The unstable threshold as the report prints it: "5%".
 _UNSTABLE = "%g%%" % (100 * answers.UNSTABLE_CV)
+# Context keys that hold the run's own tables (JSON), not values to show.
+_TABLE_KEYS = {"caches", "modes", "patterns", "counters", "sampling"}
 
 
 def _x(ratio):
@@ -32,20 +40,12 @@ def _x(ratio):
     return "%.2f×" % ratio if ratio < 100 else "%.0f×" % ratio
 
 
-def _plural(n, word):
-    return "%d %s%s" % (n, word, "" if n == 1 else "s")
-
-
 def _threads_phrase(results, threads, pattern="Stream"):
     ref = results.reference_threads(pattern)
     if threads == ref and threads != 8:
-        return "at %s (the most in this run; the reference study uses 8)" % _plural(
+        return "at %s (the most in this run; the reference study uses 8)" % plural(
             threads, "thread")
-    return "at " + _plural(threads, "thread")
-
-
-def _range_phrase(sizes):
-    return "%s–%s" % (format_size(sizes[0]), format_size(sizes[-1])) if sizes else "no sizes"
+    return "at " + plural(threads, "thread")
 
 
 def _cv(cv):
@@ -57,181 +57,194 @@ def _cv(cv):
     return "%.1f%%" % (100 * cv)
 
 
-def _verdict(decided, p, repetitions):
-    """What the test said about one comparison, in a few words."""
-    if p is None:
-        return "not decided: %d vs %d repetitions" % repetitions
-    if decided:
-        return "p=%.3f" % p
-    return "not decided, p=%.2f" % p
+def _pct(value, signed=True):
+    """A percentage with the precision it deserves: '+5.0%', '+24%'; without
+    its sign (a magnitude) when not signed. Beyond 999% it says only that
+    (an interval that wide says nothing more; a ratio is never below -100%)."""
+    if value > 999:
+        return ">+999%" if signed else ">999%"
+    digits = 0 if abs(value) >= 10 else 1
+    return ("%+.*f%%" if signed else "%.*f%%") % (digits, value)
 
 
-def _ratio_list(comparisons, mode, baseline):
-    parts = []
-    for c in comparisons:
-        parts.append("%s %s (%s vs %s Gbps, %s)" % (
-            format_size(c.size), _x(c.ratio), num(c.a), num(c.b),
-            _verdict(c.decided, c.p, c.repetitions)))
-    return "%s/%s throughput: " % (mode, baseline) + "; ".join(parts)
+def _margin(margin):
+    return "±%g%%" % (100 * margin)
 
 
-def _too_few(n):
-    """Why n repetitions per side decide nothing, or None when they can."""
-    if n < answers.MIN_REPETITIONS:
-        return "%s per side, and the test needs at least %d" % (
-            _plural(n, "repetition"), answers.MIN_REPETITIONS)
-    if answers.smallest_p(n, n) > answers.ALPHA + answers.P_SLACK:
-        return "with %s per side the smallest p the test can give is %.2f, above %s" % (
-            _plural(n, "repetition"), answers.smallest_p(n, n), answers.ALPHA)
-    return None
+def verdict_text(v, faster="faster", slower="slower"):
+    """One verdict in words, its effect and interval always shown:
+    '5.0% faster [2.1%, 7.9%]', '24% slower [21%, 27%]',
+    'equivalent within ±3% (+0.4% [-1.2%, +2.0%])',
+    'not decided, +1.0% [-2.1%, +4.0%]'."""
+    if v.estimate is None:
+        return "not decided (fewer than 2 runs to compare)"
+    lo, hi = v.interval
+    if v.kind == FASTER:
+        return "%s %s [%s, %s]" % (_pct(v.effect, False), faster, _pct(lo, False),
+                                   _pct(hi, False))
+    if v.kind == SLOWER:
+        return "%s %s [%s, %s]" % (_pct(-v.effect, False), slower, _pct(-hi, False),
+                                   _pct(-lo, False))
+    effect = "%s [%s, %s]" % (_pct(v.effect), _pct(lo), _pct(hi))
+    if v.kind == EQUIVALENT:
+        return "equivalent within %s (%s)" % (_margin(v.margin), effect)
+    return "not decided, " + effect
 
 
-def crossover_sentence(results, x):
-    """One answer: where x.mode starts beating x.baseline, if the run decides it."""
-    where = _threads_phrase(results, x.threads)
-    if x.missing:
-        return "**%s vs %s: not in this run** (%s not measured)." % (
-            x.mode, x.baseline, " and ".join(x.missing))
-    if not x.comparisons:
-        return "**%s vs %s: not in this run** (no size with both measured %s)." % (
-            x.mode, x.baseline, where)
-    sizes = x.sizes
-    undecided = "; not decided at %s" % _sizes(x.undecided) if x.undecided else ""
-    if x.size is None and x.never:
-        head = "**%s never beats %s in this range (%s)** %s%s" % (
-            x.mode, x.baseline, _range_phrase(sizes), where, undecided)
-    elif x.size is None:
-        why = _too_few(x.fewest_repetitions) or \
-            "no size where it is ahead by the test and not behind at a larger size"
-        head = "**%s vs %s: not decided by this run** %s: %s" % (
-            x.mode, x.baseline, where, why)
-    elif x.size == sizes[0] and not x.undecided:
-        head = "**%s beats %s at every size measured, from %s** %s" % (
-            x.mode, x.baseline, format_size(x.size), where)
-    elif x.size == sizes[0]:
-        head = "**%s beats %s from %s, the smallest size measured,** %s%s" % (
-            x.mode, x.baseline, format_size(x.size), where, undecided)
-    else:
-        head = "**%s beats %s from %s on** %s%s" % (
-            x.mode, x.baseline, format_size(x.size), where, undecided)
-    text = head + ". " + _ratio_list(x.comparisons, x.mode, x.baseline) + "."
-    if x.early_wins:
-        text += " (Also ahead at %s, but clearly behind at a larger size.)" % _sizes(
-            x.early_wins)
-    return text
+def _missing_direction(analysis, pattern):
+    """Why a pattern has no verdicts, or None when it has them."""
+    counter = analysis.unranked.get(pattern)
+    if counter is None:
+        return None
+    return ("This run does not say which way `%s` is better (a file written before "
+            "net_bench described its counters), so its modes are not compared." % counter)
 
 
-def _sizes(sizes):
-    return ", ".join(format_size(s) for s in sizes)
-
-
-def _crossover_cell(x):
-    if x.missing or not x.comparisons:
-        return "not in this run"
-    if x.never:
-        return "never (%s)" % _range_phrase(x.sizes)
-    if x.size is None:
-        return "not decided"
-    above = [s for s in x.undecided if s > x.size]
-    if above:
-        return "%s (not decided at %s)" % (format_size(x.size), _sizes(above))
-    return format_size(x.size)
-
-
-def _decision_rule():
-    """The rule every "beats" in the report follows, in one sentence."""
-    return ("*Beats* means a better median that a two-sided Mann-Whitney U test over "
-            "the two sides' repetitions supports (p ≤ %s, at least %d repetitions "
-            "each); anything else is *not decided by this run*." % (
-                answers.ALPHA, answers.MIN_REPETITIONS))
-
-
-def crossover_section(results):
-    lines = ["## When does a mechanism beat two-copy?", ""]
-    threads = results.threads("Stream")
+def study_section(results, analysis):
+    """The study's question, per size and thread count: each mode against
+    TwoCopy, with no single crossover assumed."""
+    pattern, baseline = answers.STUDY_PATTERN, answers.BASELINE_MODE
+    lines = ["## When does a mechanism beat %s?" % baseline, ""]
+    threads = results.threads(pattern)
     if not threads:
-        return lines + ["No Stream benchmark in this run.", ""]
-    lines += ["A mode *beats* `TwoCopy` at a size when its Stream throughput is higher by "
-              "the test (see Noise); the crossover is the smallest size at which it beats "
-              "`TwoCopy` and is not behind, by the same test, at any larger size. A size "
-              "the test does not decide neither makes nor undoes a crossover. \"Never\" "
-              "needs `TwoCopy` ahead by the test at the largest size.", ""]
-    ref = results.reference_threads("Stream")
-    for mode in ("OneCopy", "ZeroCopy"):
-        lines += ["- " + crossover_sentence(results, answers.crossover(
-            results, mode, "TwoCopy", ref)), ""]
-    others = [m for m in results.modes if m != "TwoCopy"]
-    absent = [m for m in results.known_modes if m not in results.modes and m != "TwoCopy"]
-    lines += ["Crossover size against `TwoCopy` per thread count (Stream throughput):", ""]
-    lines += ["| mode | " + " | ".join("%d thr" % t for t in threads) + " |",
-              "|---|" + "---|" * len(threads)]
-    for mode in others:
-        cells = [_crossover_cell(answers.crossover(results, mode, "TwoCopy", t))
-                 for t in threads]
-        lines.append("| %s | %s |" % (mode, " | ".join(cells)))
+        return lines + ["No %s benchmark in this run." % pattern, ""]
+    why = _missing_direction(analysis, pattern)
+    if why:
+        return lines + [why, ""]
+    if baseline not in results.modes:
+        return lines + ["Not in this run: `%s` was not measured." % baseline, ""]
+    lines += ["Each mode against `%s` in %s throughput, at every size and thread count: "
+              "*ahead* or *behind* by the effect shown with its interval, *equivalent* "
+              "within %s, or *not decided*. Each size is its own answer: no single "
+              "crossover size is assumed." % (baseline, pattern, _margin(analysis.margin)),
+              ""]
+    ref = results.reference_threads(pattern)
+    for mode in (m for m in results.modes if m != baseline):
+        lines.append("- " + study_sentence(results, analysis, mode, ref))
     lines.append("")
-    if absent:
-        lines += ["Not in this run: %s." % ", ".join("`%s`" % m for m in absent), ""]
+    sizes = results.sizes(pattern)
+    for t in threads:
+        lines += ["%s:" % _threads_phrase(results, t, pattern).capitalize(), "",
+                  "| mode | " + " | ".join(format_size(z) for z in sizes) + " |",
+                  "|---|" + "---|" * len(sizes)]
+        for mode in (m for m in results.modes if m != baseline):
+            cells = [_study_cell(analysis.study.get((mode, z, t))) for z in sizes]
+            lines.append("| %s | %s |" % (mode, " | ".join(cells)))
+        lines.append("")
     return lines
 
 
-def _best_cell(b):
-    """One point of the best-mode table: the winner only where the test says so."""
-    if b.runner_up is None:
-        return "%s %s (only mode)" % (b.mode, num(b.value))
-    if b.decided:
-        return "%s %s (%s %s)" % (b.mode, num(b.value), _x(b.margin), b.runner_up)
-    more = ", +%d more" % (len(b.tied) - 1) if len(b.tied) > 1 else ""
-    return "not decided (%s ~ %s%s)" % (b.mode, b.tied[0], more)
+def _study_cell(asked):
+    if asked is None:
+        return "–"
+    return verdict_text(asked.verdict, "ahead", "behind")
+
+
+def study_sentence(results, analysis, mode, threads):
+    """One mode against the baseline at one thread count, sizes grouped by
+    verdict: 'ZeroCopy at 8 threads: ahead at 1 KiB, 4 KiB; behind at 64 KiB.'"""
+    groups = {}
+    for size in results.sizes(answers.STUDY_PATTERN):
+        asked = analysis.study.get((mode, size, threads))
+        if asked is not None:
+            groups.setdefault(asked.verdict.kind, []).append(format_size(size))
+    where = _threads_phrase(results, threads)
+    if not groups:
+        return "`%s` %s: not measured against `%s`." % (mode, where, answers.BASELINE_MODE)
+    words = ((FASTER, "ahead"), (EQUIVALENT, "equivalent (%s)" % _margin(analysis.margin)),
+             (SLOWER, "behind"), (UNDECIDED, "not decided"))
+    parts = ["%s at %s" % (word, ", ".join(groups[kind])) for kind, word in words
+             if kind in groups]
+    return "`%s` against `%s` %s: %s." % (mode, answers.BASELINE_MODE, where, "; ".join(parts))
+
+
+def _tier(b, margin):
+    """'OneCopy 21.3 ≈ UringOneCopy (within ±3%)' or 'OneCopy 21.3'."""
+    text = "%s %s" % (b.leader, num(b.value))
+    if len(b.tier) > 1:
+        text += " ≈ %s (within %s)" % (" ≈ ".join(b.tier[1:]), _margin(margin))
+    return text
+
+
+def best_cell(b, margin):
+    """One point of the best-mode table: the leader and its tier, then the
+    nearest mode outside it; "not decided" first where a mode is undecided
+    against the leader."""
+    if not b.others:
+        return "%s %s (only mode)" % (b.leader, num(b.value))
+    undecided = [o for o in b.others if not o.verdict.decided]
+    if undecided:
+        more = " (+%d more)" % (len(undecided) - 1) if len(undecided) > 1 else ""
+        return "not decided: %s; %s %s%s" % (_tier(b, margin), undecided[0].a,
+                                             verdict_text(undecided[0].verdict), more)
+    if not b.outside:
+        return _tier(b, margin)
+    nearest = b.outside[0]
+    return "%s; %s %s" % (_tier(b, margin), nearest.a,
+                          verdict_text(nearest.verdict, "ahead", "behind"))
 
 
 def _best_summary(pattern, best):
     decided = [b for b in best.values() if b.decided]
-    wins = {}
-    for b in decided:
-        wins[b.mode] = wins.get(b.mode, 0) + 1
     if not decided:
-        return "%s: no grid point decided by this run (%d points)." % (pattern, len(best))
-    text = "%s: decided at %d of %d grid points (%s)" % (
+        return "%s: no point decided by this run (%d points)." % (pattern, len(best))
+    leads = Counter(b.leader for b in decided)
+    text = "%s: decided at %d of %d points (leader %s)" % (
         pattern, len(decided), len(best),
-        ", ".join("`%s` %d" % (m, n) for m, n in sorted(wins.items(), key=lambda kv: -kv[1])))
+        ", ".join("`%s` %d" % (m, n) for m, n in leads.most_common()))
     undecided = len(best) - len(decided)
-    return text + ("; not decided by this run at %d." % undecided if undecided else ".")
+    return text + ("; not decided at %d." % undecided if undecided else ".")
 
 
-def best_section(results):
+def _best_details(b):
+    """Every other mode against the leader at one point."""
+    return "- %s, %s: `%s` %s; %s." % (
+        format_size(b.size), plural(b.threads, "thread"), b.leader, num(b.value),
+        "; ".join("%s %s" % (o.a, verdict_text(o.verdict, "ahead", "behind"))
+                  for o in b.others) or "only mode")
+
+
+def best_section(results, analysis):
     lines = ["## Best mode per size and thread count", ""]
     for pattern in results.patterns:
-        best = answers.best_modes(results, pattern)
+        why = _missing_direction(analysis, pattern)
+        if why:
+            lines += ["%s: %s" % (pattern, why), ""]
+            continue
+        best = analysis.best.get(pattern)
         if not best:
             continue
         counter = next(iter(best.values())).counter
-        label = results.counter_label(counter)
+        better = "higher" if results.better(counter) == "higher" else "lower"
         sizes = results.sizes(pattern)
         threads = results.threads(pattern)
-        lines += ["%s, ranked by %s median%s. A cell names the best mode, its median and "
-                  "its margin over the runner-up where the test puts it ahead of every "
-                  "other mode; otherwise it is *not decided*, with the modes the test cannot "
-                  "tell apart (\"~\")." % (pattern, label, " (higher is better)"
-                                          if counter == "Gbps" else " (lower is better)"), ""]
-        lines += ["| size | " + " | ".join("%d thr" % t for t in threads) + " |",
+        lines += ["%s, ranked by %s (%s is better). A cell names the leader with its "
+                  "median, the modes equivalent to it (its tier, within %s), and the "
+                  "nearest mode outside the tier with its gap; *not decided* where a mode "
+                  "is neither behind the leader nor equivalent to it by the rule (see "
+                  "Method)." % (pattern, results.counter_label(counter), better,
+                                _margin(analysis.margin)), ""]
+        lines += ["| size | " + " | ".join(plural(t, "thread") for t in threads) + " |",
                   "|---|" + "---|" * len(threads)]
         for size in sizes:
-            cells = [_best_cell(best[(size, t)]) if (size, t) in best else "–"
-                     for t in threads]
+            cells = [best_cell(best[(size, t)], analysis.margin) if (size, t) in best
+                     else "–" for t in threads]
             lines.append("| %s | %s |" % (format_size(size), " | ".join(cells)))
-        lines += ["", _best_summary(pattern, best), ""]
+        lines += ["", _best_summary(pattern, best), "",
+                  "Every mode against the leader, per point:", ""]
+        lines += [_best_details(best[k]) for k in sorted(best)]
+        lines.append("")
     return lines
 
 
 def _change_cell(c):
-    cell = "%s (%s → %s)" % (_x(c.ratio), num(c.low), num(c.high))
-    return cell if c.direction else cell + ", not decided"
+    return "%s (%s → %s), %s" % (_x(c.ratio), num(c.low), num(c.high),
+                                 verdict_text(c.asked.verdict))
 
 
-def scaling_section(results):
+def scaling_section(results, analysis):
     lines = ["## Scaling with threads", ""]
-    s = answers.scaling(results)
+    s = analysis.scaling
     if not s.measured:
         return lines + ["Not in this run: Stream was run at a single thread count.", ""]
     cpus = results.context.get("num_cpus")
@@ -239,15 +252,15 @@ def scaling_section(results):
     lines += ["Stream throughput at %d threads over throughput at %s: median %s "
               "over every mode and size; lowest %s (`%s` at %s: %s → %s Gbps), highest %s "
               "(`%s` at %s: %s → %s Gbps)%s." % (
-                  s.high, _plural(s.low, "thread"), _x(s.median_ratio()),
+                  s.high, plural(s.low, "thread"), _x(s.median_ratio()),
                   _x(lo.ratio), lo_key[0], format_size(lo_key[1]), num(lo.low), num(lo.high),
                   _x(hi.ratio), hi_key[0], format_size(hi_key[1]), num(hi.low), num(hi.high),
                   "; the machine has %s CPUs" % cpus if cpus else ""), ""]
-    lines += [_scaling_verdict(s), ""]
+    lines += [_scaling_verdict(s, analysis.margin), ""]
     sizes = results.sizes("Stream")
-    lines += ["Per mode and size: ratio (Gbps at %s → Gbps at %d threads); *not decided* "
-              "where the test does not tell the two thread counts apart." % (
-                  _plural(s.low, "thread"), s.high), ""]
+    lines += ["Per mode and size: ratio of medians (Gbps at %s → Gbps at %d threads), and "
+              "the verdict of %d threads against %s (unpaired: two points sampled apart)."
+              % (plural(s.low, "thread"), s.high, s.high, plural(s.low, "thread")), ""]
     lines += ["| mode | " + " | ".join(format_size(z) for z in sizes) + " | median |",
               "|---|" + "---|" * (len(sizes) + 1)]
     for mode in results.modes:
@@ -260,22 +273,20 @@ def scaling_section(results):
     return lines
 
 
-def _scaling_verdict(s):
-    """Which way throughput went, only as far as the test says."""
-    up, down, undecided = s.count("up"), s.count("down"), s.count(None)
+def _scaling_verdict(s, margin):
+    """Which way throughput went, as far as the verdicts say."""
     total = len(s.changes)
+    undecided = s.count(None)
+    where = "from %s to %d threads" % (plural(s.low, "thread"), s.high)
     if undecided == total:
-        return ("Whether throughput rises or falls from %s to %d threads is not decided "
-                "by this run at any of the %d mode and size pairs." % (
-                    _plural(s.low, "thread"), s.high, total))
-    parts = []
-    if up:
-        parts.append("rises at %d" % up)
-    if down:
-        parts.append("falls at %d" % down)
-    text = "By the test, throughput from %s to %d threads %s of %d mode and size pairs" % (
-        _plural(s.low, "thread"), s.high, " and ".join(parts), total)
-    return text + ("; not decided by this run at %d." % undecided if undecided else ".")
+        return ("Whether throughput changes %s is not decided by this run at any of the "
+                "%d mode and size pairs." % (where, total))
+    parts = ["%s at %d" % (word, s.count(d)) for d, word in
+             (("up", "rises"), ("down", "falls"), ("flat", "stays within %s" % _margin(margin)))
+             if s.count(d)]
+    text = "By the verdicts, throughput %s %s of %d mode and size pairs" % (
+        where, ", ".join(parts), total)
+    return text + ("; not decided at %d." % undecided if undecided else ".")
 
 
 def copied_section(results):
@@ -292,10 +303,10 @@ def copied_section(results):
         per_size = ", ".join("%s %s" % (format_size(z), num(v)) for z, v in c.by_size.items())
         if c.low == c.high:
             spread = "%s in every measurement: every size, thread count, pattern and " \
-                     "repetition" % num(c.low)
+                     "run" % num(c.low)
         else:
             spread = "median per size: %s; range over every thread count, pattern and " \
-                     "repetition %s–%s" % (per_size, num(c.low), num(c.high))
+                     "run %s–%s" % (per_size, num(c.low), num(c.high))
         text = "- `%s`: copied ratio %s (%s)." % (
             c.mode, num(median(list(c.by_size.values()))), spread)
         if c.always_copied:
@@ -330,8 +341,8 @@ def _cause(n, cause):
     if cause == "steal":
         return "CPU steal by the hypervisor (median steal_share %s, above %s)" % (
             num(n.steal), answers.STEAL_SHARE)
-    return "too few repetitions (%d, fewer than %d)" % (n.repetitions,
-                                                       answers.ADVISED_REPETITIONS)
+    return "too few %ss (%d, fewer than the %d a first look takes)" % (
+        n.unit, n.runs, answers.MIN_ROUNDS)
 
 
 def _known(n):
@@ -339,7 +350,7 @@ def _known(n):
     placement = "placement %s" % n.affinity if n.affinity else "placement not recorded"
     steal = ("median steal_share %s" % num(n.steal) if n.steal is not None
              else "steal not measured")
-    return "%s, %s, %s" % (placement, steal, _plural(n.repetitions, "repetition"))
+    return "%s, %s, %s" % (placement, steal, plural(n.runs, n.unit))
 
 
 def noise_warning(n):
@@ -359,7 +370,7 @@ def _unstable_line(n, limit=8):
     unstable = n.unstable
     if not n.spreads:
         return ("- Spread not measured: %s per point (a CV needs at least 2)." %
-                _plural(n.repetitions, "repetition"))
+                plural(n.runs, n.unit))
     if not unstable:
         return "- No point is unstable: every CV is at most %s." % _UNSTABLE
     shown = ", ".join("`%s` %s" % (u.name, _cv(u.cv)) for u in unstable[:limit])
@@ -384,7 +395,7 @@ def _placement_lines(results, n):
     if any(p.labels for p in results.points.values()):
         if n.moved:
             lines.append("- A thread ran on more than one CPU at %s (\"|\" in the tables' "
-                         "CPUs column)." % _plural(len(n.moved), "point"))
+                         "CPUs column)." % plural(len(n.moved), "point"))
         else:
             lines.append("- Every thread stayed on one CPU (the tables' CPUs column).")
     if n.steal is not None:
@@ -404,28 +415,100 @@ def _machine(n):
                      for kind, cv in n.machine_cvs.items())
 
 
-def _decisions_line(n):
-    text = "- " + _decision_rule()
-    needed = answers.repetitions_needed()
-    text += (" With %d against %d the smallest p is %.2f, so %d per side are the fewest "
-             "that can decide anything (tools/run uses %d)." % (
-                 needed - 1, needed - 1, answers.smallest_p(needed - 1, needed - 1), needed,
-                 answers.ADVISED_REPETITIONS))
-    if 0 < n.repetitions < needed:
-        text += " **This run has %s per point: nothing in it is decided.**" % _plural(
-            n.repetitions, "repetition")
-    return text
+def _recorded(context, key):
+    """A context value as the report states it, or that it was not recorded."""
+    value = context.get(key)
+    return "`%s`" % value if value not in (None, "") else "not recorded"
+
+
+def _sampling_lines(results):
+    """How the runs were taken: blocked rounds or repetitions, and the
+    sampler's record (budget, rounds per point, why points stopped)."""
+    c = results.context
+    if results.blocked:
+        lines = ["- Sampling: blocked rounds: each round runs every mode of a point once, "
+                 "in a random order drawn from seed %s; modes are compared within rounds "
+                 "(paired)." % _recorded(c, "seed")]
+    else:
+        lines = ["- Sampling: plain repetitions, not blocked rounds: modes are compared "
+                 "unpaired (Welch's t on the log values)."]
+    s = results.sampling
+    if not s:
+        return lines + ["- One look per point: not sampled by tools/run (K = 1)."]
+    points = s.get("points", [])
+    rounds = sorted(p.get("rounds", 0) for p in points)
+    stopped = Counter(p.get("stopped", "?") for p in points)
+    text = ("- tools/run sampled %s within a budget of %s: looks after %s rounds (K = %d), "
+            "a point stopping when its questions were decided at the provisional "
+            "threshold %s, when its share of the budget was spent, or at the schedule's end"
+            % (plural(len(points), "point"), format_duration(s.get("budget_s", 0)),
+               ", ".join(str(n) for n in s.get("schedule", [])), results.looks,
+               num(s.get("provisional_threshold"))))
+    if rounds:
+        text += "; rounds per point %s (median %s); stopped: %s" % (
+            "%d–%d" % (rounds[0], rounds[-1]) if rounds[0] != rounds[-1] else rounds[0],
+            num(median(rounds)),
+            ", ".join("%s %d" % (why, n) for why, n in sorted(stopped.items())))
+    if "elapsed_s" in s:
+        text += "; it took %s" % format_duration(s["elapsed_s"])
+    return lines + [text + "."]
+
+
+def _rule(analysis):
+    """The rule every verdict follows, with this report's numbers: the
+    method paragraph."""
+    decided, asked = analysis.tally()
+    tested = sum(1 for c in analysis.family.comparisons.values() if c.estimate is not None)
+    k = analysis.looks
+    level = 1 - analysis.threshold / k
+    return (
+        "- Verdicts: every comparison is a ratio of speeds (Stream: throughput; RR: the "
+        "inverse of the p50 round trip, so *faster* is a shorter round trip), taken as "
+        "θ = ln(speed A / speed B): within one point, the mean of the per-round log ratios "
+        "with a t interval on n−1 degrees of freedom (paired), or Welch's t interval where "
+        "runs are not blocked or belong to two points. It reads *X%% faster [lo, hi]* "
+        "(or slower) when the interval excludes 0, *equivalent within %s* when the "
+        "interval lies inside ±ln(1+δ) (this wins when both hold), else *not decided*. "
+        "Each comparison has a difference test and an equivalence test (two one-sided "
+        "tests, doubled); each p-value is multiplied by K = %d, the most looks the "
+        "sampler could take at a point (K×K = %d across two points), which keeps the "
+        "verdicts valid however the sampler chose to stop. Benjamini–Hochberg at q = %s "
+        "over the report's %d p-values (%d comparisons tested, of %d asked) sets the "
+        "threshold T = %s; a comparison is decided when its p-value × K ≤ T, and every "
+        "interval printed is the %s interval (1 − T/K), so a verdict and its interval "
+        "never disagree. %d of %d comparisons are decided."
+        % (_margin(analysis.margin), k, k * k, num(analysis.q), 2 * tested, tested, asked,
+           num(analysis.threshold), _level(level), decided, asked))
+
+
+def _level(level):
+    """0.99687 -> '99.69%': enough digits to tell it from 100%."""
+    digits = 1
+    while round(100 * level, digits) >= 100 and digits < 6:
+        digits += 1
+    return "%.*f%%" % (digits + 1, 100 * level)
+
+
+def method_section(results, analysis):
+    """How the run measured (flows, data regime, windows: from the context)
+    and how the report decides."""
+    c = results.context
+    return ["## Method", "",
+            "- Flows: window %s, warm-up %s (no counter sees it), waiting %s." % (
+                _recorded(c, "window"), _recorded(c, "warmup"), _recorded(c, "wait")),
+            "- Data regime: working set %s, payload %s." % (
+                _recorded(c, "working_set"), _recorded(c, "payload"))] + \
+        _sampling_lines(results) + [_rule(analysis), ""]
 
 
 def noise_section(results):
-    """Near the top: how much each point's repetitions spread, what is unstable,
-    and the rule the answers follow."""
+    """Near the top: how much each point's runs spread and what is unstable."""
     n = answers.noise(results)
     lines = ["## Noise", "",
              "A point's spread is the coefficient of variation (CV: sample standard "
-             "deviation / mean over its repetitions) of its main metric (Stream: Gbps, "
+             "deviation / mean over its %ss) of its main metric (Stream: Gbps, "
              "RR: rtt_p50_us); above %s the point is *unstable* (⚠ in the tables)." %
-             _UNSTABLE, "", _unstable_line(n)]
+             (n.unit, _UNSTABLE), "", _unstable_line(n)]
     medians = ["%s %s" % (p, _cv(n.median_cv(p))) for p in results.patterns
                if n.median_cv(p) is not None]
     if medians:
@@ -434,17 +517,17 @@ def noise_section(results):
     if warning:
         lines.append("- **⚠ %s%s**" % (warning, "" if warning.endswith("?") else "."))
     lines += _placement_lines(results, n)
-    lines += [_decisions_line(n), ""]
-    return lines
+    return lines + [""]
 
 
 def context_section(results):
     c = results.context
     lines = ["## Run context", "", "| key | value |", "|---|---|"]
     keys = ["date", "host_name", "kernel", "topology", "privilege", "mtu", "nodelay",
-            "rx", "affinity", "cpus", "wait", "verify", "optmem_max", "hardware_counters",
+            "rx", "affinity", "cpus", "wait", "warmup", "window", "working_set", "payload",
+            "rounds", "seed", "verify", "optmem_max", "hardware_counters",
             "num_cpus", "mhz_per_cpu", "load_avg", "library_build_type", "executable"]
-    for k in keys + sorted(set(c) - set(keys) - {"caches"}):
+    for k in keys + sorted(set(c) - set(keys) - _TABLE_KEYS):
         if k in c:
             v = c[k]
             if isinstance(v, list):
@@ -459,11 +542,12 @@ def context_section(results):
         grid.append("- Modes not in this run: %s." % ", ".join(absent))
     grid += ["- Sizes: %s." % ", ".join(format_size(s) for s in results.sizes()),
              "- Threads: %s." % ", ".join(str(t) for t in results.threads()),
-             "- Repetitions per benchmark: %s." % (lo if lo == hi else "%d–%d" % (lo, hi))]
-    topo = results.other.get("Topology/SetupTeardown/real_time")
-    if topo:
-        times = [r.get("real_time") for r in topo if "real_time" in r]
-        unit = results.time_units.get("Topology/SetupTeardown/real_time", "ns")
+             "- %ss per point: %s." % (results.unit.capitalize(),
+                                       lo if lo == hi else "%d–%d" % (lo, hi))]
+    topology = next((n for n in results.other if n.startswith("Topology/SetupTeardown")), None)
+    if topology:
+        times = [r.get("real_time") for r in results.other[topology] if "real_time" in r]
+        unit = results.time_units.get(topology, "ns")
         if times:
             grid.append("- `Topology/SetupTeardown`: building and tearing down the two "
                         "namespaces and the veth pair took %s %s (median of %d), not plotted."
@@ -477,8 +561,8 @@ def context_section(results):
         grid.append("- `library_build_type: debug` describes Google Benchmark's library "
                     "(Debian's package), not how net_bench itself was compiled.")
     if results.errors:
-        grid.append("- **%d benchmark%s failed:** %s" % (
-            len(results.errors), "" if len(results.errors) == 1 else "s",
+        grid.append("- **%s failed:** %s" % (
+            plural(len(results.errors), "benchmark"),
             "; ".join("`%s`: %s" % e for e in results.errors)))
     return lines + grid + [""]
 
@@ -495,16 +579,16 @@ def figures_section(results, figures, missing):
 
 # Counters shown in another unit in the tables: name -> (scale, label).
 _TABLE_UNITS = {"ns_per_msg": (1e-3, "time per message (µs)")}
+# Counters the tables leave out: the same measure as another column
+# (bytes_per_second and msgs_per_second as Gbps and ns_per_msg; the mean
+# round trip beside its percentiles).
+_TABLE_OMITS = {"bytes_per_second", "msgs_per_second", "rtt_mean_us"}
 
 
 def _table_counters(results, pattern):
-    wanted = ["Gbps", "ns_per_msg", "rtt_p50_us", "rtt_p99_us", "rtt_p999_us",
-              "tx_cpu_ns_per_byte", "rx_cpu_ns_per_byte", "tx_cycles_per_byte",
-              "rx_cycles_per_byte", "tx_llc_misses_per_kb", "rx_llc_misses_per_kb",
-              "sys_cpu_ns_per_byte", "softirq_share", "steal_share", "syscalls_per_msg",
-              "ctx_switches_per_msg", "zc_copied_ratio", "zc_completions_per_msg",
-              "zc_enobufs", "rx_mapped_share"]
-    return [c for c in wanted if results.has_counter(c, pattern)]
+    """The counters the pattern measured, in the run's table order."""
+    return [c for c in results.counter_names()
+            if c not in _TABLE_OMITS and results.has_counter(c, pattern)]
 
 
 def _scaled(value, counter):
@@ -537,9 +621,9 @@ def _header(results, column, main):
 def tables_section(results):
     labels = any(p.labels for p in results.points.values())
     lines = ["## Tables", "",
-             "Medians over repetitions. CV: the spread of the pattern's main metric (⚠ above "
+             "Medians over %ss. CV: the spread of the pattern's main metric (⚠ above "
              "%s, see Noise).%s Counters absent from a table were not measured in this run."
-             % (_UNSTABLE, " CPUs: the CPUs each thread ran on, as net_bench observed them "
+             % (results.unit, _UNSTABLE, " CPUs: the CPUs each thread ran on, as net_bench observed them "
                 "(\"|\": more than one)." if labels else ""), ""]
     for pattern in results.patterns:
         columns = _columns(results, pattern)
@@ -565,29 +649,37 @@ def tables_section(results):
     return lines
 
 
-def render(results, figures, missing):
+def run_margin(results):
+    """The equivalence margin the run was sampled with, else the default."""
+    s = results.sampling
+    return float(s["margin"]) if s and "margin" in s else DEFAULT_MARGIN
+
+
+def render(results, figures, missing, margin=None):
     """The whole report as Markdown text."""
+    analysis = answers.Analysis(results, run_margin(results) if margin is None else margin)
     lines = ["# net_bench report", "",
              "From `%s`. %s." % (os.path.basename(results.path), results.caption()), ""]
     lines += noise_section(results)
+    lines += method_section(results, analysis)
     lines += context_section(results)
     lines += ["# Answers", ""]
-    lines += crossover_section(results)
-    lines += best_section(results)
-    lines += scaling_section(results)
+    lines += best_section(results, analysis)
+    lines += study_section(results, analysis)
+    lines += scaling_section(results, analysis)
     lines += copied_section(results)
     lines += figures_section(results, figures, missing)
     lines += tables_section(results)
     return "\n".join(lines)
 
 
-def write(results, out_dir):
+def write(results, out_dir, margin=None):
     """Draws the figures and writes report.md into out_dir; returns its path."""
     os.makedirs(out_dir, exist_ok=True)
     figures, missing = plots.make_all(results, out_dir)
     path = os.path.join(out_dir, "report.md")
     with open(path, "w") as f:
-        f.write(render(results, figures, missing))
+        f.write(render(results, figures, missing, margin))
     return path
 
 
@@ -595,19 +687,22 @@ def main(argv):
     if argv[1:] in (["-h"], ["--help"]):
         print(__doc__.strip())
         return 0
-    if len(argv) not in (2, 3):
-        print("usage: report.py RESULTS.json [OUT_DIR]", file=sys.stderr)
+    margins = [a.split("=", 1)[1] for a in argv[1:] if a.startswith("--margin=")]
+    paths = [a for a in argv[1:] if not a.startswith("--margin=")]
+    if len(paths) not in (1, 2) or len(margins) > 1:
+        print("usage: report.py RESULTS.json [OUT_DIR] [--margin=DELTA]", file=sys.stderr)
         return 2
     try:
-        results = load(argv[1])
-    except ResultsError as e:
+        margin = parse_margin(margins[0]) if margins else None
+        results = load(paths[0])
+    except (ResultsError, ValueError) as e:
         print("report: %s" % e, file=sys.stderr)
         return 2
     if not results.points:
-        print("report: %s: no net_bench grid benchmark in the file" % argv[1], file=sys.stderr)
+        print("report: %s: no net_bench grid benchmark in the file" % paths[0], file=sys.stderr)
         return 2
-    out_dir = argv[2] if len(argv) == 3 else os.path.dirname(os.path.abspath(argv[1]))
-    print(write(results, out_dir))
+    out_dir = paths[1] if len(paths) == 2 else os.path.dirname(os.path.abspath(paths[0]))
+    print(write(results, out_dir, margin))
     return 0
 
 

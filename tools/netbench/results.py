@@ -1,66 +1,36 @@
 """Loads net_bench's Google Benchmark JSON and groups it into grid points.
 
 A grid point is one (pattern, mode, size, threads) benchmark; it holds the
-counters of every repetition. Aggregates (_mean, _median, ...) written by
-Google Benchmark are not used: every statistic here is recomputed from the
-repetitions, so a file written with or without aggregates reads the same. A
-file holding only aggregates (--benchmark_report_aggregates_only) falls back
-to its median, as a single repetition.
+counters of every run of it: the rounds of blocked sampling (tools/run), or
+plain repetitions. Aggregates (_mean, _median, ...) written by Google
+Benchmark are not used: every statistic here is recomputed from the runs, so
+a file written with or without aggregates reads the same. A file holding
+only aggregates (--benchmark_report_aggregates_only) falls back to its
+median, as a single run.
+
+The vocabularies (modes, patterns, counters with their labels and
+directions) are read only from the run's own context, as net_bench writes
+them: the tools keep no copy.
 """
 import json
 import re
 import statistics
 import sys
 
-# The vocabularies below are what a run written before net_bench described
-# itself (its JSON context's "modes", "patterns" and "counters") is read
-# with; a newer run brings its own (Results.known_modes, .notified_modes,
-# .counters), and the tools use those. test/tools_test.py checks that these
-# copies agree with the binary's tables.
-# The modes in the order of the design's table (reference study first).
-MODES = ["TwoCopy", "TwoCopyPacked", "OneCopy", "ZeroCopy", "UringOneCopy",
-         "UringZeroCopy", "SpliceZeroCopy"]
-# Modes whose counters include zc_copied_ratio (completion notifications).
-NOTIFIED_MODES = ["ZeroCopy", "UringZeroCopy"]
-PATTERNS = ["Stream", "RR"]
 # The reference study's figure is at 8 threads.
 REFERENCE_THREADS = 8
 REFERENCE_SIZE = 65536
 # The counter that ranks modes and measures a point's spread, per pattern.
 MAIN_COUNTER = {"Stream": "Gbps", "RR": "rtt_p50_us"}
 
+# Pattern/Mode/size:N, then Google Benchmark's time suffix if any (the
+# window as manual time, or real time), then threads:N.
 _NAME = re.compile(r"^(?P<pattern>[^/]+)/(?P<mode>[^/]+)/size:(?P<size>\d+)"
-                   r"(?:/real_time)?/threads:(?P<threads>\d+)$")
+                   r"(?:/manual_time|/real_time)?/threads:(?P<threads>\d+)$")
 
-# name: (label with unit, better) where better is "higher", "lower" or None.
-COUNTERS = {
-    "Gbps": ("throughput (Gbit/s)", "higher"),
-    "bytes_per_second": ("throughput (bytes/s)", "higher"),
-    "msgs_per_second": ("messages per second", "higher"),
-    "ns_per_msg": ("time per message (ns)", "lower"),
-    "rtt_mean_us": ("RR round trip, mean (µs)", "lower"),
-    "rtt_p50_us": ("RR round trip, p50 (µs)", "lower"),
-    "rtt_p99_us": ("RR round trip, p99 (µs)", "lower"),
-    "rtt_p999_us": ("RR round trip, p99.9 (µs)", "lower"),
-    "tx_cpu_ns_per_byte": ("sender CPU (ns/byte)", "lower"),
-    "rx_cpu_ns_per_byte": ("receiver CPU (ns/byte)", "lower"),
-    "sys_cpu_ns_per_byte": ("all CPUs busy (ns/byte)", "lower"),
-    "softirq_share": ("softirq share of busy time", None),
-    "steal_share": ("CPU steal share of all CPU time", "lower"),
-    "tx_cycles_per_byte": ("sender cycles/byte", "lower"),
-    "rx_cycles_per_byte": ("receiver cycles/byte", "lower"),
-    "tx_instructions_per_byte": ("sender instructions/byte", "lower"),
-    "tx_llc_misses_per_kb": ("sender LLC misses/KiB", "lower"),
-    "rx_llc_misses_per_kb": ("receiver LLC misses/KiB", "lower"),
-    "ctx_switches_per_msg": ("context switches/message", "lower"),
-    "syscalls_per_msg": ("syscalls/message", "lower"),
-    "zc_copied_ratio": ("zero-copy sends copied (share)", "lower"),
-    "zc_completions_per_msg": ("zero-copy completions/message", None),
-    "zc_enobufs": ("zero-copy ENOBUFS", "lower"),
-    "rx_mapped_share": ("received bytes mapped (share)", "higher"),
-    "real_time": ("real time", "lower"),
-    "cpu_time": ("CPU time", "lower"),
-}
+# Google Benchmark's own numeric fields of a run: not net_bench's counters.
+_BENCHMARK_FIELDS = {"family_index", "per_family_instance_index", "repetitions",
+                     "repetition_index", "threads", "iterations", "real_time", "cpu_time"}
 
 
 class ResultsError(Exception):
@@ -97,6 +67,17 @@ def format_number(value, digits=3):
     return "%.*g" % (digits, value)
 
 
+def format_duration(seconds):
+    """90 -> '1m30s', 600 -> '10m', 42.4 -> '42s', 3600 -> '1h'."""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return "%ds" % seconds
+    minutes, rest = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    text = ("%dh" % hours if hours else "") + ("%dm" % minutes if minutes else "")
+    return text + ("%ds" % rest if rest else "")
+
+
 def median(values):
     return statistics.median(values) if values else None
 
@@ -113,31 +94,51 @@ def cv(values):
     return statistics.stdev(values) / mean if mean else None
 
 
-class Point:
-    """One grid point: its repetitions' counters."""
+def plural(n, word):
+    """'1 thread', '2 threads'."""
+    return "%d %s%s" % (n, word, "" if n == 1 else "s")
 
-    def __init__(self, pattern, mode, size, threads):
+
+def _cpus_of(label):
+    """The CPUs part of a benchmark's label: 'wait=block cpus tx=0,1 rx=0,1'
+    (or the older 'cpus tx=0 rx=1') -> 'tx=0,1 rx=0,1'."""
+    return " ".join(w for w in label.split() if w.startswith(("tx=", "rx=")))
+
+
+class Point:
+    """One grid point: the counters of each of its runs (rounds or
+    repetitions)."""
+
+    def __init__(self, pattern, mode, size, threads, run_name):
         self.pattern = pattern
         self.mode = mode
         self.size = size
         self.threads = threads
-        self.repetitions = []  # one dict per repetition: counter -> value
-        self.labels = []       # Google Benchmark's label of each repetition that has one
+        self.name = run_name
+        self.repetitions = []  # one dict per run: counter -> value
+        self.labels = []       # Google Benchmark's label of each run that has one
 
     def samples(self, counter):
         return [r[counter] for r in self.repetitions if counter in r]
 
+    def rounds(self, counter):
+        """{round: value}: the run's repetition_index, which with blocked
+        rounds is the round the run belongs to (the same index at every mode
+        of the point); its position where the file has none."""
+        return {int(r.get("repetition_index", i)): r[counter]
+                for i, r in enumerate(self.repetitions) if counter in r}
+
     def value(self, counter):
-        """Median over repetitions, None when the counter was not measured."""
+        """Median over runs, None when the counter was not measured."""
         return median(self.samples(counter))
 
     def spread(self, counter):
-        """(min, max) over repetitions, None when not measured."""
+        """(min, max) over runs, None when not measured."""
         s = self.samples(counter)
         return (min(s), max(s)) if s else None
 
     def cv(self, counter):
-        """Coefficient of variation of a counter over repetitions, or None."""
+        """Coefficient of variation of a counter over runs, or None."""
         return cv(self.samples(counter))
 
     def cpus(self):
@@ -146,8 +147,8 @@ class Point:
         say (older runs)."""
         seen = []
         for label in self.labels:
-            text = label[len("cpus "):] if label.startswith("cpus ") else label
-            if text not in seen:
+            text = _cpus_of(label)
+            if text and text not in seen:
                 seen.append(text)
         return seen
 
@@ -156,10 +157,13 @@ class Point:
         """True when a thread was seen on more than one CPU ('tx=0|1')."""
         return any("|" in c for c in self.cpus())
 
-    @property
-    def name(self):
-        return "%s/%s/size:%d/real_time/threads:%d" % (
-            self.pattern, self.mode, self.size, self.threads)
+
+def _context_table(context, key):
+    """One of the run's own JSON tables in its context, or None."""
+    try:
+        return json.loads(context[key])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 class Results:
@@ -170,15 +174,14 @@ class Results:
             raise ResultsError("%s: not Google Benchmark JSON (no 'benchmarks' list)" % path)
         self.path = path
         self.context = data.get("context", {})
-        self._read_vocabularies()
         self.points = {}       # (pattern, mode, size, threads) -> Point
-        self.runs = {}         # run_name -> list of repetition dicts (every benchmark)
+        self.runs = {}         # run_name -> list of run dicts (every benchmark)
         self.errors = []       # (name, message)
-        self.other = {}        # run_name -> list of repetition dicts (e.g. Topology)
+        self.other = {}        # run_name -> list of run dicts (e.g. Topology)
         medians = {}           # run_name -> median aggregate, for aggregates-only files
         self.has_aggregates = False
         self.time_units = {}   # run_name -> unit of real_time and cpu_time
-        labels = {}            # run_name -> labels of its repetitions
+        labels = {}            # run_name -> labels of its runs
         for b in data["benchmarks"]:
             if not isinstance(b, dict) or "name" not in b:
                 raise ResultsError("%s: a benchmark entry has no name" % path)
@@ -205,30 +208,32 @@ class Results:
             if key is None:
                 self.other[run_name] = reps
                 continue
-            point = self.points.setdefault(key, Point(*key))
+            point = self.points.setdefault(key, Point(*key, run_name))
             point.repetitions.extend(reps)
             point.labels.extend(labels.get(run_name, []))
+        self._read_vocabularies()
 
     def _read_vocabularies(self):
         """The run's own tables of modes, patterns and counters (net_bench's
-        JSON context), or this module's copies for an older file."""
-        def table(key):
-            try:
-                return json.loads(self.context[key])
-            except (KeyError, TypeError, ValueError):
-                return None
-        modes, patterns, counters = table("modes"), table("patterns"), table("counters")
+        JSON context). A file written before net_bench described itself
+        has none: its modes and patterns are then taken in the order they
+        appear, no mode is known to be notified, and its counters have no
+        label and no direction (so no verdict can rank by them)."""
+        modes = _context_table(self.context, "modes")
+        patterns = _context_table(self.context, "patterns")
+        counters = _context_table(self.context, "counters")
         if isinstance(modes, list) and all(isinstance(m, dict) and "name" in m for m in modes):
             self.known_modes = [m["name"] for m in modes]
             self.notified_modes = [m["name"] for m in modes if m.get("notified")]
         else:
-            self.known_modes, self.notified_modes = list(MODES), list(NOTIFIED_MODES)
+            self.known_modes = list(dict.fromkeys(k[1] for k in self.points))
+            self.notified_modes = []
         if isinstance(patterns, list) and all(isinstance(p, dict) and "name" in p
                                               for p in patterns):
             self.known_patterns = [p["name"] for p in patterns]
         else:
-            self.known_patterns = list(PATTERNS)
-        self.counters = dict(COUNTERS)
+            self.known_patterns = list(dict.fromkeys(k[0] for k in self.points))
+        self.counters = {}     # name -> (label, "higher" | "lower" | None)
         if isinstance(counters, dict):
             for name, c in counters.items():
                 if isinstance(c, dict) and "label" in c:
@@ -236,6 +241,19 @@ class Results:
 
     def counter_label(self, counter):
         return self.counters.get(counter, (counter, None))[0]
+
+    def better(self, counter):
+        """"higher" or "lower" as the run's counter table says, None when it
+        does not say (a counter without a direction, or an older file)."""
+        return self.counters.get(counter, (None, None))[1]
+
+    def counter_names(self):
+        """The counters in the run's table order; for an older file, those
+        its runs carry, in the order they appear."""
+        if self.counters:
+            return list(self.counters)
+        seen = {k: None for p in self.points.values() for r in p.repetitions for k in r}
+        return [k for k in seen if k not in _BENCHMARK_FIELDS]
 
     # The grid's axes, as present in this run.
     @property
@@ -268,9 +286,38 @@ class Results:
                    if pattern in (None, k[0]))
 
     def repetitions(self):
-        """(min, max) number of repetitions over the grid's points."""
+        """(min, max) number of runs (rounds or repetitions) over the grid's
+        points."""
         counts = [len(p.repetitions) for p in self.points.values()]
         return (min(counts), max(counts)) if counts else (0, 0)
+
+    @property
+    def blocked(self):
+        """Every point ran in blocked rounds (net_bench --rounds): runs of
+        one point with the same repetition_index are one block, compared by
+        pairing. Anything else (plain repetitions, older files) is compared
+        unpaired."""
+        return self.context.get("rounds") == "blocked"
+
+    @property
+    def unit(self):
+        """What one run of a point is called: 'round' or 'repetition'."""
+        return "round" if self.blocked else "repetition"
+
+    @property
+    def sampling(self):
+        """The sampler's record (tools/run: budget, margin, schedule, K and
+        each point's rounds and why it stopped), or None for a run made
+        without it."""
+        s = _context_table(self.context, "sampling")
+        return s if isinstance(s, dict) else None
+
+    @property
+    def looks(self):
+        """K: the most looks the sampler could take at a point, by which
+        every p-value is multiplied; 1 without the sampler."""
+        s = self.sampling
+        return int(s.get("K", 1)) if s else 1
 
     def main_counter(self, pattern):
         """The counter that ranks modes and gives a point's spread (Stream:
@@ -310,7 +357,8 @@ class Results:
                 parts.append("%s %s" % (word, str(c[key]).split(":")[0]))
         lo, hi = self.repetitions()
         if hi:
-            parts.append("median of %s repetitions" % (lo if lo == hi else "%d-%d" % (lo, hi)))
+            parts.append("median of %s %ss" % (lo if lo == hi else "%d-%d" % (lo, hi),
+                                               self.unit))
         return ", ".join(parts)
 
 

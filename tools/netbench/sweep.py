@@ -1,58 +1,86 @@
-"""Runs net_bench's sweep with progress, then draws the plots and the report.
+"""Runs net_bench's grid as sequential blocked sampling within a budget, then
+draws the plots and writes the report.
 
-usage: sweep.py NET_BENCH RESULTS_ROOT [net_bench flags...]
+usage: sweep.py NET_BENCH RESULTS_ROOT [--budget=DURATION] [--margin=DELTA]
+                [--seed=S] [net_bench flags...]
 
 Writes RESULTS_ROOT/<timestamp>/ with net_bench.json (Google Benchmark's
-JSON), net_bench.txt (its console output), the PNG figures and report.md.
-Every argument after RESULTS_ROOT goes to net_bench (a --benchmark_filter,
---modes, --sizes, --threads, --patterns, --mtu, ...). Unless given, the
-sweep uses --benchmark_min_time=DEFAULT_MIN_TIME,
---benchmark_repetitions=DEFAULT_REPETITIONS,
---benchmark_enable_random_interleaving=true and --calibrate.
+JSON, readable by its compare.py), net_bench.txt (net_bench's console
+output), the PNG figures and report.md. Every other argument goes to
+net_bench (--modes, --sizes, --threads, --patterns, --benchmark_filter,
+--mtu, ...); unless given, the window is --benchmark_min_time=DEFAULT_WINDOW
+and --calibrate is added.
 
-When more than a tenth of the points are unstable (their main metric's CV
-over repetitions above 5%), it ends with one line naming the likely cause
-(threads not pinned, CPU steal, too few repetitions; see answers.Noise).
+How it samples. The benchmarks net_bench lists are grouped into points
+(pattern, size, threads). Each point runs in stages, `net_bench
+--rounds=n`: n blocked rounds, each running every mode of the point once in
+a seeded random order. After each stage the sampler looks at the point:
+the leader against every other mode and, for Stream, every mode against
+TwoCopy (answers.Analysis), decided at the provisional threshold q/4 with
+K = len(SCHEDULE) looks. The point stops when all are decided, when the
+next stage (its time estimated from the stages so far) would not end within
+the point's share of the budget, or at the schedule's end; a point whose
+benchmark failed stops at once. A point's share is the budget left (less
+the final calibration's) divided by the points left, so the time a decided
+point leaves goes to the rest. Every point gets its first stage, even over
+budget. Calibration (--calibrate) runs before the first point and after the
+last, the other non-grid benchmarks (Topology/, Baseline/) once.
 
 Interrupted (Ctrl-C, SIGTERM, SIGHUP), it stops net_bench, waits for it (the
 kernel frees net_bench's namespaces with the process), removes the unfinished
 results folder and exits 130.
 
-Exit status: net_bench's (0 every benchmark ran without error, 1 at least one
-failed, with the report still written, 2 bad input, 128+signal interrupted);
-1 when net_bench said 0 but its JSON holds a failed benchmark.
+Exit status: 0 every benchmark ran without error; 1 at least one failed (the
+report is still written); 2 bad input (nothing is kept); 128+N net_bench was
+killed by signal N (what was measured is kept).
 """
 import ctypes
 import datetime
+import hashlib
+import json
 import os
+import random
 import re
+import shutil
 import signal
+import statistics
 import subprocess
 import sys
+import time
+from dataclasses import dataclass, field
 
 from . import answers
 from . import report
-from .results import ResultsError, format_number, load, median
+from .results import (Results, ResultsError, format_duration, format_size, load,
+                      parse_name, plural)
+from .verdicts import (DEFAULT_MARGIN, LOOKS, Q, SCHEDULE, next_rounds, parse_margin,
+                       provisional_threshold, stop_reason)
 
-# On a VM the speed of a virtual CPU changes for seconds at a time (a fixed
-# CPU loop, Calibration/CpuLoop, varies by up to 1.6x over minutes here):
-# repetitions that follow each other all see one such state. Many short
-# repetitions in random order spread each point over the whole run, so that
-# two modes compared in one run see the same mix of states, and the U test
-# of the answers has 10 against 10 to decide on. The default grid (7 modes
-# x 4 sizes x 4 thread counts x 2 patterns) takes about 6 minutes with these
-# on a 2-CPU VM. --calibrate adds the machine's own spread to the report.
-DEFAULT_MIN_TIME = "0.1"
-DEFAULT_REPETITIONS = "10"
-DEFAULT_FLAGS = ["--benchmark_enable_random_interleaving=true", "--calibrate"]
-
-_AGGREGATE = re.compile(r"_(mean|median|stddev|cv)$")
-_SI = {"": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "m": 1e-3, "u": 1e-6, "n": 1e-9}
-_COUNTER = re.compile(r"(\w+)=([-+0-9.eE]+)([kMGTmun]?)(?:/s|%)?(?=\s|$)")
+# The one place for the run's window and warm-up (the engineer tunes them):
+# --benchmark_min_time is each run's measured window, in seconds; --warmup
+# the warm-up before it (None: net_bench's own default).
+DEFAULT_WINDOW = "0.2"
+DEFAULT_WARMUP = None
+DEFAULT_BUDGET = "10m"
+# The machine's own spread (Calibration/) goes into every report.
+DEFAULT_FLAGS = ["--calibrate"]
+# Repetitions of each calibration row before the first and after the last point.
+CALIBRATION_REPETITIONS = 3
+# Flags the sampler sets itself, refused from the user with the reason.
+_OWN_FLAGS = {
+    "rounds": "the sampler chooses each stage's rounds (see --budget)",
+    "benchmark_repetitions": "the sampler runs blocked rounds, not repetitions (see --budget)",
+    "benchmark_out": "the results go to RESULTS_ROOT/<timestamp>/net_bench.json",
+    "benchmark_out_format": "the results are written as JSON",
+}
 
 
 class Interrupted(Exception):
     pass
+
+
+class BadInput(Exception):
+    """The message is one line, fit for the user."""
 
 
 _signalled = False
@@ -65,6 +93,12 @@ def _on_signal(signum, frame):
     global _signalled
     _signalled = True
     raise Interrupted()
+
+
+def handle_signals():
+    """Ctrl-C, SIGTERM and SIGHUP raise Interrupted from here on."""
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, _on_signal)
 
 
 def _check_interrupted():
@@ -83,6 +117,11 @@ def _die_with_parent():
         pass
 
 
+def _flag_name(arg):
+    """'--name=value' or '--name' -> 'name'; None for anything else."""
+    return arg[2:].split("=", 1)[0] if arg.startswith("--") else None
+
+
 def flag_value(args, name):
     """The last --name=value among args, or None."""
     value = None
@@ -92,102 +131,204 @@ def flag_value(args, name):
     return value
 
 
-def with_defaults(args):
-    args = list(args)
-    if flag_value(args, "benchmark_min_time") is None:
-        args.append("--benchmark_min_time=" + DEFAULT_MIN_TIME)
-    if flag_value(args, "benchmark_repetitions") is None:
-        args.append("--benchmark_repetitions=" + DEFAULT_REPETITIONS)
-    for flag in DEFAULT_FLAGS:
-        name = flag[2:].split("=", 1)[0]
-        if flag_value(args, name) is None and "--" + name not in args:
-            args.append(flag)
-    return args
+def with_defaults(args, defaults):
+    """args plus every default flag ('--name=value' or '--name') whose name
+    args do not already give."""
+    given = {_flag_name(a) for a in args}
+    return list(args) + [d for d in defaults if _flag_name(d) not in given]
 
 
-def parse_counters(line):
-    """{name: value} from a console result line ('Gbps=1.23/s rtt_p99_us=45.6k')."""
-    return {m[1]: float(m[2]) * _SI[m[3]] for m in _COUNTER.finditer(line)}
+def sampling_defaults():
+    """The flags the sampler adds unless the user gives them."""
+    warmup = ["--warmup=" + DEFAULT_WARMUP] if DEFAULT_WARMUP else []
+    return ["--benchmark_min_time=" + DEFAULT_WINDOW] + warmup + DEFAULT_FLAGS
 
 
-class Progress:
-    """Turns net_bench's console lines into '[i/N] name  value' lines."""
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
 
-    def __init__(self, names, repetitions, out=sys.stdout, interleaved=False):
-        self.names = set(names)
-        self.total = len(names)
-        self.repetitions = max(1, repetitions)
-        # Interleaved repetitions arrive in random order: count each one.
-        self.interleaved = interleaved and self.repetitions > 1
-        self.lines = 0
-        self.seen = {}       # name -> [index, repetitions seen, {counter: [values]}]
-        self.out = out
-        self.tty = out.isatty()
-        self.errors = 0
 
-    @staticmethod
-    def _summary(values, final):
-        """'1.23 Gbps' (one value) or '1.23 Gbps (1.1-1.3)' (median, range)."""
-        parts = []
-        for counter, unit in (("Gbps", " Gbps"), ("rtt_p99_us", " us p99"), ("time", "")):
-            v = values.get(counter)
-            if not v:
-                continue
-            if not isinstance(v, list):
-                v = [v]
-            if counter == "time":
-                parts.append(v[-1])
-                continue
-            text = format_number(median(v) if final else v[-1]) + unit
-            if final and len(v) > 1:
-                text += " (%s-%s)" % (format_number(min(v)), format_number(max(v)))
-            parts.append(text)
-        return ", ".join(parts)
+def parse_duration(text):
+    """'90s', '10m', '1h', '1h30m', '2.5m' -> seconds. Raises ValueError."""
+    m = _DURATION.match(text)
+    if not text or not m:
+        raise ValueError("--budget=%s: not a duration (e.g. 90s, 10m, 1h30m)" % text)
+    h, mi, s = (float(x) if x else 0.0 for x in m.groups())
+    seconds = 3600 * h + 60 * mi + s
+    if seconds <= 0:
+        raise ValueError("--budget=%s: the budget must be above zero" % text)
+    return seconds
 
-    def line(self, text):
-        fields = text.split()
-        if not fields:
-            return
-        name = fields[0]
-        if name not in self.names:
-            return  # an aggregate line, a header or a separator
-        entry = self.seen.setdefault(name, [len(self.seen) + 1, 0, {}])
-        entry[1] += 1
-        index, count, values = entry
-        if "ERROR OCCURRED" in text:
-            self.errors += 1
-            message = text.split("ERROR OCCURRED:", 1)[1].strip()
-            self._print("[%d/%d] %s  ERROR: %s" % (index, self.total, name, message), True)
-            entry[1] = self.repetitions + 1  # print nothing more for it
-            return
-        if count > self.repetitions:
-            return
-        if self.interleaved:
-            self.lines += 1
-            self._print("[%d/%d] %s  rep %d/%d  %s" % (
-                self.lines, self.total * self.repetitions, name, count, self.repetitions,
-                self._summary(parse_counters(text), False)), True)
-            return
-        for counter, value in parse_counters(text).items():
-            values.setdefault(counter, []).append(value)
-        if "Gbps" not in values and len(fields) >= 3:
-            values.setdefault("time", []).append("%s %s" % (fields[1], fields[2]))
-        final = count == self.repetitions
-        if final:
-            reps = "" if self.repetitions == 1 else "  %d reps" % count
+
+@dataclass
+class Options:
+    budget: float                     # seconds
+    margin: float
+    seed: int                         # the base seed every stage's seed derives from
+    args: list                        # net_bench's flags, defaults added
+
+
+def parse_options(argv):
+    """tools/run's own flags (--budget, --margin, --seed) and net_bench's.
+    Raises BadInput."""
+    own = {"budget": DEFAULT_BUDGET, "margin": None, "seed": None}
+    args = []
+    for a in argv:
+        name = _flag_name(a)
+        if name in own and "=" in a:
+            own[name] = a.split("=", 1)[1]
+        elif name in _OWN_FLAGS:
+            raise BadInput("--%s: %s" % (name, _OWN_FLAGS[name]))
         else:
-            reps = "  rep %d/%d" % (count, self.repetitions)
-        self._print("[%d/%d] %s%s  %s" % (index, self.total, name, reps,
-                                          self._summary(values, final)), final)
+            args.append(a)
+    try:
+        budget = parse_duration(own["budget"])
+        margin = DEFAULT_MARGIN if own["margin"] is None else parse_margin(own["margin"])
+    except ValueError as e:
+        raise BadInput(str(e)) from None
+    seed = own["seed"]
+    if seed is not None and not seed.isdigit():
+        raise BadInput("--seed=%s: not a non-negative integer" % seed)
+    base = int(seed) if seed is not None else random.SystemRandom().randrange(1 << 31)
+    return Options(budget, margin, base, with_defaults(args, sampling_defaults()))
 
-    def _print(self, text, final):
-        if self.tty:
-            # One line per benchmark, updated in place as repetitions arrive.
-            self.out.write("\r\033[K" + text + ("\n" if final else ""))
-            self.out.flush()
-        elif final:
-            self.out.write(text + "\n")
-            self.out.flush()
+
+def derive_seed(base, *parts):
+    """A stage's seed: a hash of the base seed and where the stage is, so
+    that a run is reproducible from its base seed alone."""
+    text = ":".join(str(p) for p in (base, *parts))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big") >> 1
+
+
+@dataclass
+class PointPlan:
+    """One point to sample: (pattern, size, threads) and its benchmarks, one
+    per mode."""
+    pattern: str
+    size: int
+    threads: int
+    names: list = field(default_factory=list)
+
+    @property
+    def title(self):
+        return "%s %s %d thr" % (self.pattern, format_size(self.size), self.threads)
+
+    @property
+    def key(self):
+        return "%s/size:%d/threads:%d" % (self.pattern, self.size, self.threads)
+
+
+@dataclass
+class Plan:
+    """What net_bench listed: grid points in the order listed, calibration
+    rows, and every other benchmark."""
+    points: list
+    calibration: list
+    others: list
+
+
+def make_plan(names):
+    """Groups the listed names: grid benchmarks into points, in the order
+    net_bench lists them, then calibration rows and the rest."""
+    points, calibration, others = {}, [], []
+    for name in names:
+        key = parse_name(name)
+        if key is not None:
+            pattern, _, size, threads = key
+            points.setdefault((pattern, size, threads),
+                              PointPlan(pattern, size, threads)).names.append(name)
+        elif name.startswith("Calibration/"):
+            calibration.append(name)
+        else:
+            others.append(name)
+    return Plan(list(points.values()), calibration, others)
+
+
+def name_filter(names):
+    """--benchmark_filter selecting exactly these benchmarks."""
+    return "--benchmark_filter=^(%s)$" % "|".join(re.escape(n) for n in names)
+
+
+@dataclass
+class Stage:
+    """One net_bench invocation: its rounds, wall time, exit status, JSON
+    (None when unusable) and, when it failed, why in one line."""
+    rounds: int
+    seconds: float
+    status: int
+    data: dict = None
+    why: str = ""
+
+    @property
+    def errors(self):
+        """(name, error_message) of the benchmarks that failed."""
+        return [(b.get("name", "?"), b.get("error_message", "")) for b in
+                (self.data or {}).get("benchmarks", []) if b.get("error_occurred")]
+
+
+def renumbered(stages):
+    """The runs of successive stages of one group (a point, or the
+    calibration rows), aggregates dropped, as one sample: repetition_index
+    becomes the global round (or repetition) and repetitions the total."""
+    total = sum(s.rounds for s in stages)
+    runs, offset = [], 0
+    for s in stages:
+        for b in (s.data or {}).get("benchmarks", []):
+            if b.get("run_type") == "aggregate":
+                continue
+            runs.append(dict(b, repetition_index=offset + int(b.get("repetition_index", 0)),
+                             repetitions=total))
+        offset += s.rounds
+    return runs
+
+
+class StageTimes:
+    """How long a stage takes, from the stages so far: a fixed cost per
+    invocation (starting net_bench, building the topology) plus a cost per
+    run, fitted by least squares once stages of two sizes were seen, else
+    proportional to the runs."""
+
+    def __init__(self):
+        self.runs, self.seconds = [], []
+
+    def add(self, runs, seconds):
+        self.runs.append(runs)
+        self.seconds.append(seconds)
+
+    def estimate(self, runs):
+        if len(set(self.runs)) >= 2:
+            slope, intercept = statistics.linear_regression(self.runs, self.seconds)
+            if slope > 0:
+                return max(0.0, intercept) + slope * runs
+        return sum(self.seconds) / max(1, sum(self.runs)) * runs
+
+
+@dataclass
+class PointRun:
+    """A point being sampled: its stages and how it ended."""
+    plan: PointPlan
+    stages: list = field(default_factory=list)
+    seeds: list = field(default_factory=list)
+    stopped: str = None
+
+    @property
+    def rounds(self):
+        return sum(s.rounds for s in self.stages)
+
+    @property
+    def seconds(self):
+        return sum(s.seconds for s in self.stages)
+
+    def results(self):
+        """The point's stages so far as one blocked run."""
+        context = next((s.data.get("context", {}) for s in self.stages if s.data), {})
+        return Results({"context": context, "benchmarks": renumbered(self.stages)},
+                       self.plan.key)
+
+    def record(self):
+        """The point's line of the sampling record."""
+        return {"point": self.plan.key, "modes": len(self.plan.names), "rounds": self.rounds,
+                "looks": len(self.stages), "stopped": self.stopped,
+                "seconds": round(self.seconds, 2), "seeds": self.seeds}
 
 
 def exit_status(returncode):
@@ -195,35 +336,27 @@ def exit_status(returncode):
     return 128 - returncode if returncode < 0 else returncode
 
 
-def list_benchmarks(net_bench, args):
-    """The benchmark names the sweep will run, from --benchmark_list_tests."""
-    r = subprocess.run([net_bench, *args, "--benchmark_list_tests=true"],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                       preexec_fn=_die_with_parent)
-    _check_interrupted()
-    if r.returncode != 0:
-        sys.stderr.write(r.stderr)
-        return None, exit_status(r.returncode)
-    return [l.strip() for l in r.stdout.splitlines() if l.strip()], 0
+def _last_line(path):
+    try:
+        with open(path, errors="replace") as f:
+            lines = f.read().strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1] if lines else ""
 
 
-def new_results_dir(root):
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = os.path.join(root, stamp)
-    n = 1
-    while os.path.exists(path):
-        n += 1
-        path = os.path.join(root, "%s-%d" % (stamp, n))
-    os.makedirs(path)
-    return path
-
-
-def remove_dir(path):
-    if not os.path.isdir(path):
-        return
-    for name in os.listdir(path):
-        os.unlink(os.path.join(path, name))
-    os.rmdir(path)
+def _read_json(path):
+    """(data, None), or (None, why) for a missing or unreadable file."""
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        return None, "no JSON written"
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        return None, "unreadable JSON (%s)" % e
+    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
+        return None, "not Google Benchmark JSON"
+    return data, None
 
 
 def stop(proc):
@@ -239,44 +372,261 @@ def stop(proc):
             proc.wait()
 
 
-USAGE = """usage: tools/run [net_bench flags...]
+class Sampler:
+    """Runs the plan's stages in `folder` within the budget and merges them."""
 
-Builds the release preset, runs net_bench's sweep with progress, and writes
-results/<timestamp>/ with net_bench.json, net_bench.txt, the plots and
-report.md. Flags go to net_bench; unless given, --benchmark_min_time=%s
---benchmark_repetitions=%s %s. Examples:
-  tools/run --modes=OneCopy,TwoCopy --sizes=4K,64K --threads=1,8
-  tools/run --benchmark_filter=^Stream/ --benchmark_repetitions=10
-net_bench's own flags follow.
-""" % (DEFAULT_MIN_TIME, DEFAULT_REPETITIONS, " ".join(DEFAULT_FLAGS))
+    def __init__(self, net_bench, options, folder, plan, out=sys.stdout,
+                 clock=time.monotonic):
+        self.net_bench = net_bench
+        self.options = options
+        self.folder = folder
+        self.plan = plan
+        self.out = out
+        self.clock = clock
+        self.start = clock()
+        self.times = StageTimes()
+        self.stages_dir = os.path.join(folder, "stages")
+        self.invocations = 0
+        self.threshold = provisional_threshold()
+        self.fatal = None      # the stage that ended the sampling early, if any
+        # net_bench's arguments for every stage: the user's, less the filter
+        # (each stage selects its own benchmarks).
+        self.args = [a for a in options.args if _flag_name(a) != "benchmark_filter"]
+
+    def left(self):
+        return self.options.budget - (self.clock() - self.start)
+
+    def invoke(self, names, rounds, extra):
+        """Runs net_bench on exactly `names`; returns the Stage. Raises
+        Interrupted on a signal (net_bench stopped first)."""
+        os.makedirs(self.stages_dir, exist_ok=True)
+        self.invocations += 1
+        out = os.path.join(self.stages_dir, "%d.json" % self.invocations)
+        err = os.path.join(self.stages_dir, "%d.err" % self.invocations)
+        command = [self.net_bench, *self.args, name_filter(names), *extra,
+                   "--benchmark_out=" + out, "--benchmark_out_format=json"]
+        began = self.clock()
+        proc = None
+        try:
+            with open(os.path.join(self.folder, "net_bench.txt"), "a") as log, \
+                    open(err, "w") as errors:
+                log.write("$ %s\n" % " ".join(command))
+                log.flush()
+                # Its own process group: Ctrl-C reaches this script, which
+                # stops net_bench itself and then cleans up.
+                proc = subprocess.Popen(command, stdout=log, stderr=errors,
+                                        start_new_session=True, preexec_fn=_die_with_parent)
+                _check_interrupted()
+                status = exit_status(proc.wait())
+                _check_interrupted()
+        finally:
+            if proc:
+                stop(proc)
+        with open(err, errors="replace") as e, \
+                open(os.path.join(self.folder, "net_bench.txt"), "a") as log:
+            log.write(e.read())
+        data, why = _read_json(out)
+        return Stage(rounds, self.clock() - began, status, data,
+                     why or (_last_line(err) if status else ""))
+
+    def calibrate(self):
+        """One pass over the calibration rows (before the first point and
+        after the last)."""
+        return self.invoke_others(self.plan.calibration, CALIBRATION_REPETITIONS,
+                                  ["--benchmark_repetitions=%d" % CALIBRATION_REPETITIONS])
+
+    def invoke_others(self, names, repetitions, extra):
+        """A stage of non-grid benchmarks: no progress line, so a failure is
+        said here."""
+        stage = self._checked(self.invoke(names, repetitions, extra))
+        for name, message in stage.errors:
+            self._print("net_bench: %s failed: %s" % (name, message))
+        return stage
+
+    def sample(self):
+        """Runs everything; returns (status, merged JSON or None)."""
+        plan = self.plan
+        calibration, others, points = [], [], []
+        if plan.calibration:
+            calibration.append(self.calibrate())
+        if plan.others and not self.fatal:
+            others.append(self.invoke_others(plan.others, 1, []))
+        reserve = calibration[0].seconds if calibration else 0.0
+        for i, p in enumerate(plan.points):
+            if self.fatal:
+                break
+            share = max(0.0, self.left() - reserve) / (len(plan.points) - i)
+            points.append(self.sample_point(p, i, share))
+            if i == 0:
+                self._warn_if_short(points[0])
+        if plan.calibration and not self.fatal:
+            calibration.append(self.calibrate())
+        stages = calibration + others + [s for p in points for s in p.stages]
+        merged = self.merge(calibration, others, points)
+        failed = any(s.status == 1 or s.errors for s in stages)
+        status = self.fatal.status if self.fatal else (1 if failed else 0)
+        return status, merged
+
+    def _checked(self, stage):
+        """A stage's outcome: bad input (2) ends the run at once; no usable
+        JSON or a signal ends the sampling, keeping what was measured."""
+        if stage.status == 2:
+            raise BadInput("net_bench: %s" % (stage.why or "bad input (exit status 2)"))
+        if stage.data is None or stage.status >= 128:
+            self.fatal = stage
+            print("net_bench: exited with status %d%s; sampling stopped" % (
+                stage.status, ": " + stage.why if stage.why else ""), file=sys.stderr)
+        return stage
+
+    def sample_point(self, plan, index, share):
+        """Stages of one point until it stops (see stop_reason)."""
+        point = PointRun(plan)
+        deadline = self.clock() + share
+        while True:
+            rounds = next_rounds(point.rounds) - point.rounds
+            seed = derive_seed(self.options.seed, plan.key, len(point.stages))
+            stage = self._checked(self.invoke(plan.names, rounds,
+                                              ["--rounds=%d" % rounds, "--seed=%d" % seed]))
+            point.stages.append(stage)
+            point.seeds.append(seed)
+            self.times.add(rounds * len(plan.names), stage.seconds)
+            if self.fatal:
+                point.stopped = "failed"
+                return point
+            analysis = answers.Analysis(point.results(), self.options.margin,
+                                        threshold=self.threshold, looks=LOOKS)
+            decided, asked = analysis.tally()
+            upcoming = next_rounds(point.rounds)
+            point.stopped = stop_reason(
+                point.rounds, decided == asked, bool(stage.errors),
+                deadline - self.clock(),
+                self.times.estimate((upcoming - point.rounds) * len(plan.names))
+                if upcoming else 0.0)
+            self._print(self._progress(index, point, analysis, (decided, asked), stage))
+            if point.stopped:
+                return point
+
+    def _progress(self, index, point, analysis, tally, stage):
+        """'[5/32] Stream 16 KiB 2 thr  rounds 8  decided 11/12  best OneCopy
+        (tier OneCopy, UringOneCopy)  1m50s left', from the stage's JSON."""
+        text = "[%d/%d] %s  rounds %d  decided %d/%d" % (
+            index + 1, len(self.plan.points), point.plan.title, point.rounds, *tally)
+        best = analysis.best.get(point.plan.pattern, {}).get((point.plan.size,
+                                                              point.plan.threads))
+        if best:
+            text += "  best %s" % best.leader
+            if len(best.tier) > 1:
+                text += " (tier %s)" % ", ".join(best.tier)
+        for name, message in stage.errors[:1]:
+            text += "  FAILED %s: %s" % (name, message)
+        text += "  %s left" % format_duration(max(0.0, self.left()))
+        return text + ("  -> %s" % point.stopped if point.stopped else "")
+
+    def _warn_if_short(self, first):
+        """Says early when the budget cannot give every point its first look."""
+        per_point = first.stages[0].seconds
+        needed = per_point * len(self.plan.points)
+        if needed > self.options.budget:
+            self._print("net_bench: the budget (%s) is below what a first look at every "
+                        "point takes (about %s): every point still gets %s" % (
+                            format_duration(self.options.budget), format_duration(needed),
+                            plural(SCHEDULE[0], "round")))
+
+    def merge(self, calibration, others, points):
+        """One Google Benchmark JSON: the first point's context (else the
+        first stage's) plus the sampling record, and every run renumbered."""
+        stages = [s for p in points for s in p.stages] + calibration + others
+        context = next((s.data.get("context", {}) for s in stages if s.data), None)
+        if context is None:
+            return None
+        record = {"budget_s": self.options.budget, "margin": self.options.margin, "q": Q,
+                  "schedule": list(SCHEDULE), "K": LOOKS,
+                  "provisional_threshold": self.threshold, "seed": self.options.seed,
+                  "seed_derivation": "sha256('<seed>:<point>:<stage>'), first 31 bits",
+                  "elapsed_s": round(self.clock() - self.start, 1),
+                  "points": [p.record() for p in points]}
+        benchmarks = renumbered(calibration) + renumbered(others)
+        for p in points:
+            benchmarks += renumbered(p.stages)
+        return {"context": dict(context, seed=str(self.options.seed),
+                                sampling=json.dumps(record)),
+                "benchmarks": benchmarks}
+
+    def _print(self, text):
+        self.out.write(text + "\n")
+        self.out.flush()
 
 
-def run(net_bench, results_root, user_args):
-    if any(a in ("--help", "-h", "--helpfull") for a in user_args):
-        print(USAGE, flush=True)
-        return subprocess.run([net_bench, "--help"]).returncode
-    args = with_defaults(user_args)
-    names, status = list_benchmarks(net_bench, args)
+def list_benchmarks(net_bench, args):
+    """The benchmark names the run selects, from --benchmark_list_tests:
+    (names, 0), or (None, net_bench's status) with its error printed."""
+    r = subprocess.run([net_bench, *args, "--benchmark_list_tests=true"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       preexec_fn=_die_with_parent)
+    _check_interrupted()
+    if r.returncode != 0:
+        sys.stderr.write(r.stderr)
+        return None, exit_status(r.returncode)
+    return [l.strip() for l in r.stdout.splitlines() if l.strip()], 0
+
+
+def collect(net_bench, options, folder, out=sys.stdout):
+    """Lists, samples and merges into folder/net_bench.json: (status, path),
+    path None when nothing usable was measured. Raises BadInput or
+    Interrupted."""
+    names, status = list_benchmarks(net_bench, options.args)
+    if status == 2:
+        raise BadInput("")   # net_bench said why
     if names is None:
-        return status
+        return status, None
     if not names:
-        print("net_bench: no benchmark matches %s" % " ".join(user_args), file=sys.stderr)
-        return 2
-    repetitions = int(flag_value(args, "benchmark_repetitions") or 1)
-    out_dir = new_results_dir(results_root)
-    print("net_bench: %d benchmarks, %d repetition%s each, into %s" % (
-        len(names), repetitions, "" if repetitions == 1 else "s", out_dir), flush=True)
-    if interleaved(args) and repetitions > 1:
-        # Google Benchmark reports a benchmark when its last repetition is
-        # done: in random order, most of them near the end.
-        print("net_bench: repetitions in random order: results arrive mostly near the "
-              "end, in about %s" % eta(names, repetitions, args), flush=True)
-    try:
-        return sweep(net_bench, args, names, repetitions, out_dir)
-    except Interrupted:
-        remove_dir(out_dir)
-        print("\nnet_bench: interrupted; nothing kept", file=sys.stderr)
-        return 130
+        raise BadInput("net_bench: no benchmark matches %s" % " ".join(options.args))
+    plan = make_plan(names)
+    out.write("net_bench: %s of %s modes, %s, budget %s, rounds %d to %d "
+              "(K = %d looks), into %s\n" % (
+                  plural(len(plan.points), "point"),
+                  "/".join(str(n) for n in sorted({len(p.names) for p in plan.points})) or "0",
+                  plural(len(plan.calibration) + len(plan.others), "other benchmark"),
+                  format_duration(options.budget), SCHEDULE[0], SCHEDULE[-1], LOOKS, folder))
+    out.flush()
+    sampler = Sampler(net_bench, options, folder, plan, out)
+    status, merged = sampler.sample()
+    shutil.rmtree(sampler.stages_dir, ignore_errors=True)
+    if merged is None:
+        return status or 1, None
+    path = os.path.join(folder, "net_bench.json")
+    with open(path + ".tmp", "w") as f:
+        json.dump(merged, f, indent=1)
+        f.write("\n")
+    os.rename(path + ".tmp", path)
+    return status, path
+
+
+def new_results_dir(root):
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = os.path.join(root, stamp)
+    n = 1
+    while os.path.exists(path):
+        n += 1
+        path = os.path.join(root, "%s-%d" % (stamp, n))
+    os.makedirs(path)
+    return path
+
+
+USAGE = """usage: tools/run [--budget=DURATION] [--margin=DELTA] [--seed=S] [net_bench flags...]
+
+Builds the release preset, samples net_bench's grid point by point in
+blocked rounds until every question of a point is decided or its share of
+the budget is spent, and writes results/<timestamp>/ with net_bench.json,
+net_bench.txt, the plots and report.md.
+  --budget=DURATION  the whole run's time (default %s; e.g. 90s, 10m, 1h30m)
+  --margin=DELTA     modes within ±DELTA are equivalent (default %g)
+  --seed=S           the base of every stage's seed (default: random, recorded)
+Other flags go to net_bench; unless given, %s. Examples:
+  tools/run --modes=OneCopy,TwoCopy --sizes=4K,64K --threads=1,8
+  tools/run --benchmark_filter=^Stream/ --budget=3m
+net_bench's own flags follow.
+""" % (DEFAULT_BUDGET, DEFAULT_MARGIN, " ".join(sampling_defaults()))
 
 
 def noise_line(results):
@@ -287,63 +637,51 @@ def noise_line(results):
     return "net_bench: " + warning if warning else None
 
 
-def interleaved(args):
-    return (flag_value(args, "benchmark_enable_random_interleaving") or "false") in (
-        "true", "1", "yes")
-
-
-def eta(names, repetitions, args):
-    """A rough duration: min_time plus a connection's setup per repetition,
-    and one more repetition each to size the iteration count."""
+def run(net_bench, results_root, argv):
+    if any(a in ("--help", "-h", "--helpfull") for a in argv):
+        print(USAGE, flush=True)
+        return subprocess.run([net_bench, "--help"]).returncode
     try:
-        min_time = float(flag_value(args, "benchmark_min_time") or 0.5)
-    except ValueError:
-        min_time = 0.5
-    seconds = len(names) * (repetitions + 1) * (min_time * 1.1 + 0.02)
-    return "%d min" % max(1, round(seconds / 60)) if seconds >= 90 else "%d s" % seconds
+        options = parse_options(argv)
+    except BadInput as e:
+        print("tools/run: %s" % e, file=sys.stderr)
+        return 2
+    out_dir = new_results_dir(results_root)
+    try:
+        status, path = collect(net_bench, options, out_dir)
+    except Interrupted:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        print("\nnet_bench: interrupted; nothing kept", file=sys.stderr)
+        return 130
+    except BadInput as e:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        if str(e):
+            print(e, file=sys.stderr)
+        return 2
+    if path is None:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        return status
+    return finish(path, out_dir, options, status)
 
 
-def sweep(net_bench, args, names, repetitions, out_dir):
-    json_path = os.path.join(out_dir, "net_bench.json")
-    progress = Progress(names, repetitions, interleaved=interleaved(args))
-    proc = None
+def finish(path, out_dir, options, status):
+    """The report, and the run's last lines: noise, failures, where."""
     try:
-        with open(os.path.join(out_dir, "net_bench.txt"), "w") as log:
-            # Its own process group: Ctrl-C reaches this script, which stops
-            # net_bench itself and then cleans up.
-            proc = subprocess.Popen(
-                [net_bench, *args, "--benchmark_out=" + json_path,
-                 "--benchmark_out_format=json", "--benchmark_format=console",
-                 "--benchmark_color=false", "--benchmark_counters_tabular=false"],
-                stdout=subprocess.PIPE, text=True, bufsize=1,
-                start_new_session=True, preexec_fn=_die_with_parent)
-            _check_interrupted()
-            for text in proc.stdout:
-                log.write(text)
-                progress.line(text)
-            status = exit_status(proc.wait())
-            _check_interrupted()
-    finally:
-        if proc:
-            stop(proc)
-    try:
-        results = load(json_path)
+        results = load(path)
     except ResultsError as e:
-        print("net_bench: exited with status %d and no usable JSON (%s)" % (status, e),
-              file=sys.stderr)
-        remove_dir(out_dir)
+        print("net_bench: the merged JSON is unusable (%s)" % e, file=sys.stderr)
         return status or 1
     print("net_bench: drawing plots and writing the report", flush=True)
-    path = report.write(results, out_dir)
+    written = report.write(results, out_dir, options.margin)
     line = noise_line(results)
     if line:
         print(line, flush=True)
     if results.errors:
-        print("net_bench: %d benchmark%s failed (see the report)" % (
-            len(results.errors), "" if len(results.errors) == 1 else "s"), file=sys.stderr)
-    shown = os.path.relpath(path)
-    print("net_bench: report in %s" % (path if shown.startswith("..") else shown))
-    return status or (1 if results.errors else 0)
+        print("net_bench: %s failed (see the report)" % plural(len(results.errors), "benchmark"),
+              file=sys.stderr)
+    shown = os.path.relpath(written)
+    print("net_bench: report in %s" % (written if shown.startswith("..") else shown))
+    return status
 
 
 def main(argv):
@@ -353,8 +691,7 @@ def main(argv):
     if len(argv) < 3:
         print("usage: sweep.py NET_BENCH RESULTS_ROOT [net_bench flags...]", file=sys.stderr)
         return 2
-    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, _on_signal)
+    handle_signals()
     try:
         return run(argv[1], argv[2], argv[3:])
     except Interrupted:

@@ -1,0 +1,192 @@
+#!/usr/bin/python3
+"""A stand-in for net_bench that keeps the contract the tools are written
+against, so that tools/run's sampler can be tested without building or
+running the real thing (and in a second, with numbers known in advance).
+
+What it honours, as net_bench does:
+- names `<Pattern>/<Mode>/size:<bytes>/manual_time/threads:<n>`, plus
+  `Calibration/<Kind>/cpu:N/real_time` (--calibrate) and
+  `Topology/SetupTeardown/real_time`; --benchmark_list_tests=true lists
+  them, --benchmark_filter selects (a filter selecting nothing, or a bad
+  flag value, is bad input: one line, exit 2);
+- --rounds=N --seed=S: each point (pattern, size, threads) as N blocked
+  rounds, the modes of a round in an order drawn from the seed; every run
+  has repetition_index = its round, repetitions = N, iterations = 1 and
+  real_time = the window (--benchmark_min_time); the context has
+  "rounds": "blocked" and "seed", and "warmup", "window", "working_set",
+  "payload", "wait"; --rounds with --benchmark_repetitions > 1 is bad input;
+- otherwise Google Benchmark's repetitions, with its aggregates;
+- the label 'wait=block cpus tx=0 rx=1'; the vocabularies in the context.
+
+What it makes up (flags the real one does not have):
+  --fake_speed=Mode:F,...  a mode's speed relative to 1 (default 1)
+  --fake_noise=SD          per-run log-normal noise (default 0.01)
+  --fake_fail=Mode         that mode's runs fail ('peer closed'), exit 1
+  --fake_sleep=S           seconds each run takes (default 0)
+"""
+import json
+import math
+import random
+import re
+import sys
+import time
+
+MODES = [("TwoCopy", False), ("OneCopy", False), ("ZeroCopy", True)]
+COUNTERS = {"Gbps": ("throughput (Gbit/s)", "higher"),
+            "rtt_p50_us": ("RR round trip, p50 (µs)", "lower"),
+            "tx_cpu_ns_per_byte": ("sender CPU (ns/byte)", "lower"),
+            "rx_cpu_ns_per_byte": ("receiver CPU (ns/byte)", "lower"),
+            "zc_copied_ratio": ("zero-copy sends copied (share)", "lower"),
+            "zc_enobufs_per_msg": ("zero-copy ENOBUFS per message", "lower")}
+
+
+def bad_input(message):
+    print("net_bench: " + message, file=sys.stderr)
+    sys.exit(2)
+
+
+def parse(argv):
+    flags = {"modes": "TwoCopy,OneCopy,ZeroCopy", "sizes": "4096", "threads": "1",
+             "patterns": "Stream,RR", "benchmark_min_time": "0.5", "fake_noise": "0.01",
+             "fake_sleep": "0", "fake_speed": "", "benchmark_repetitions": "1"}
+    for a in argv:
+        m = re.match(r"^--([a-z_]+)(?:=(.*))?$", a)
+        if not m:
+            bad_input("unexpected argument '%s'" % a)
+        flags[m[1]] = m[2] if m[2] is not None else "true"
+    return flags
+
+
+def sizes(text):
+    out = []
+    for s in text.split(","):
+        n = int(s[:-1]) * 1024 if s.endswith("K") else int(s)
+        if n <= 0:
+            bad_input("--sizes: %s is out of range" % s)
+        out.append(n)
+    return out
+
+
+def names(flags):
+    threads = [int(t) for t in flags["threads"].split(",")]
+    if min(threads) <= 0:
+        bad_input("--threads: %d is out of range" % min(threads))
+    out = []
+    if flags.get("topology", "veth") == "veth":
+        out.append("Topology/SetupTeardown/real_time")
+    for pattern in flags["patterns"].split(","):
+        for mode in flags["modes"].split(","):
+            for size in sizes(flags["sizes"]):
+                for t in threads:
+                    out.append("%s/%s/size:%d/manual_time/threads:%d" % (pattern, mode, size, t))
+    if flags.get("calibrate") == "true":
+        out += ["Calibration/%s/cpu:%d/real_time" % (k, c) for k in ("Copy", "Alu")
+                for c in (0, 1)]
+    return out
+
+
+def context(flags, selected, blocked, seed):
+    c = {"executable": sys.argv[0], "kernel": "fake", "mtu": "1500", "num_cpus": 2,
+         "wait": "block", "warmup": "100ms", "window": "%s s" % flags["benchmark_min_time"],
+         "working_set": "8 MiB", "payload": "written before each send",
+         "modes": json.dumps([{"name": m, "mechanism": m, "notified": n} for m, n in MODES]),
+         "patterns": json.dumps([{"name": "Stream", "description": ""},
+                                 {"name": "RR", "description": ""}]),
+         "counters": json.dumps({k: {"label": l, "better": b} for k, (l, b) in
+                                 COUNTERS.items()})}
+    # As net_bench: calibration alone builds no topology.
+    if flags.get("topology", "veth") == "veth" and \
+            any(not n.startswith("Calibration/") for n in selected):
+        c["topology"] = "veth fake"
+    if blocked:
+        c.update(rounds="blocked", seed=str(seed))
+    return c
+
+
+def run_entry(name, flags, rng, drift, index, repetitions):
+    """One run of one benchmark, its counters made up from the flags."""
+    window = float(flags["benchmark_min_time"])
+    time.sleep(float(flags["fake_sleep"]))
+    entry = dict(name=name, run_name=name, run_type="iteration", repetitions=repetitions,
+                 repetition_index=index, threads=1, iterations=1, real_time=window * 1e9,
+                 cpu_time=window * 1e8, time_unit="ns")
+    parts = name.split("/")
+    if parts[0] in ("Topology", "Calibration"):
+        return dict(entry, real_time=1000.0 * math.exp(rng.gauss(0, 0.01)), time_unit="us")
+    pattern, mode = parts[0], parts[1]
+    if mode == flags.get("fake_fail"):
+        return dict(name=name, run_name=name, run_type="iteration", error_occurred=True,
+                    error_message="peer closed", repetitions=repetitions,
+                    repetition_index=index)
+    speed = dict(s.split(":") for s in flags["fake_speed"].split(",") if s).get(mode, 1)
+    factor = float(speed) * math.exp(drift + rng.gauss(0, float(flags["fake_noise"])))
+    entry["label"] = "wait=block cpus tx=0 rx=1"
+    entry.update(tx_cpu_ns_per_byte=0.5 / factor, rx_cpu_ns_per_byte=0.3 / factor)
+    if pattern == "Stream":
+        entry["Gbps"] = 10.0 * factor
+    else:
+        entry["Gbps"] = 2.0 * factor
+        entry["rtt_p50_us"] = 30.0 / factor
+    if mode == "ZeroCopy":
+        entry.update(zc_copied_ratio=1.0, zc_enobufs_per_msg=0.0)
+    return entry
+
+
+def blocked_rounds(selected, flags, rounds, seed):
+    """Each point's runs as blocked rounds, a seeded order per round and a
+    drift shared by the round (what pairing removes)."""
+    rng = random.Random(seed)
+    points = {}
+    for name in selected:
+        parts = name.split("/")
+        points.setdefault((parts[0], parts[2], parts[-1]), []).append(name)
+    out = []
+    for benchmarks in points.values():
+        for r in range(rounds):
+            drift = rng.gauss(0, 0.05)
+            for name in rng.sample(benchmarks, len(benchmarks)):
+                out.append(run_entry(name, flags, rng, drift, r, rounds))
+    return out
+
+
+def repetitions(selected, flags, count):
+    """Google Benchmark's own repetitions, with its aggregates."""
+    rng = random.Random(1)
+    out = []
+    for name in selected:
+        runs = [run_entry(name, flags, rng, 0.0, i, count) for i in range(count)]
+        out += runs
+        if count > 1:
+            out += [dict(runs[0], name=name + "_" + a, run_type="aggregate",
+                         aggregate_name=a) for a in ("mean", "median")]
+    return out
+
+
+def main():
+    flags = parse(sys.argv[1:])
+    listed = names(flags)
+    pattern = flags.get("benchmark_filter", ".")
+    selected = [n for n in listed if re.search(pattern, n)]
+    if not selected:
+        bad_input("--benchmark_filter=%s selects no benchmark" % pattern)
+    if flags.get("benchmark_list_tests") == "true":
+        print("\n".join(selected))
+        return 0
+    rounds = int(flags.get("rounds", 0))
+    count = int(flags["benchmark_repetitions"])
+    if rounds and count > 1:
+        bad_input("--rounds cannot be combined with --benchmark_repetitions")
+    seed = int(flags.get("seed", 0))
+    runs = (blocked_rounds(selected, flags, rounds, seed) if rounds
+            else repetitions(selected, flags, count))
+    data = {"context": context(flags, selected, bool(rounds), seed), "benchmarks": runs}
+    if "benchmark_out" in flags:
+        with open(flags["benchmark_out"], "w") as f:
+            json.dump(data, f)
+    for b in runs:
+        print(b["name"], b.get("error_message", ""))
+    return 1 if any(b.get("error_occurred") for b in runs) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
