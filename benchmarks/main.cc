@@ -54,10 +54,8 @@ void SettleSampling(Config& config, const BenchmarkFlags& gb) {
     throw FlagError("--benchmark_min_time=" + std::to_string(gb.min_time) +
                     ": each run is one window of that many seconds, at "
                     "least 0.01");
-  // A hair over the flag, so that Google Benchmark, comparing the window
-  // with it in floating point, never asks for a second one.
   config.window = std::chrono::nanoseconds(
-      static_cast<int64_t>(std::ceil(gb.min_time * 1e9)) + 1000);
+      static_cast<int64_t>(std::llround(gb.min_time * 1e9)));
   if (config.rounds > 0) {
     if (gb.repetitions > 1)
       throw FlagError(

@@ -22,7 +22,10 @@ FlowSchedule RunGroup::Schedule(const Timing& timing) {
   if (schedule_) return *schedule_;
   FlowSchedule s;
   s.window_start_ns = SteadyNowNs() + timing.warmup.count();
-  s.window_ns = timing.window.count();
+  // A hair over the flag, so that Google Benchmark, comparing the window
+  // with --benchmark_min_time in floating point, never asks for another.
+  constexpr int64_t kHair = 1000;
+  s.window_ns = timing.window.count() + kHair;
   s.tail_ns = Tail(timing.window).count();
   schedule_ = s;
   sampler_ = std::thread([this, s, cpus = timing.cpus] { Sample(s, cpus); });
