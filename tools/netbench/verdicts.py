@@ -202,9 +202,14 @@ def interval(e, alpha):
     return e.theta - half, e.theta + half
 
 
+# Beyond e^50 a percentage says nothing more (and math.expm1 overflows near
+# e^710): an interval from two rounds at a small level can reach that far.
+_THETA_SHOWN = 50.0
+
+
 def percent(theta):
     """A log speed ratio as a percentage of the speed ratio: ln(1.05) -> 5.0."""
-    return 100 * math.expm1(theta)
+    return 100 * math.expm1(max(-_THETA_SHOWN, min(theta, _THETA_SHOWN)))
 
 
 @dataclass(frozen=True)
