@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "benchmarks/profile_counters.h"
+
 namespace netbench {
 namespace {
 
@@ -101,11 +103,13 @@ const std::array<CounterInfo, 24> kCounters = {{
      [](const RunTotals& t) { return Quantile(t, 0.999); }},
     {"tx_cpu_ns_per_byte", "sender CPU (ns/byte)", "lower",
      [](const RunTotals& t) {
-       return PerByte(t, true, Always([](const SideRecord& r) { return r.cpu_ns; }));
+       return PerByte(t, true,
+                      Always([](const SideRecord& r) { return r.cpu_ns; }));
      }},
     {"rx_cpu_ns_per_byte", "receiver CPU (ns/byte)", "lower",
      [](const RunTotals& t) {
-       return PerByte(t, false, Always([](const SideRecord& r) { return r.cpu_ns; }));
+       return PerByte(t, false,
+                      Always([](const SideRecord& r) { return r.cpu_ns; }));
      }},
     // The CPUs' busy time (steal apart) over the bytes moved meanwhile.
     {"sys_cpu_ns_per_byte", "run's CPUs busy (ns/byte)", "lower",
@@ -158,8 +162,8 @@ const std::array<CounterInfo, 24> kCounters = {{
      }},
     {"ctx_switches_per_msg", "context switches/message", "lower",
      [](const RunTotals& t) {
-       return BothPerMessage(t,
-                             [](const SideRecord& r) { return r.ctx_switches; });
+       return BothPerMessage(
+           t, [](const SideRecord& r) { return r.ctx_switches; });
      }},
     {"syscalls_per_msg", "syscalls/message", "lower",
      [](const RunTotals& t) {
@@ -193,10 +197,12 @@ const std::array<CounterInfo, 24> kCounters = {{
     {"rx_mapped_share", "received bytes mapped (share)", "higher",
      [](const RunTotals& t) -> Value {
        if (!t.run.rx_zerocopy) return std::nullopt;
-       const double mapped = *SumSide(
-           t, false, Always([](const SideRecord& r) { return r.mapped_bytes; }));
-       const double copied = *SumSide(
-           t, false, Always([](const SideRecord& r) { return r.copied_bytes; }));
+       const double mapped =
+           *SumSide(t, false,
+                    Always([](const SideRecord& r) { return r.mapped_bytes; }));
+       const double copied =
+           *SumSide(t, false,
+                    Always([](const SideRecord& r) { return r.copied_bytes; }));
        if (mapped + copied <= 0) return std::nullopt;
        return mapped / (mapped + copied);
      }},
@@ -226,7 +232,16 @@ SideTotals TotalsOf(const RunRecord& run, bool tx) {
 
 }  // namespace
 
-std::span<const CounterInfo> CounterTable() { return kCounters; }
+std::span<const CounterInfo> CounterTable() {
+  // The rows above, then --profile's, generated from the category table.
+  static const std::vector<CounterInfo>* table = [] {
+    auto* rows =
+        new std::vector<CounterInfo>(kCounters.begin(), kCounters.end());
+    for (const CounterInfo& row : ProfileCounterRows()) rows->push_back(row);
+    return rows;
+  }();
+  return *table;
+}
 
 CounterList ComputeCounters(const RunRecord& run) {
   CounterList out;
@@ -238,7 +253,7 @@ CounterList ComputeCounters(const RunRecord& run) {
       .connections = static_cast<double>(run.connections.size()),
   };
   if (totals.rx.msgs <= 0 || totals.rx.msgs_per_ns <= 0) return out;
-  for (const CounterInfo& c : kCounters)
+  for (const CounterInfo& c : CounterTable())
     if (const Value v = c.compute(totals)) out.emplace_back(c.name, *v);
   return out;
 }

@@ -10,6 +10,7 @@
 #include "benchmarks/patterns.h"
 #include "benchmarks/run_group.h"
 #include "harness/flow.h"
+#include "lib/cpu_sampler.h"
 #include "lib/integrity.h"
 #include "lib/placement.h"
 #include "lib/receiver.h"
@@ -40,6 +41,24 @@ RunRecord RunShape(const Config& config, Pattern pattern, Mode mode,
   return run;
 }
 
+// As Google Benchmark names the run (benchmarks/registration.cc).
+std::string BenchmarkName(Pattern pattern, Mode mode, size_t size,
+                          int threads) {
+  return std::string(PatternName(pattern)) + "/" + std::string(ModeName(mode)) +
+         "/size:" + std::to_string(size) +
+         "/manual_time/threads:" + std::to_string(threads);
+}
+
+RunGroup::ProfileRequest ProfileRequestOf(const Config& config) {
+  RunGroup::ProfileRequest r;
+  // Where sampling is not permitted, main said so once: no profile.
+  r.on = config.profile && CpuSamplingSupport(config.cpus.front()).permitted;
+  r.alternate = config.profile_alternate;
+  r.hz = config.profile_hz;
+  r.out_dir = config.profile_out;
+  return r;
+}
+
 // This thread's connection and what moves its messages, made before the
 // run's schedule starts.
 struct ClientSide {
@@ -49,8 +68,8 @@ struct ClientSide {
   std::unique_ptr<Receiver> receiver;  // RR
 };
 
-void SetUp(ClientSide& side, const Environment& env, Pattern pattern,
-           Mode mode, size_t size, int index, WaitPolicy wait) {
+void SetUp(ClientSide& side, const Environment& env, Pattern pattern, Mode mode,
+           size_t size, int index, WaitPolicy wait) {
   const Config& config = env.config();
   side.pinned.emplace(env.placement().ClientCpu(index));
   // No new connection once a signal has cut the live ones.
@@ -111,10 +130,13 @@ void RunFlowBenchmark(benchmark::State& state, const Environment& env,
     done = true;
     try {
       const FlowSchedule schedule = group.Schedule(
-          {.warmup = config.warmup, .window = config.window,
-           .cpus = config.cpus});
-      side.connection->SendGo(
-          MakeGo(schedule, env.target().server_in_process), config.timeout);
+          {.warmup = config.warmup,
+           .window = config.window,
+           .cpus = config.cpus,
+           .name = BenchmarkName(pattern, mode, size, state.threads()),
+           .profile = ProfileRequestOf(config)});
+      side.connection->SendGo(MakeGo(schedule, env.target().server_in_process),
+                              config.timeout);
       FlowEndpoint e;
       e.pattern = pattern;
       e.client = true;
@@ -171,7 +193,8 @@ Hello MakeHello(const Config& config, Pattern pattern, Mode mode, size_t size,
   h.mode = static_cast<uint8_t>(mode);
   h.rx = static_cast<uint8_t>(config.rx);
   h.flags = static_cast<uint8_t>(
-      (config.verify ? kHelloVerify : 0) | (config.nodelay ? kHelloNoDelay : 0) |
+      (config.verify ? kHelloVerify : 0) |
+      (config.nodelay ? kHelloNoDelay : 0) |
       (wait == WaitPolicy::kSpin ? kHelloSpin : 0) |
       (config.payload == Payload::kUnwritten ? kHelloUnwritten : 0));
   h.connection = static_cast<uint16_t>(connection);
@@ -186,7 +209,8 @@ std::string CheckReport(const Report& report, const Config& config,
   if (!report.ok) return std::string("server: ") + report.error;
   if (report.messages != messages)
     return "the server " +
-           std::string(pattern == Pattern::kStream ? "received " : "answered ") +
+           std::string(pattern == Pattern::kStream ? "received "
+                                                   : "answered ") +
            std::to_string(report.messages) + " messages, the client " +
            std::string(pattern == Pattern::kStream ? "sent " : "asked for ") +
            std::to_string(messages);

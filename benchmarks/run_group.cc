@@ -1,8 +1,12 @@
 #include "benchmarks/run_group.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <exception>
 
+#include "benchmarks/profile_output.h"
 #include "lib/thread_meter.h"
 
 namespace netbench {
@@ -25,6 +29,9 @@ FlowSchedule RunGroup::Schedule(const Timing& timing) {
   s.window_ns = timing.window.count();
   s.tail_ns = Tail(timing.window).count();
   schedule_ = s;
+  timing_ = timing;
+  const int run = runs_[timing.name]++;
+  profiling_ = timing.profile.on && (!timing.profile.alternate || run % 2 == 0);
   sampler_ = std::thread([this, s, cpus = timing.cpus] { Sample(s, cpus); });
   return s;
 }
@@ -44,10 +51,34 @@ void RunGroup::Sample(FlowSchedule schedule, std::vector<int> cpus) {
     std::unique_lock lock(mu_);
     return !wake_.wait_until(lock, at(ns), [this] { return aborted(); });
   };
+  // The profile's events, opened during the warm-up and enabled for the
+  // window only. Opening fails only where the probe said it would not
+  // (main said so once); the run goes on without the profile.
+  sampler_tid_ = ::gettid();
+  const auto profile = [this](void (CpuSampler::*step)()) {
+    if (!profiler_) return;
+    try {
+      ((*profiler_).*step)();
+    } catch (const std::exception&) {
+      profiler_.reset();
+    }
+  };
+  if (profiling_) {
+    try {
+      profiler_ = CpuSampler::Open({.cpus = cpus,
+                                    .hz = timing_.profile.hz,
+                                    .window = timing_.window,
+                                    .hardware = true});
+    } catch (const std::exception&) {
+      profiler_.reset();
+    }
+  }
   try {
     if (!sleep_until(schedule.window_start_ns)) return;
+    profile(&CpuSampler::Enable);
     const SystemSample start = SampleSystem(cpus);
     if (!sleep_until(schedule.window_start_ns + schedule.window_ns)) return;
+    profile(&CpuSampler::Disable);
     const SystemSample end = SampleSystem(cpus);
     system_ = UsageBetween(start, end, static_cast<int>(cpus.size()));
   } catch (const std::exception&) {
@@ -84,10 +115,42 @@ void RunGroup::Submit(benchmark::State& state, const RunRecord& shape,
     run.connections = std::move(records_);
     run.system = system_;
     run.round_trips = round_trips_.Count() > 0 ? &round_trips_ : nullptr;
+    std::optional<CpuProfile> profile;
+    const std::string profile_error =
+        profiler_ ? TakeProfile(run, profile) : "";
     SetCounters(state, ComputeCounters(run));
     state.SetLabel(DescribeRun(run));
+    if (!profile_error.empty()) state.SkipWithError(profile_error.c_str());
   }
   Reset();
+}
+
+std::string RunGroup::TakeProfile(RunRecord& run,
+                                  std::optional<CpuProfile>& out) {
+  const int64_t start = schedule_->window_start_ns;
+  out = CollectProfile(*profiler_,
+                       {.self_pid = static_cast<uint32_t>(::getpid()),
+                        .skip_tid = static_cast<uint32_t>(sampler_tid_),
+                        .start_ns = start,
+                        .end_ns = start + schedule_->window_ns});
+  profiler_.reset();
+  run.profile = &*out;
+  if (out->losses.lost > 0)
+    std::fprintf(stderr,
+                 "net_bench: --profile: %s lost %llu samples (its rings were "
+                 "full): lower --profile_hz or shorten the window\n",
+                 timing_.name.c_str(),
+                 static_cast<unsigned long long>(out->losses.lost));
+  if (timing_.profile.out_dir.empty()) return "";
+  // The benchmark's stacks over all its runs so far, written whole.
+  FoldedStacks& all = folded_[timing_.name];
+  for (const auto& [stack, count] : out->stacks) all[stack] += count;
+  try {
+    WriteFoldedStacks(timing_.profile.out_dir, timing_.name, all);
+  } catch (const std::exception& e) {
+    return std::string("--profile_out: ") + e.what();
+  }
+  return "";
 }
 
 void RunGroup::Reset() {
@@ -97,6 +160,8 @@ void RunGroup::Reset() {
   abort_.store(false, std::memory_order_relaxed);
   schedule_.reset();
   system_.reset();
+  profiling_ = false;
+  profiler_.reset();
   records_.clear();
   round_trips_.Reset();
 }

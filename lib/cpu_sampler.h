@@ -43,7 +43,7 @@ const char* SampledEventName(SampledEvent event);
 
 struct SamplerOptions {
   std::vector<int> cpus;
-  int hz = 1000;  // samples per second of each CPU's time, per event
+  int hz = 500;  // samples per second of each CPU's time, per event
   // The window: the rings are sized to hold its samples, read after it.
   std::chrono::nanoseconds window{std::chrono::milliseconds(500)};
   bool hardware = true;  // also cycles and LLC misses where a PMU exists
