@@ -16,6 +16,11 @@ RunGroup& RunGroup::Instance() {
   return *instance;
 }
 
+// How long before the window the profile's events are enabled (at most
+// the warm-up): the sampler thread is not pinned and, with 16 busy threads
+// on 2 CPUs, wakes up to 20 ms late here.
+constexpr std::chrono::milliseconds kProfileLead{50};
+
 std::chrono::nanoseconds RunGroup::Tail(std::chrono::nanoseconds window) {
   return std::max<std::chrono::nanoseconds>(std::chrono::milliseconds(5),
                                             window / 50);
@@ -42,6 +47,10 @@ void RunGroup::Abort() {
   wake_.notify_all();
 }
 
+std::chrono::nanoseconds RunGroup::ProfileLead() const {
+  return std::min<std::chrono::nanoseconds>(kProfileLead, timing_.warmup);
+}
+
 void RunGroup::Sample(FlowSchedule schedule, std::vector<int> cpus) {
   using Clock = std::chrono::steady_clock;
   const auto at = [](int64_t ns) {
@@ -51,8 +60,8 @@ void RunGroup::Sample(FlowSchedule schedule, std::vector<int> cpus) {
     std::unique_lock lock(mu_);
     return !wake_.wait_until(lock, at(ns), [this] { return aborted(); });
   };
-  // The profile's events, opened during the warm-up and enabled for the
-  // window only. Opening fails only where the probe said it would not
+  // The profile's events, opened during the warm-up and enabled around the
+  // window. Opening fails only where the probe said it would not
   // (main said so once); the run goes on without the profile.
   sampler_tid_ = ::gettid();
   const auto profile = [this](void (CpuSampler::*step)()) {
@@ -67,19 +76,31 @@ void RunGroup::Sample(FlowSchedule schedule, std::vector<int> cpus) {
     try {
       profiler_ = CpuSampler::Open({.cpus = cpus,
                                     .hz = timing_.profile.hz,
-                                    .window = timing_.window,
+                                    .window = timing_.window + ProfileLead(),
                                     .hardware = true});
     } catch (const std::exception&) {
       profiler_.reset();
     }
   }
   try {
+    // The profile's events go on a little before the window and off after
+    // it, so that a late wake-up still covers it; the samples' times cut it
+    // exactly.
+    const int64_t end_ns = schedule.window_start_ns + schedule.window_ns;
+    if (profiler_) {
+      if (!sleep_until(schedule.window_start_ns - ProfileLead().count()))
+        return;
+      profile(&CpuSampler::Enable);
+      profile_on_ns_ = SteadyNowNs();
+    }
     if (!sleep_until(schedule.window_start_ns)) return;
-    profile(&CpuSampler::Enable);
     const SystemSample start = SampleSystem(cpus);
-    if (!sleep_until(schedule.window_start_ns + schedule.window_ns)) return;
-    profile(&CpuSampler::Disable);
+    if (!sleep_until(end_ns)) return;
     const SystemSample end = SampleSystem(cpus);
+    if (profiler_) {
+      profile_off_ns_ = SteadyNowNs();
+      profile(&CpuSampler::Disable);
+    }
     system_ = UsageBetween(start, end, static_cast<int>(cpus.size()));
   } catch (const std::exception&) {
     // /proc/stat unreadable: the system counters are left out.
@@ -128,6 +149,17 @@ void RunGroup::Submit(benchmark::State& state, const RunRecord& shape,
 std::string RunGroup::TakeProfile(RunRecord& run,
                                   std::optional<CpuProfile>& out) {
   const int64_t start = schedule_->window_start_ns;
+  const int64_t end = start + schedule_->window_ns;
+  if (profile_on_ns_ > start || profile_off_ns_ < end) {
+    // The sampler woke too late to cover the window: no profile, said.
+    std::fprintf(stderr,
+                 "net_bench: --profile: %s: the sampler thread enabled the "
+                 "events %.1f ms late; this run's profile is left out\n",
+                 timing_.name.c_str(),
+                 static_cast<double>(profile_on_ns_ - start) / 1e6);
+    profiler_.reset();
+    return "";
+  }
   out = CollectProfile(*profiler_,
                        {.self_pid = static_cast<uint32_t>(::getpid()),
                         .skip_tid = static_cast<uint32_t>(sampler_tid_),
@@ -162,6 +194,8 @@ void RunGroup::Reset() {
   system_.reset();
   profiling_ = false;
   profiler_.reset();
+  profile_on_ns_ = 0;
+  profile_off_ns_ = 0;
   records_.clear();
   round_trips_.Reset();
 }

@@ -82,6 +82,7 @@ class RunGroup {
 
  private:
   void Sample(FlowSchedule schedule, std::vector<int> cpus);
+  std::chrono::nanoseconds ProfileLead() const;
   // The last thread, after the window: the profile's samples into `run`,
   // and its folded stacks into their file. Returns "" or what failed.
   std::string TakeProfile(RunRecord& run, std::optional<CpuProfile>& out);
@@ -99,6 +100,10 @@ class RunGroup {
   bool profiling_ = false;
   std::optional<CpuSampler> profiler_;
   pid_t sampler_tid_ = 0;
+  // When the sampler enabled and disabled the events (0: it did not): the
+  // profile counts only if they cover the window.
+  int64_t profile_on_ns_ = 0;
+  int64_t profile_off_ns_ = 0;
   // Runs seen per benchmark (--profile_alternate), and each benchmark's
   // folded stacks over its runs so far.
   std::map<std::string, int> runs_;
