@@ -308,6 +308,16 @@ constexpr Names kSyscallUser[] = {
     "__libc_write",
     "__libc_read",
     "__GI___libc_*",
+    "fallocate",
+    "fallocate64",
+    "madvise",
+    "__madvise",
+    "__GI_madvise",
+    "mmap",
+    "mmap64",
+    "__mmap",
+    "munmap",
+    "__munmap",
 };
 
 // Scheduling and wake-ups: blocking in a socket wait, waking the peer.
