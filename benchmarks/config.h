@@ -81,6 +81,22 @@ struct Config {
   int max_connections = 512;
   int max_per_address = 64;
 
+  // --profile (DESIGN.md section 7): sample every CPU of `cpus` during each
+  // window and attribute the samples to categories (lib/cpu_categories.h).
+  // README, "Where the CPU goes", gives the overhead behind the default
+  // rate.
+  bool profile = false;
+  // On a 2-CPU VM a cpu-clock sample costs the sampled CPU about 27 us (a
+  // timer interrupt through the hypervisor): 1.4% of a busy CPU at 500 Hz,
+  // 2.7% at 1000 Hz, against the 3% the profile may cost.
+  int profile_hz = 500;
+  // Profile every other run of each benchmark (its first, third, ...), so
+  // that one run measures the profile's cost, on against off.
+  bool profile_alternate = false;
+  // Where the folded stacks go, one file per benchmark; by default the
+  // folder `profile` beside --benchmark_out's file, none without either.
+  std::string profile_out;
+
   bool help = false;
   bool baselines = false;  // also register the Baseline/ yardsticks
   bool calibrate = false;  // also register Calibration/CpuLoop per CPU

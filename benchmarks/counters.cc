@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "benchmarks/profile_counters.h"
+
 namespace netbench {
 namespace {
 
@@ -230,7 +232,16 @@ SideTotals TotalsOf(const RunRecord& run, bool tx) {
 
 }  // namespace
 
-std::span<const CounterInfo> CounterTable() { return kCounters; }
+std::span<const CounterInfo> CounterTable() {
+  // The rows above, then --profile's, generated from the category table.
+  static const std::vector<CounterInfo>* table = [] {
+    auto* rows =
+        new std::vector<CounterInfo>(kCounters.begin(), kCounters.end());
+    for (const CounterInfo& row : ProfileCounterRows()) rows->push_back(row);
+    return rows;
+  }();
+  return *table;
+}
 
 CounterList ComputeCounters(const RunRecord& run) {
   CounterList out;
@@ -242,7 +253,7 @@ CounterList ComputeCounters(const RunRecord& run) {
       .connections = static_cast<double>(run.connections.size()),
   };
   if (totals.rx.msgs <= 0 || totals.rx.msgs_per_ns <= 0) return out;
-  for (const CounterInfo& c : kCounters)
+  for (const CounterInfo& c : CounterTable())
     if (const Value v = c.compute(totals)) out.emplace_back(c.name, *v);
   return out;
 }

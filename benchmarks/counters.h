@@ -30,6 +30,7 @@
 
 #include "base/wait_policy.h"
 #include "harness/protocol.h"
+#include "lib/cpu_profile.h"
 #include "lib/cpu_usage.h"
 #include "lib/histogram.h"
 #include "lib/side_record.h"
@@ -63,6 +64,8 @@ struct RunRecord {
   std::optional<SystemUsage> system;
   // RR: every round trip of every connection inside its window.
   const LatencyHistogram* round_trips = nullptr;
+  // --profile: the run's CPUs sampled over the window, when they were.
+  const CpuProfile* profile = nullptr;
 };
 
 // Sums over one side of every connection, computed once per run.

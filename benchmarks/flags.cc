@@ -289,6 +289,40 @@ const FlagSpec kFlags[] = {
        c.calibrate = ParseBool(name, value);
      },
      nullptr},
+    {"profile", "", Scope::kBenchmark,
+     "sample every CPU of --cpus during each window (perf cpu-clock, and "
+     "cycles and LLC misses where a PMU exists), with kernel and user call "
+     "chains, and break each benchmark's CPU time into categories "
+     "(profile_*_share counters) and folded stacks; needs root or "
+     "CAP_PERFMON, or kernel.perf_event_paranoid <= 0",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.profile = ParseBool(name, value);
+     },
+     nullptr},
+    {"profile_hz", "N", Scope::kBenchmark,
+     "--profile's samples per second of each CPU's time, 10..10000",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.profile_hz = ParseInteger<int>(name, value, 10, 10000);
+     },
+     [](const Config& c) { return std::to_string(c.profile_hz); }},
+    {"profile_out", "DIR", Scope::kBenchmark,
+     "--profile's folded stacks (flame-graph input), one file per "
+     "benchmark, named after it with '/' as '-'",
+     [](Config& c, const std::string&, const std::string& value) {
+       c.profile_out = value;
+     },
+     [](const Config&) {
+       return std::string("the folder profile beside --benchmark_out");
+     }},
+    {"profile_alternate", "", Scope::kBenchmark,
+     "--profile on every other run of each benchmark only (the first, "
+     "third, ...): with --benchmark_repetitions=10, 5 runs with the profile "
+     "and 5 without, alternated, measure its cost in one run",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.profile_alternate = ParseBool(name, value);
+       if (c.profile_alternate) c.profile = true;
+     },
+     nullptr},
     {"auth_key_file", "FILE", Scope::kBoth,
      "serve and --topology=peer: the shared key (16 to 4096 bytes, mode "
      "0600) both sides prove by HMAC-SHA256 challenge-response; it never "

@@ -10,6 +10,7 @@
 #include "benchmarks/patterns.h"
 #include "benchmarks/run_group.h"
 #include "harness/flow.h"
+#include "lib/cpu_sampler.h"
 #include "lib/integrity.h"
 #include "lib/placement.h"
 #include "lib/receiver.h"
@@ -38,6 +39,24 @@ RunRecord RunShape(const Config& config, Pattern pattern, Mode mode,
   run.rx_zerocopy = config.rx == RxMode::kZeroCopy;
   run.wait = wait;
   return run;
+}
+
+// As Google Benchmark names the run (benchmarks/registration.cc).
+std::string BenchmarkName(Pattern pattern, Mode mode, size_t size,
+                          int threads) {
+  return std::string(PatternName(pattern)) + "/" + std::string(ModeName(mode)) +
+         "/size:" + std::to_string(size) +
+         "/manual_time/threads:" + std::to_string(threads);
+}
+
+RunGroup::ProfileRequest ProfileRequestOf(const Config& config) {
+  RunGroup::ProfileRequest r;
+  // Where sampling is not permitted, main said so once: no profile.
+  r.on = config.profile && CpuSamplingSupport(config.cpus.front()).permitted;
+  r.alternate = config.profile_alternate;
+  r.hz = config.profile_hz;
+  r.out_dir = config.profile_out;
+  return r;
 }
 
 // This thread's connection and what moves its messages, made before the
@@ -110,9 +129,12 @@ void RunFlowBenchmark(benchmark::State& state, const Environment& env,
     }
     done = true;
     try {
-      const FlowSchedule schedule = group.Schedule({.warmup = config.warmup,
-                                                    .window = config.window,
-                                                    .cpus = config.cpus});
+      const FlowSchedule schedule = group.Schedule(
+          {.warmup = config.warmup,
+           .window = config.window,
+           .cpus = config.cpus,
+           .name = BenchmarkName(pattern, mode, size, state.threads()),
+           .profile = ProfileRequestOf(config)});
       side.connection->SendGo(MakeGo(schedule, env.target().server_in_process),
                               config.timeout);
       FlowEndpoint e;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <random>
@@ -24,6 +25,7 @@
 #include "benchmarks/registration.h"
 #include "benchmarks/serve.h"
 #include "benchmarks/topology_benchmark.h"
+#include "lib/cpu_sampler.h"
 #include "netns/privilege.h"
 #include "netns/topology.h"
 
@@ -66,6 +68,31 @@ void SettleSampling(Config& config, const BenchmarkFlags& gb) {
           "--rounds orders each point's runs itself: drop "
           "--benchmark_enable_random_interleaving");
     if (!config.seed) config.seed = std::random_device{}();
+  }
+}
+
+// --profile's folded stacks go beside the JSON unless told where.
+void SettleProfile(Config& config, const BenchmarkFlags& gb) {
+  if (!config.profile || !config.profile_out.empty() || gb.out.empty()) return;
+  const std::filesystem::path json(gb.out);
+  config.profile_out =
+      (json.has_parent_path() ? json.parent_path() : ".") / "profile";
+}
+
+// Says once, before the first benchmark, what --profile cannot do here.
+void SayProfileLimits(const Config& config) {
+  if (!config.profile || config.cpus.empty()) return;
+  const SamplingSupport& support = CpuSamplingSupport(config.cpus.front());
+  if (!support.permitted) {
+    std::fprintf(stderr,
+                 "net_bench: --profile: %s; the profile counters are left "
+                 "out\n",
+                 support.reason.c_str());
+  } else if (!support.hardware) {
+    std::fprintf(stderr,
+                 "net_bench: --profile: cycles and LLC misses not sampled "
+                 "(%s); cpu-clock only\n",
+                 support.hardware_reason.c_str());
   }
 }
 
@@ -158,6 +185,7 @@ int Run(Environment* env, const Config& config, const BenchmarkFlags& gb) {
   ScopedInterruptAction cut([env] {
     if (env) env->CutAllConnections();
   });
+  SayProfileLimits(config);
   for (const auto& [key, value] : env ? env->Context() : RunContext(config))
     benchmark::AddCustomContext(key, value);
 
@@ -266,6 +294,7 @@ int main(int argc, char** argv) {
     if (!config.help && !config.serve) {
       gb = ValidateBenchmarkFlags(argc, argv);
       SettleSampling(config, gb);
+      SettleProfile(config, gb);
     }
   } catch (const FlagError& e) {
     return Fail(e.what(), kBadInput);

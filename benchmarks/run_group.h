@@ -2,16 +2,21 @@
 #define NET_BENCH_BENCHMARKS_RUN_GROUP_H_
 
 #include <benchmark/benchmark.h>
+#include <sys/types.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "benchmarks/counters.h"
+#include "lib/cpu_profile.h"
+#include "lib/cpu_sampler.h"
 #include "lib/flow_window.h"
 #include "lib/histogram.h"
 #include "lib/system_usage.h"
@@ -27,18 +32,32 @@ namespace netbench {
 //  - a thread whose setup or flow fails raises the abort flag, and every
 //    other connection stops at its next look at the clock: the run fails at
 //    once, with the failed thread's cause;
-//  - a sampler thread reads the run's CPUs at the window's ends;
+//  - a sampler thread reads the run's CPUs at the window's ends, and with
+//    --profile enables the CPUs' sampling events at the window's start and
+//    disables them at its end (lib/cpu_sampler.h);
 //  - each thread submits its connection's record once it is torn down; the
-//    last one turns them into the run's counters and label.
+//    last one turns them into the run's counters and label, reading the
+//    profile's samples first (outside every window) and writing its folded
+//    stacks.
 // RunMember makes the last step impossible to forget.
 class RunGroup {
  public:
   static RunGroup& Instance();
 
+  // --profile, for one run.
+  struct ProfileRequest {
+    bool on = false;         // sample this benchmark's runs
+    bool alternate = false;  // only every other run of each benchmark
+    int hz = 500;
+    std::string out_dir;  // folded stacks; "" for none
+  };
   struct Timing {
     std::chrono::nanoseconds warmup{0};
     std::chrono::nanoseconds window{0};
     std::vector<int> cpus;  // what the sampler reads
+    // The benchmark, as Google Benchmark names it: its profile's file.
+    std::string name;
+    ProfileRequest profile;
   };
   // The run's schedule, on this process's steady clock: fixed by the first
   // caller (who also starts the sampler), the same for every caller after.
@@ -63,6 +82,10 @@ class RunGroup {
 
  private:
   void Sample(FlowSchedule schedule, std::vector<int> cpus);
+  std::chrono::nanoseconds ProfileLead() const;
+  // The last thread, after the window: the profile's samples into `run`,
+  // and its folded stacks into their file. Returns "" or what failed.
+  std::string TakeProfile(RunRecord& run, std::optional<CpuProfile>& out);
   void Reset();
 
   std::mutex mu_;
@@ -71,6 +94,20 @@ class RunGroup {
   std::optional<FlowSchedule> schedule_;  // guarded by mu_
   std::thread sampler_;
   std::optional<SystemUsage> system_;  // written by the sampler
+  // --profile: opened by the sampler before the window (so that opening is
+  // no part of it), read by the last thread once the sampler is joined.
+  Timing timing_;  // the first caller's
+  bool profiling_ = false;
+  std::optional<CpuSampler> profiler_;
+  pid_t sampler_tid_ = 0;
+  // When the sampler enabled and disabled the events (0: it did not): the
+  // profile counts only if they cover the window.
+  int64_t profile_on_ns_ = 0;
+  int64_t profile_off_ns_ = 0;
+  // Runs seen per benchmark (--profile_alternate), and each benchmark's
+  // folded stacks over its runs so far.
+  std::map<std::string, int> runs_;
+  std::map<std::string, FoldedStacks> folded_;
   int submitted_ = 0;
   bool failed_ = false;
   std::vector<ConnectionRecord> records_;

@@ -4,6 +4,7 @@
 
 #include "benchmarks/counters.h"
 #include "harness/protocol.h"
+#include "lib/cpu_categories.h"
 #include "lib/mode.h"
 
 namespace netbench {
@@ -64,5 +65,32 @@ std::string CountersJson() {
   }
   return out + "}";
 }
+
+namespace {
+
+std::string JsonList(std::span<const std::string_view> items) {
+  std::string out = "[";
+  for (std::string_view item : items) {
+    if (out.size() > 1) out += ", ";
+    out += JsonString(item);
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+std::string CpuCategoriesJson() {
+  std::string out = "[";
+  for (const CpuCategory& c : CpuCategoryTable()) {
+    if (out.size() > 1) out += ", ";
+    out += "{\"name\": " + JsonString(c.name) +
+           ", \"label\": " + JsonString(c.label) +
+           ", \"kernel\": " + JsonList(c.kernel) +
+           ", \"user\": " + JsonList(c.user) + "}";
+  }
+  return out + "]";
+}
+
+std::string CopyPrimitivesJson() { return JsonList(KernelCopyPrimitives()); }
 
 }  // namespace netbench
