@@ -28,6 +28,13 @@ MAIN_COUNTER = {"Stream": "Gbps", "RR": "rtt_p50_us"}
 _NAME = re.compile(r"^(?P<pattern>[^/]+)/(?P<mode>[^/]+)/size:(?P<size>\d+)"
                    r"(?:/manual_time|/real_time)?/threads:(?P<threads>\d+)$")
 
+# --profile's counters: profile_<category>_<measure>, and the profile's own
+# (profile_samples, profile_left_out_share, ...).
+PROFILE_PREFIX = "profile_"
+_PROFILE_SHARE = re.compile(r"^profile_(?P<category>.+)_share$")
+# The profile's own counters of that shape, which are not categories.
+_PROFILE_OWN_SHARES = {"profile_kernel_named_share", "profile_left_out_share"}
+
 # Google Benchmark's own numeric fields of a run: not net_bench's counters.
 _BENCHMARK_FIELDS = {"family_index", "per_family_instance_index", "repetitions",
                      "repetition_index", "threads", "iterations", "real_time", "cpu_time"}
@@ -239,6 +246,22 @@ class Results:
                 if isinstance(c, dict) and "label" in c:
                     self.counters[name] = (c["label"], c.get("better") or None)
 
+    @property
+    def cpu_categories(self):
+        """--profile's categories, [(name, label, markers)] in the run's table
+        order (its context's `cpu_categories`), markers being the kernel
+        functions (then user ones) that mark the category. A run without the
+        table but with profile counters gives the names its counters carry,
+        each its own label, so that a profile is never unreadable."""
+        table = _context_table(self.context, "cpu_categories")
+        if isinstance(table, list) and all(isinstance(c, dict) and "name" in c for c in table):
+            return [(c["name"], c.get("label") or c["name"],
+                     list(c.get("kernel") or []) + list(c.get("user") or []))
+                    for c in table]
+        names = [m["category"] for m in map(_PROFILE_SHARE.match, self._carried())
+                 if m and m.group(0) not in _PROFILE_OWN_SHARES]
+        return [(n, n, []) for n in names]
+
     def counter_label(self, counter):
         return self.counters.get(counter, (counter, None))[0]
 
@@ -252,8 +275,11 @@ class Results:
         its runs carry, in the order they appear."""
         if self.counters:
             return list(self.counters)
-        seen = {k: None for p in self.points.values() for r in p.repetitions for k in r}
-        return [k for k in seen if k not in _BENCHMARK_FIELDS]
+        return [k for k in self._carried() if k not in _BENCHMARK_FIELDS]
+
+    def _carried(self):
+        """Every numeric field the grid's runs carry, in the order they appear."""
+        return list({k: None for p in self.points.values() for r in p.repetitions for k in r})
 
     # The grid's axes, as present in this run.
     @property
