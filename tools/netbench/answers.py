@@ -16,12 +16,16 @@ All of them form one family: a comparison asked twice (the leader against
 TwoCopy) is asked once, and Benjamini-Hochberg over the family sets the
 threshold every verdict is read at. The run's noise (each point's CV over
 its rounds, the machine's own spread) is a record here too.
+The profile (net_bench --profile) answers why, with measured shares rather
+than verdicts: where each mode's busy CPU time went, what a mode behind the
+leader spends more of, which categories grow with threads, and, with LLC
+miss counters, where a mode's misses drop most against TwoCopy.
 """
 import statistics
 from dataclasses import dataclass, field
 
 from . import verdicts
-from .results import cv, median
+from .results import PROFILE_PREFIX, REFERENCE_THREADS, cv, median
 from .verdicts import (DEFAULT_MARGIN, EQUIVALENT, FASTER, Q, SLOWER, Comparison,
                        log_speed, paired_estimate, unpaired_estimate)
 
@@ -36,6 +40,19 @@ UNSTABLE_SHARE = 0.10
 # CPU time, fewer runs per point than the sampler's first look takes.
 STEAL_SHARE = 0.02
 MIN_ROUNDS = verdicts.SCHEDULE[0]
+# --profile: the category of idle (or spinning) CPU time, set apart so that
+# every other share is of the busy time.
+IDLE_CATEGORY = "idle"
+# A mode's largest categories: at most this many, each at least this share
+# of its busy time.
+LARGEST_COUNT = 3
+LARGEST_MIN = 0.01
+# A difference of busy shares smaller than this (one point) is not named:
+# what a mode behind spends more on, what grows or falls with threads.
+SHARE_STEP = 0.01
+# Samples of other processes above this share of a point's: the machine was
+# shared while it was profiled.
+LEFT_OUT_SHARE = 0.10
 
 
 @dataclass
@@ -429,3 +446,322 @@ def machine_cvs(results):
         if c is not None:
             by_kind.setdefault(parts[1], []).append(c)
     return {kind: median(cvs) for kind, cvs in sorted(by_kind.items())}
+
+
+def profile_counter(category, measure):
+    """'profile_copy_in_share' for ("copy_in", "share")."""
+    return "%s%s_%s" % (PROFILE_PREFIX, category, measure)
+
+
+@dataclass
+class CpuPoint:
+    """Where one point's sampled CPU time went, its runs pooled (each
+    weighted by its samples, so the shares are those of all its samples and
+    add up to 1)."""
+    idle: float                                       # share of all the sampled time
+    busy: dict = field(default_factory=dict)          # category -> share of the busy time
+    ns_per_byte: dict = field(default_factory=dict)   # category -> median sampled ns/byte
+    left_out: float = None                            # median profile_left_out_share
+
+    def largest(self):
+        """[(category, busy share)] of the largest categories, largest first."""
+        ranked = sorted(self.busy.items(), key=lambda kv: -kv[1])
+        return [(c, v) for c, v in ranked if v >= LARGEST_MIN][:LARGEST_COUNT]
+
+    @property
+    def busy_ns_per_byte(self):
+        """The busy sampled CPU time per byte moved (idle apart), or None."""
+        values = [v for c, v in self.ns_per_byte.items() if c in self.busy]
+        return sum(values) if values else None
+
+
+def _pooled(point, counters):
+    """{counter: value} over the point's runs that carry every counter,
+    each run weighted by its profile_samples (1 where not written); None
+    when no run does."""
+    runs = [r for r in point.repetitions if all(c in r for c in counters)]
+    if not runs:
+        return None
+    weights = [max(0.0, r.get(PROFILE_PREFIX + "samples", 1.0)) for r in runs]
+    if sum(weights) <= 0:
+        weights = [1.0] * len(runs)
+    total = sum(weights)
+    return {c: sum(w * r[c] for w, r in zip(weights, runs)) / total for c in counters}
+
+
+def cpu_point(point, categories):
+    """The point's CpuPoint, or None when it was not profiled."""
+    names = [name for name, _, _ in categories]
+    shares = _pooled(point, [profile_counter(n, "share") for n in names])
+    if shares is None:
+        return None
+    by_name = {n: shares[profile_counter(n, "share")] for n in names}
+    busy_total = sum(v for n, v in by_name.items() if n != IDLE_CATEGORY)
+    answer = CpuPoint(by_name.get(IDLE_CATEGORY, 0.0),
+                      left_out=point.value(PROFILE_PREFIX + "left_out_share"))
+    for n, v in by_name.items():
+        if n != IDLE_CATEGORY:
+            answer.busy[n] = v / busy_total if busy_total > 0 else 0.0
+    for n in names:
+        v = point.value(profile_counter(n, "ns_per_byte"))
+        if v is not None:
+            answer.ns_per_byte[n] = v
+    return answer
+
+
+def shown_threads(threads):
+    """The thread count a profile is shown at, of those profiled: the
+    reference study's where profiled, else the fewest (the most legible:
+    one connection each way, no contention). None for none."""
+    if not threads:
+        return None
+    return REFERENCE_THREADS if REFERENCE_THREADS in threads else min(threads)
+
+
+@dataclass
+class CpuProfile:
+    """The run's profile: the categories (the run's table, idle included),
+    every profiled point's CpuPoint, and the thread count each pattern is
+    shown at."""
+    categories: list                                  # [(name, label, markers)]
+    points: dict = field(default_factory=dict)        # (pattern, mode, size, threads) -> CpuPoint
+    threads: dict = field(default_factory=dict)       # pattern -> threads shown
+
+    @property
+    def measured(self):
+        return bool(self.points)
+
+    def at(self, pattern, mode, size, threads):
+        return self.points.get((pattern, mode, size, threads))
+
+    def thread_counts(self, pattern):
+        """The pattern's profiled thread counts, fewest first."""
+        return sorted({k[3] for k in self.points if k[0] == pattern})
+
+    def sizes(self, pattern, threads):
+        """The pattern's profiled sizes at a thread count."""
+        return sorted({k[2] for k in self.points if k[0] == pattern and k[3] == threads})
+
+    def label(self, category):
+        return next((label for name, label, _ in self.categories if name == category),
+                    category)
+
+    def markers(self, category):
+        return next((m for name, _, m in self.categories if name == category), [])
+
+    @property
+    def busy_categories(self):
+        return [name for name, _, _ in self.categories if name != IDLE_CATEGORY]
+
+    def shared(self):
+        """[(point name, left-out share)] of the points where other
+        processes took more than LEFT_OUT_SHARE of the samples, most first."""
+        return sorted(((k, p.left_out) for k, p in self.points.items()
+                       if p.left_out is not None and p.left_out > LEFT_OUT_SHARE),
+                      key=lambda kv: -kv[1])
+
+
+def cpu_profile(results):
+    """The run's CpuProfile (empty when the run was not profiled)."""
+    answer = CpuProfile(results.cpu_categories)
+    if not answer.categories:
+        return answer
+    for key, p in results.points.items():
+        cpu = cpu_point(p, answer.categories)
+        if cpu is not None:
+            answer.points[key] = cpu
+    for pattern in results.patterns:
+        threads = shown_threads(answer.thread_counts(pattern))
+        if threads is not None:
+            answer.threads[pattern] = threads
+    return answer
+
+
+@dataclass
+class Behind:
+    """A mode the verdicts put behind the leader at a profiled point, and
+    what its busy CPU time holds more of than the leader's."""
+    size: int
+    asked: Asked                                  # the mode against the leader
+    more: list = field(default_factory=list)      # [(category, its share, the leader's)]
+    cost: float = None                            # its busy ns/byte over the leader's
+
+    @property
+    def mode(self):
+        return self.asked.a
+
+    @property
+    def leader(self):
+        return self.asked.b
+
+
+def behind_leaders(analysis, profile, pattern):
+    """One Behind per mode decided behind the leader, at every profiled size
+    of the pattern at its shown thread count, in size then rank order."""
+    threads = profile.threads.get(pattern)
+    out = []
+    for size in profile.sizes(pattern, threads) if threads else []:
+        best = analysis.best.get(pattern, {}).get((size, threads))
+        if best is None:
+            continue
+        lead = profile.at(pattern, best.leader, size, threads)
+        for asked in best.others:
+            cpu = profile.at(pattern, asked.a, size, threads)
+            if asked.verdict.kind != SLOWER or cpu is None or lead is None:
+                continue
+            out.append(Behind(size, asked, _more_than(cpu, lead), _cost_ratio(cpu, lead)))
+    return out
+
+
+def _more_than(cpu, other):
+    """[(category, share, other's share)] where cpu's busy share exceeds
+    other's by SHARE_STEP or more, the largest excess first."""
+    more = [(c, v, other.busy.get(c, 0.0)) for c, v in cpu.busy.items()
+            if v - other.busy.get(c, 0.0) >= SHARE_STEP]
+    return sorted(more, key=lambda m: m[2] - m[1])
+
+
+def _cost_ratio(cpu, other):
+    a, b = cpu.busy_ns_per_byte, other.busy_ns_per_byte
+    return a / b if a is not None and b else None
+
+
+@dataclass
+class CategoryChange:
+    """One category's busy share at the fewest and the most threads over
+    the mode and size pairs profiled at both."""
+    category: str
+    low: float                  # median share at the fewest threads
+    high: float                 # median share at the most
+    step: float                 # median of the pairs' changes
+    up: int                     # pairs where it rose
+    down: int                   # pairs where it fell
+    per_byte: float = None      # median ratio of its ns/byte, most over fewest
+
+
+@dataclass
+class CpuScaling:
+    """What grows with threads in a pattern's profile."""
+    pattern: str
+    low: int = None             # fewest profiled threads
+    high: int = None            # most profiled threads
+    pairs: int = 0              # mode and size pairs profiled at both
+    idle: CategoryChange = None  # the idle share of all the sampled time
+    changes: list = field(default_factory=list)   # CategoryChange per busy category
+
+    @property
+    def measured(self):
+        return self.pairs > 0
+
+    @property
+    def grew(self):
+        """The categories whose share rose by SHARE_STEP or more, most first."""
+        return sorted((c for c in self.changes if c.step >= SHARE_STEP), key=lambda c: -c.step)
+
+    @property
+    def fell(self):
+        return sorted((c for c in self.changes if c.step <= -SHARE_STEP), key=lambda c: c.step)
+
+
+def cpu_scaling(profile, pattern):
+    """The pattern's CpuScaling: every mode and size profiled at both the
+    fewest and the most threads, each category's busy share compared."""
+    threads = profile.thread_counts(pattern)
+    answer = CpuScaling(pattern)
+    if len(threads) < 2:
+        return answer
+    answer.low, answer.high = threads[0], threads[-1]
+    pairs = [(profile.points[k], profile.at(pattern, k[1], k[2], answer.high))
+             for k in sorted(profile.points) if k[0] == pattern and k[3] == answer.low]
+    pairs = [(a, b) for a, b in pairs if b is not None]
+    answer.pairs = len(pairs)
+    if not pairs:
+        return answer
+    answer.idle = _change(IDLE_CATEGORY, [(a.idle, b.idle) for a, b in pairs], [])
+    for c in profile.busy_categories:
+        answer.changes.append(_change(
+            c, [(a.busy.get(c, 0.0), b.busy.get(c, 0.0)) for a, b in pairs],
+            [(a.ns_per_byte.get(c), b.ns_per_byte.get(c)) for a, b in pairs]))
+    return answer
+
+
+def _change(category, shares, per_byte):
+    """A CategoryChange from (fewest, most) shares and ns/byte of each pair."""
+    steps = [b - a for a, b in shares]
+    ratios = [b / a for a, b in per_byte if a and b is not None]
+    return CategoryChange(category, median([a for a, _ in shares]),
+                          median([b for _, b in shares]), median(steps),
+                          sum(1 for s in steps if s > 0), sum(1 for s in steps if s < 0),
+                          median(ratios))
+
+
+@dataclass
+class MissDrop:
+    """A mode's LLC misses per KiB against the baseline's at one point: the
+    part (a profile category, or a side) where they drop most."""
+    mode: str
+    size: int
+    part: str                   # the part's label
+    baseline: float             # the baseline's misses per KiB in that part
+    value: float                # the mode's
+    baseline_total: float       # over every part
+    total: float
+
+    @property
+    def drop(self):
+        return self.baseline - self.value
+
+
+@dataclass
+class CacheAnswer:
+    """Which part's LLC misses drop most against the baseline, per mode and
+    size, in the study's pattern at one thread count; `source` says what
+    the parts are ("profile": categories, "sides": sender and receiver,
+    None: no LLC counter in the run)."""
+    source: str = None
+    threads: int = None
+    drops: list = field(default_factory=list)     # MissDrop, by mode then size
+
+
+def _miss_parts(results, profile):
+    """(source, [(label, counter)]): the profile's categories where their
+    LLC misses were sampled, else the sides' counters, else (None, [])."""
+    parts = [(profile.label(c), profile_counter(c, "llc_misses_per_kb"))
+             for c in profile.busy_categories]
+    if any(results.has_counter(counter, STUDY_PATTERN) for _, counter in parts):
+        return "profile", parts
+    sides = [(results.counter_label(c), c) for c in ("tx_llc_misses_per_kb",
+                                                      "rx_llc_misses_per_kb")]
+    if results.has_counter(sides[0][1], STUDY_PATTERN):
+        return "sides", sides
+    return None, []
+
+
+def cache_answer(results, profile):
+    """The study's cache question, answered where LLC misses were counted."""
+    source, parts = _miss_parts(results, profile)
+    answer = CacheAnswer(source)
+    if source is None or BASELINE_MODE not in results.modes:
+        return answer
+    answer.threads = (profile.threads.get(STUDY_PATTERN) if source == "profile"
+                      else results.reference_threads(STUDY_PATTERN))
+    for mode in results.modes:
+        for size in results.sizes(STUDY_PATTERN) if mode != BASELINE_MODE else []:
+            base = results.point(STUDY_PATTERN, BASELINE_MODE, size, answer.threads)
+            this = results.point(STUDY_PATTERN, mode, size, answer.threads)
+            drop = _largest_drop(mode, size, base, this, parts) if base and this else None
+            if drop:
+                answer.drops.append(drop)
+    return answer
+
+
+def _largest_drop(mode, size, base, this, parts):
+    """The MissDrop of the part whose misses drop most (or rise least),
+    None when no part was measured at both points."""
+    measured = [(label, base.value(c), this.value(c)) for label, c in parts
+                if base.value(c) is not None and this.value(c) is not None]
+    if not measured:
+        return None
+    label, b, v = max(measured, key=lambda m: m[1] - m[2])
+    return MissDrop(mode, size, label, b, v, sum(m[1] for m in measured),
+                    sum(m[2] for m in measured))
