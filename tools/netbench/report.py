@@ -20,8 +20,8 @@ from collections import Counter
 
 from . import answers
 from . import plots
-from .results import (ResultsError, format_duration, format_number as num, format_size,
-                      load, median, plural)
+from .results import (PROFILE_PREFIX, REFERENCE_THREADS, ResultsError, format_duration,
+                      format_number as num, format_size, load, median, plural)
 from .verdicts import DEFAULT_MARGIN, EQUIVALENT, FASTER, SLOWER, UNDECIDED, parse_margin
 
 ZEROCOPY_DOC = ("Documentation/networking/msg_zerocopy.rst, \"Loopback\": packets "
@@ -32,7 +32,8 @@ ZEROCOPY_DOC = ("Documentation/networking/msg_zerocopy.rst, \"Loopback\": packet
 # The unstable threshold as the report prints it: "5%".
 _UNSTABLE = "%g%%" % (100 * answers.UNSTABLE_CV)
 # Context keys that hold the run's own tables (JSON), not values to show.
-_TABLE_KEYS = {"caches", "modes", "patterns", "counters", "sampling"}
+_TABLE_KEYS = {"caches", "modes", "patterns", "counters", "sampling", "cpu_categories",
+               "cpu_copy_primitives"}
 
 
 def _x(ratio):
@@ -330,6 +331,241 @@ def copied_section(results):
     return lines
 
 
+def _share(value):
+    """A share as a percentage: 0.22 -> '22%', 0.04 -> '4.0%', 0 -> '0%'."""
+    return "0%" if value == 0 else _pct(100 * value, False)
+
+
+def _category(profile, category):
+    """A category as the sentences name it: its label from the run's table,
+    with the first function that marks it where that says more (a plain
+    name, and a label without its own parenthesis): 'the zero-copy fallback
+    copy at local delivery (`skb_copy_ubufs`)'."""
+    label = profile.label(category)
+    marker = next(iter(profile.markers(category)), None)
+    if marker and "*" not in marker and marker not in label and "(" not in label:
+        return "%s (`%s`)" % (label, marker)
+    return label
+
+
+def _profiled_threads(threads):
+    """'1 thread (the fewest profiled; the reference study uses 8)'."""
+    text = plural(threads, "thread")
+    return text if threads == REFERENCE_THREADS else \
+        "%s (the fewest profiled; the reference study uses %d)" % (text, REFERENCE_THREADS)
+
+
+def not_profiled(results):
+    """Why the run has no profile, and how to take one."""
+    said = str(results.context.get("profile", ""))
+    how = ("`tools/run --profile` (or `net_bench --profile`) samples every CPU of the run "
+           "during each window and breaks its time into categories (README, \"Where the "
+           "CPU goes\").")
+    if said.startswith("not permitted"):
+        return "The profile was asked for but %s: no profile counters. %s" % (said, how)
+    return "This run was not profiled: " + how
+
+
+def _largest_text(profile, cpu):
+    """'34% of busy CPU in the TCP/IP stack, 22% in ...; idle 45% of all'."""
+    parts = ["%s%s in %s" % (_share(v), " of busy CPU" if i == 0 else "",
+                              _category(profile, c))
+             for i, (c, v) in enumerate(cpu.largest())]
+    return "%s; %s %s of all" % (", ".join(parts) or "no busy sample",
+                                 profile.label(answers.IDLE_CATEGORY), _share(cpu.idle))
+
+
+def _largest_lines(results, profile, pattern):
+    """Per size, each mode's largest categories, at the shown thread count."""
+    threads = profile.threads[pattern]
+    return ["- `%s` at %s: %s." % (mode, format_size(size), _largest_text(profile, cpu))
+            for size in profile.sizes(pattern, threads) for mode in results.modes
+            for cpu in [profile.at(pattern, mode, size, threads)] if cpu is not None]
+
+
+def behind_text(profile, b):
+    """Why one mode is behind the leader, from its profile: '`ZeroCopy`
+    against `OneCopy` at 64 KiB, 28% behind [25%, 31%]: 22% of its busy CPU
+    in the zero-copy fallback copy at local delivery (`skb_copy_ubufs`),
+    against 0% for `OneCopy`; 4.0% in ..., against 0%; 1.40× `OneCopy`'s
+    busy CPU time per byte.'"""
+    head = "`%s` against `%s` at %s, %s" % (b.mode, b.leader, format_size(b.size),
+                                            verdict_text(b.asked.verdict, "ahead", "behind"))
+    if b.more:
+        (c, v, lead), rest = b.more[0], b.more[1:]
+        why = "; ".join(["%s of its busy CPU in %s, against %s for `%s`" % (
+            _share(v), _category(profile, c), _share(lead), b.leader)] + [
+            "%s in %s, against %s" % (_share(v), _category(profile, c), _share(lead))
+            for c, v, lead in rest])
+    else:
+        why = "its busy CPU is spread as `%s`'s, no category %s points above" % (
+            b.leader, num(100 * answers.SHARE_STEP))
+    cost = ("; %s `%s`'s busy CPU time per byte" % (_x(b.cost), b.leader)
+            if b.cost is not None else "")
+    return "%s: %s%s." % (head, why, cost)
+
+
+def _behind_lines(analysis, profile, pattern):
+    """Where the verdicts put a mode behind the leader, what its CPU holds more of."""
+    behind = answers.behind_leaders(analysis, profile, pattern)
+    if not behind:
+        return ["No mode is decided behind the leader at a profiled point of %s at this "
+                "thread count." % pattern]
+    return ["Where the verdicts put a mode behind the leader (Best mode), what its busy "
+            "CPU holds more of than the leader's (shares at least %s point%s above):"
+            % (num(100 * answers.SHARE_STEP), "" if answers.SHARE_STEP == 0.01 else "s"),
+            ""] + ["- " + behind_text(profile, b) for b in behind]
+
+
+def _health_lines(results, profile):
+    """How far the profile can be trusted: a shared machine, the named
+    share of kernel samples, lost samples."""
+    lines = []
+    shared = profile.shared()
+    if shared:
+        key, most = shared[0]
+        lines.append("- **⚠ The machine was shared during the profile:** other processes "
+                     "took more than %s of the samples at %s (most: %s at `%s`). Their "
+                     "samples are left out, but the softirqs kept may have served their "
+                     "traffic too." % (_share(answers.LEFT_OUT_SHARE),
+                                       plural(len(shared), "point"), _share(most),
+                                       results.points[key].name))
+    named = [v for p in results.points.values()
+             for v in p.samples(PROFILE_PREFIX + "kernel_named_share")]
+    if named:
+        lines.append("- Busy kernel samples in a named category (not `other`): at least "
+                     "%.1f%% in every run, median %.1f%%." % (100 * min(named),
+                                                            100 * median(named)))
+    lost = [v for p in results.points.values() for v in p.samples(PROFILE_PREFIX +
+                                                                  "lost_samples") if v > 0]
+    if lost:
+        lines.append("- Samples were lost (rings full) in %s, up to %s in one: lower "
+                     "--profile_hz or shorten the window." % (plural(len(lost), "run"),
+                                                              num(max(lost))))
+    return lines
+
+
+def _change_text(profile, c):
+    """'scheduling and wake-ups 2.0% → 8.1% (median +6.1 points; up at 13 of
+    14 pairs; per byte ×2.90)'."""
+    per_byte = "; per byte %s" % _x(c.per_byte) if c.per_byte is not None else ""
+    return "%s %s → %s (median %+.1f points; up at %d, down at %d%s)" % (
+        _category(profile, c.category), _share(c.low), _share(c.high), 100 * c.step,
+        c.up, c.down, per_byte)
+
+
+def cpu_scaling_lines(profile, pattern):
+    """What grows with threads in a pattern's profile, as the numbers show it."""
+    s = answers.cpu_scaling(profile, pattern)
+    if not s.measured:
+        counts = profile.thread_counts(pattern)
+        return ["- %s: profiled at %s only: nothing to say about threads." % (
+            pattern, " and ".join(plural(t, "thread") for t in counts) if len(counts) > 1
+            else plural(counts[0], "thread"))]
+    lines = ["- %s, from %s to %s, over %s profiled at both (median busy share at each "
+             "end; the median change; in how many pairs it rose and fell):" % (
+                 pattern, plural(s.low, "thread"), plural(s.high, "thread"),
+                 plural(s.pairs, "mode and size pair"))]
+    for word, changes in (("Grew", s.grew), ("Fell", s.fell)):
+        if changes:
+            lines.append("  - %s: %s." % (word, "; ".join(_change_text(profile, c)
+                                                          for c in changes)))
+    if not s.grew and not s.fell:
+        lines.append("  - No category's share changed by %s point or more (median)."
+                     % num(100 * answers.SHARE_STEP))
+    else:
+        lines.append("  - Every other category changed by less than %s point (median)."
+                     % num(100 * answers.SHARE_STEP))
+    lines.append("  - %s: %s → %s of all sampled time." % (
+        profile.label(answers.IDLE_CATEGORY).capitalize(), _share(s.idle.low),
+        _share(s.idle.high)))
+    return lines
+
+
+def cache_lines(results, cache):
+    """The study's cache question: where LLC misses drop most against the
+    baseline, or that the question needs a PMU."""
+    base = answers.BASELINE_MODE
+    if cache.source is None:
+        hw = results.hardware_counters()
+        return ["Which part of the work shows the largest reduction in cache misses needs "
+                "hardware counters (a PMU): no LLC miss counter was measured in this run%s, "
+                "and `cpu-clock` samples time, not misses." % (
+                    " (hardware counters: %s)" % hw if hw else "")]
+    what = ("category (the profile's sampled LLC load misses)" if cache.source == "profile"
+            else "side (the sender's and receiver's LLC load misses; the profile did not "
+            "sample misses per category)")
+    lines = ["Which %s drops most against `%s`, in %s at %s, LLC misses per KiB moved "
+             "(medians):" % (what, base, answers.STUDY_PATTERN,
+                             plural(cache.threads, "thread")), ""]
+    if not cache.drops:
+        return lines[:1] + ["not measured at both `%s` and another mode." % base]
+    for d in cache.drops:
+        verb = "drop most in" if d.drop > 0 else "drop nowhere; the least rise is in"
+        lines.append("- `%s` at %s: misses %s %s, %s → %s (all: %s → %s)." % (
+            d.mode, format_size(d.size), verb, d.part, num(d.baseline), num(d.value),
+            num(d.baseline_total), num(d.total)))
+    return lines
+
+
+def profile_table(results, profile):
+    """Every profiled point: idle and left out (of all sampled time), then
+    each category's share of the busy time."""
+    shown = [c for c in profile.busy_categories
+             if any(p.busy.get(c, 0) > 0 for p in profile.points.values())]
+    lines = ["| pattern | mode | size | threads | %s | left out | %s |" % (
+        answers.IDLE_CATEGORY, " | ".join("`%s`" % c for c in shown)),
+        "|---|---|---|---|---|---|" + "---|" * len(shown)]
+    for pattern in results.patterns:
+        for mode in results.modes:
+            for key in sorted(k for k in profile.points if k[:2] == (pattern, mode)):
+                cpu = profile.points[key]
+                cells = [_share(cpu.idle), "–" if cpu.left_out is None
+                         else _share(cpu.left_out)] + [_share(cpu.busy.get(c, 0))
+                                                       for c in shown]
+                lines.append("| %s | %s | %s | %d | %s |" % (
+                    pattern, mode, format_size(key[2]), key[3], " | ".join(cells)))
+    return lines
+
+
+def profile_section(results, analysis):
+    """Why, from the profile: where each mode's CPU went, what a mode behind
+    the leader spends more on, what grows with threads, and the cache
+    question. Measured shares, not verdicts."""
+    profile = answers.cpu_profile(results)
+    cache = ["### The cache question", "",
+             *cache_lines(results, answers.cache_answer(results, profile)), ""]
+    lines = ["## Where the CPU went", ""]
+    if not profile.measured:
+        return lines + [not_profiled(results), ""] + cache
+    out = results.context.get("profile_out")
+    lines += ["Sampled: %s%s. Each share is of a point's busy sampled CPU time: %s set "
+              "apart (its share is of all the sampled time) and the rest renormalised to "
+              "100%%, the samples of the point's %ss pooled. The categories are the run's "
+              "own table (`cpu_categories`, README \"Where the CPU goes\"). Shares are "
+              "measurements, not verdicts." % (
+                  results.context.get("profile", "by net_bench --profile"),
+                  "; folded stacks (flame-graph input) in `%s`" % out if out else "",
+                  profile.label(answers.IDLE_CATEGORY), results.unit), ""]
+    health = _health_lines(results, profile)
+    lines += health + ([""] if health else [])
+    for pattern in (p for p in results.patterns if p in profile.threads):
+        threads = profile.threads[pattern]
+        lines += ["### %s at %s" % (pattern, _profiled_threads(threads)),
+                  "", "The largest categories of each mode's busy CPU, per size:", ""]
+        lines += _largest_lines(results, profile, pattern) + [""]
+        lines += _behind_lines(analysis, profile, pattern) + [""]
+    lines += ["### With threads", ""]
+    lines += [l for p in results.patterns if p in profile.threads
+              for l in cpu_scaling_lines(profile, p)] + [""]
+    lines += cache
+    lines += ["### Profile table", "",
+              "%s and left out (other processes' samples): shares of all the sampled time; "
+              "every category: its share of the busy time." % answers.IDLE_CATEGORY.capitalize(),
+              ""] + profile_table(results, profile) + [""]
+    return lines
+
+
 def _cause(n, cause):
     """One likely cause of a noisy run, with the number behind it."""
     if cause == "machine":
@@ -581,14 +817,15 @@ def figures_section(results, figures, missing):
 _TABLE_UNITS = {"ns_per_msg": (1e-3, "time per message (µs)")}
 # Counters the tables leave out: the same measure as another column
 # (bytes_per_second and msgs_per_second as Gbps and ns_per_msg; the mean
-# round trip beside its percentiles).
+# round trip beside its percentiles). The profile's (profile_*), dozens per
+# point, have their own table in "Where the CPU went".
 _TABLE_OMITS = {"bytes_per_second", "msgs_per_second", "rtt_mean_us"}
 
 
 def _table_counters(results, pattern):
     """The counters the pattern measured, in the run's table order."""
-    return [c for c in results.counter_names()
-            if c not in _TABLE_OMITS and results.has_counter(c, pattern)]
+    return [c for c in results.counter_names() if c not in _TABLE_OMITS and
+            not c.startswith(PROFILE_PREFIX) and results.has_counter(c, pattern)]
 
 
 def _scaled(value, counter):
@@ -668,6 +905,7 @@ def render(results, figures, missing, margin=None):
     lines += study_section(results, analysis)
     lines += scaling_section(results, analysis)
     lines += copied_section(results)
+    lines += profile_section(results, analysis)
     lines += figures_section(results, figures, missing)
     lines += tables_section(results)
     return "\n".join(lines)
