@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 (after choosing the backend)
 from matplotlib.ticker import FixedLocator, NullLocator
 
+from . import answers
 from .results import format_size, median, plural
 
 
@@ -49,13 +50,20 @@ def _style(mode):
 
 
 def _new_figure(results, title, panels=1, note=None):
-    fig, axes = plt.subplots(1, panels, figsize=(7.5 if panels == 1 else 11, 5),
-                             squeeze=False)
+    fig, axes = _new_grid(results, title, panels, note=note)
+    return fig, list(axes[0])
+
+
+def _new_grid(results, title, panels, rows=1, note=None, heights=None, figsize=None):
+    """A figure of rows x panels axes (a 2-D array), titled and captioned."""
+    fig, axes = plt.subplots(rows, panels, squeeze=False, sharex="col" if rows > 1 else False,
+                             figsize=figsize or (7.5 if panels == 1 else 11, 5),
+                             gridspec_kw={"height_ratios": heights} if heights else None)
     fig.suptitle(title, fontsize=12)
     caption = "\n".join(textwrap.wrap(results.caption(), 180 if panels > 1 else 125))
     caption += "\n" + (note or "points: median; bars: min-max over %ss" % results.unit)
     fig.text(0.01, 0.01, caption, fontsize=7, va="bottom", ha="left", color="0.3")
-    return fig, list(axes[0])
+    return fig, axes
 
 
 def _save(fig, out_dir, filename):
@@ -272,6 +280,94 @@ def copied_ratio(results, out_dir):
                    "thread counts, patterns and %ss, whiskers: min-max." % results.unit)]
 
 
+def _category_colors(profile):
+    """A fixed color per busy category, in the run's table order: the ten
+    dark hues of tab20 first, then the light ones, so that neighbours in the
+    stack never share a hue."""
+    cmap = plt.get_cmap("tab20")
+    return {c: cmap((2 * i + i // 10) % 20) for i, c in enumerate(profile.busy_categories)}
+
+
+def _profile_bars(profile, modes, pattern):
+    """[(x, size, mode, CpuPoint)] of a pattern's panel at its shown thread
+    count: sizes in groups, modes in the run's order within each, a gap
+    between groups."""
+    threads = profile.threads[pattern]
+    bars, x = [], 0
+    for size in profile.sizes(pattern, threads):
+        for mode in modes:
+            cpu = profile.at(pattern, mode, size, threads)
+            if cpu is not None:
+                bars.append((x, size, mode, cpu))
+                x += 1
+        x += 1
+    return bars
+
+
+def _profile_panel(busy_ax, idle_ax, profile, pattern, bars, colors):
+    """Stacked busy shares above, idle share below, size labels over groups."""
+    xs = [b[0] for b in bars]
+    bottom = [0.0] * len(bars)
+    for c, color in colors.items():
+        heights = [100 * b[3].busy.get(c, 0.0) for b in bars]
+        if any(heights):
+            busy_ax.bar(xs, heights, 0.8, bottom=bottom, color=color, label=c)
+            bottom = [a + h for a, h in zip(bottom, heights)]
+    idle_ax.bar(xs, [100 * b[3].idle for b in bars], 0.8, color="0.75")
+    for size in dict.fromkeys(b[1] for b in bars):
+        group = [b[0] for b in bars if b[1] == size]
+        busy_ax.text((group[0] + group[-1]) / 2, 102, format_size(size), ha="center",
+                     va="bottom", fontsize=8)
+    busy_ax.set_ylim(0, 110)
+    busy_ax.set_yticks(range(0, 101, 20))
+    busy_ax.set_ylabel("share of busy CPU time (%)")
+    busy_ax.set_title("%s, %s" % (pattern, plural(profile.threads[pattern], "thread")),
+                      fontsize=10, pad=14)
+    idle_ax.set_ylim(0, 100)
+    idle_ax.set_ylabel("%s (%% of all)" % profile.label(answers.IDLE_CATEGORY), fontsize=8)
+    idle_ax.set_xticks(xs)
+    idle_ax.set_xticklabels([b[2] for b in bars], rotation=90, fontsize=7)
+    for ax in (busy_ax, idle_ax):
+        ax.grid(True, axis="y", alpha=0.3)
+
+
+def where_the_cpu_went(results, out_dir):
+    """Stacked bars of the profile's category shares per mode and size, one
+    panel per profiled pattern at its shown thread count: the busy time
+    renormalised to 100%, idle set apart below."""
+    profile = answers.cpu_profile(results)
+    patterns = [p for p in results.patterns if p in profile.threads]
+    if not patterns:
+        return []
+    colors = _category_colors(profile)
+    bars = {p: _profile_bars(profile, results.modes, p) for p in patterns}
+    width = max(7.5, 2.5 + 0.28 * sum(len(b) + 2 for b in bars.values()))
+    fig, axes = _new_grid(results, "Where the CPU went", len(patterns), rows=2,
+                          heights=[4, 1], figsize=(width, 7), note=(
+                              "bars: shares of the busy sampled CPU time (%s set apart, below, "
+                              "as its share of all the sampled time; the rest renormalised to "
+                              "100%%), the samples of a point's %ss pooled" % (
+                                  profile.label(answers.IDLE_CATEGORY), results.unit)))
+    for i, pattern in enumerate(patterns):
+        _profile_panel(axes[0][i], axes[1][i], profile, pattern, bars[pattern], colors)
+    handles = {}
+    for ax in axes[0]:
+        for h, c in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(c, h)
+    shown = [c for c in colors if c in handles]
+    axes[0][-1].legend([handles[c] for c in reversed(shown)],
+                       [profile.label(c) for c in reversed(shown)], fontsize=7,
+                       loc="upper left", bbox_to_anchor=(1.01, 1))
+    name = "where_the_cpu_went.png"
+    _save(fig, out_dir, name)
+    where = ", ".join("%s at %s" % (p, plural(profile.threads[p], "thread")) for p in patterns)
+    return [Figure(name, "Where the CPU went",
+                   "Where each mode's busy CPU time went (--profile), per message size, "
+                   "%s: stacked shares of the busy sampled CPU time by category, with %s "
+                   "set apart below (its share of all the sampled time) and the rest "
+                   "renormalised to 100%%" % (where, profile.label(answers.IDLE_CATEGORY)))]
+
+
 def make_all(results, out_dir):
     """Draws every figure the run's data supports: (figures, missing)."""
     _MODE_ORDER[:] = results.known_modes
@@ -298,4 +394,9 @@ def make_all(results, out_dir):
     if not zc:
         missing.append(Missing("Zero-copy copied ratio",
                                "not in this run (no ZeroCopy or UringZeroCopy benchmark)"))
+    cpu = where_the_cpu_went(results, out_dir)
+    figures += cpu
+    if not cpu:
+        missing.append(Missing("Where the CPU went", "this run was not profiled "
+                               "(`tools/run --profile` profiles the sweep)"))
     return figures, missing
