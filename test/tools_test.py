@@ -152,6 +152,73 @@ def synthetic(points, context=None, blocked=True):
     return with_vocabulary({"context": ctx, "benchmarks": benchmarks})
 
 
+# --profile's category table as net_bench writes it into the context
+# (lib/cpu_categories.cc: names and labels in its order, the first functions
+# that mark each), for made-up profiled runs.
+CPU_CATEGORIES = [
+    ("user_copy", "copying in user space (memcpy)", [], ["memcpy"]),
+    ("copy_in", "copying into the kernel on send", ["_copy_from_iter"], []),
+    ("copy_out", "copying out to the user on receive", ["_copy_to_iter"], []),
+    ("zc_pin", "pinning pages for zero-copy (and splice's page references)",
+     ["__zerocopy_sg_from_iter"], []),
+    ("zc_complete", "zero-copy completion and notification", ["__msg_zerocopy_callback"], []),
+    ("fallback_copy", "the zero-copy fallback copy at local delivery", ["skb_copy_ubufs"], []),
+    ("tcpip", "the TCP/IP stack", ["tcp_*"], []),
+    ("veth_softirq", "veth and softirq", ["veth_*", "net_rx_action"], []),
+    ("syscall", "syscall entry and exit (and io_uring submission)", ["entry_SYSCALL_64*"],
+     ["__libc_send"]),
+    ("sched", "scheduling and wake-ups", ["schedule"], []),
+    ("idle", "idle or spinning", ["do_idle"], []),
+    ("memory", "page faults, allocating and freeing pages", ["asm_exc_page_fault"], []),
+    ("app", "the application's own work in user space (payload, loop)", [], ["netbench::*"]),
+    ("other", "everything else", [], []),
+]
+
+
+def profile_context(context=None):
+    """A made-up run's context with what --profile adds: the category
+    table, the rate, where the folded stacks went, and the profile's rows
+    in the counter table (labelled as net_bench labels them)."""
+    ctx = dict(context or {})
+    ctx.setdefault("profile", "cpu-clock every 2000 us (500 Hz) on each CPU of 0-1, kernel "
+                   "and user call chains, during each window; cycles and LLC misses: not "
+                   "sampled (no PMU)")
+    ctx.setdefault("profile_hz", "500")
+    ctx.setdefault("profile_out", "results/x/profile")
+    ctx.setdefault("cpu_categories", json.dumps([
+        {"name": n, "label": l, "kernel": k, "user": u} for n, l, k, u in CPU_CATEGORIES]))
+    with open(SWEEP) as f:
+        counters = json.loads(json.load(f)["context"]["counters"])
+    for measure, unit in (("share", "share of sampled CPU time"),
+                          ("ns_per_byte", "sampled CPU ns/byte"),
+                          ("llc_misses_per_kb", "sampled LLC misses/KiB")):
+        for n, l, _, _ in CPU_CATEGORIES:
+            counters["profile_%s_%s" % (n, measure)] = {"label": "%s (%s)" % (l, unit),
+                                                         "better": "lower"}
+    for name in ("samples", "kernel_named_share", "left_out_share", "lost_samples"):
+        counters["profile_" + name] = {"label": "profile: " + name, "better": ""}
+    ctx.setdefault("counters", json.dumps(counters))
+    return ctx
+
+
+def profiled(busy, idle=0.4, ns_per_byte=1.0, left_out=0.0, samples=1000, llc=None):
+    """The counters --profile writes for one run, made up: `busy` maps
+    categories to their share of the busy time (the others 0), `idle` is the
+    idle share of all the sampled time, `ns_per_byte` all the sampled CPU
+    time per byte (each category gets its share of it), `llc` maps
+    categories to their LLC misses per KiB (a PMU)."""
+    assert abs(sum(busy.values()) - 1) < 1e-9, busy
+    out = {"profile_samples": samples, "profile_left_out_share": left_out,
+           "profile_kernel_named_share": 0.995, "profile_lost_samples": 0}
+    for name, *_ in CPU_CATEGORIES:
+        share = idle if name == "idle" else (1 - idle) * busy.get(name, 0.0)
+        out["profile_%s_share" % name] = share
+        out["profile_%s_ns_per_byte" % name] = share * ns_per_byte
+        if llc is not None:
+            out["profile_%s_llc_misses_per_kb" % name] = llc.get(name, 0.0)
+    return out
+
+
 def without(data, predicate):
     out = copy.deepcopy(data)
     out["benchmarks"] = [b for b in out["benchmarks"] if not predicate(b)]
@@ -327,6 +394,7 @@ class ReportOnRealRun(unittest.TestCase):
         self.assertEqual(sorted(pngs), sorted(self.expected_figures()))
 
     def test_unmeasured_figures_are_said_not_drawn(self):
+        self.assertIn("Where the CPU went: this run was not profiled", self.text)
         if not self.results.has_counter("tx_llc_misses_per_kb"):
             self.assertIn("LLC misses per KiB: not measured on this machine", self.text)
         if not self.results.has_counter("zc_copied_ratio"):
@@ -838,6 +906,234 @@ class ZeroCopyAnswers(unittest.TestCase):
         text = report.render(Results(as_zero_copy(read(SWEEP), 0.25)), [], [])
         self.assertIn("`ZeroCopy`: copied ratio 0.25 ", text)
         self.assertNotIn("skb_orphan_frags_rx", text)
+
+
+# Made-up profiles of three modes at 64 KiB (shares of the busy time, as
+# README's table on a 2-CPU VM), and their speeds: ZeroCopy 28% behind
+# OneCopy, TwoCopy 10% behind.
+BUSY = {
+    "TwoCopy": {"copy_in": 0.02, "copy_out": 0.15, "tcpip": 0.47, "veth_softirq": 0.2,
+                "syscall": 0.1, "sched": 0.02, "app": 0.04},
+    "OneCopy": {"copy_in": 0.05, "copy_out": 0.16, "tcpip": 0.48, "veth_softirq": 0.21,
+                "syscall": 0.04, "sched": 0.02, "app": 0.04},
+    "ZeroCopy": {"zc_pin": 0.04, "fallback_copy": 0.22, "copy_out": 0.18, "tcpip": 0.34,
+                 "veth_softirq": 0.13, "syscall": 0.04, "sched": 0.02, "app": 0.03},
+}
+SPEEDS = {"TwoCopy": 0.9, "OneCopy": 1.0, "ZeroCopy": 0.72}
+
+
+def with_more_sched(busy, step):
+    """The busy shares with `step` moved from the TCP/IP stack to scheduling."""
+    return dict(busy, sched=busy["sched"] + step, tcpip=busy["tcpip"] - step)
+
+
+def profiled_run(threads=(1,), context=None, idle=None, left_out=None, llc=None,
+                 extra=None):
+    """A made-up profiled Stream run of BUSY's modes at 64 KiB, 6 blocked
+    rounds each: at more threads than the fewest, 6 points of scheduling
+    moved from the TCP/IP stack, idle 10% instead of 45%. left_out and llc
+    map a mode to its profile_left_out_share and LLC misses per category;
+    extra to counters added to its runs."""
+    points = {}
+    for t in threads:
+        for mode, gbps in drifting(6, SPEEDS, seed=t).items():
+            busy = BUSY[mode] if t == min(threads) else with_more_sched(BUSY[mode], 0.06)
+            counters = profiled(busy, idle=(idle or {}).get(t, 0.45 if t == min(threads)
+                                                            else 0.1),
+                                ns_per_byte=0.7 if mode == "ZeroCopy" else 0.5,
+                                left_out=(left_out or {}).get(mode, 0.01),
+                                llc=(llc or {}).get(mode))
+            counters.update((extra or {}).get(mode, {}))
+            points[point(mode, t)] = [dict(counters, Gbps=g) for g in gbps]
+    return Results(synthetic(points, profile_context(context)), "profiled.json")
+
+
+def section(text, heading):
+    """A report's section (## or ###) by its heading, up to the next one."""
+    level = heading.split(" ")[0]
+    return text.split(heading + "\n")[1].split("\n%s " % level)[0]
+
+
+class ProfileReport(unittest.TestCase):
+    """Where the CPU went (--profile): the figure, the why answers, the
+    warnings, on made-up profiled runs whose shares are known."""
+
+    def render(self, r):
+        with tempfile.TemporaryDirectory() as d:
+            with open(report.write(r, d)) as f:
+                text = f.read()
+            figure = os.path.join(d, "where_the_cpu_went.png")
+            blank = None
+            if os.path.exists(figure):
+                import matplotlib.image
+                blank = matplotlib.image.imread(figure).std() <= 0.01
+            return text, os.path.exists(figure), blank
+
+    def test_the_figure_is_drawn_when_profiled(self):
+        text, drawn, blank = self.render(profiled_run())
+        self.assertTrue(drawn)
+        self.assertFalse(blank)
+        self.assertIn("![Where the CPU went](where_the_cpu_went.png)", text)
+        self.assertIn("Stream at 1 thread: stacked shares of the busy sampled CPU time by "
+                      "category, with idle or spinning set apart below", text)
+        self.assertNotIn("was not profiled", text)
+
+    def test_no_figure_and_how_to_profile_when_not_profiled(self):
+        r = Results(synthetic({point(m): v for m, v in drifting(3, SPEEDS).items()}))
+        text, drawn, _ = self.render(r)
+        self.assertFalse(drawn)
+        self.assertIn("Where the CPU went: this run was not profiled (`tools/run --profile` "
+                      "profiles the sweep).", text)
+        self.assertIn("This run was not profiled: `tools/run --profile`",
+                      section(text, "## Where the CPU went"))
+
+    def test_a_profile_not_permitted_says_why(self):
+        r = Results(synthetic({point("OneCopy"): [1.0]}, {
+            "profile": "not permitted: kernel.perf_event_paranoid is 2"}))
+        self.assertIn("The profile was asked for but not permitted: kernel.perf_event_paranoid "
+                      "is 2: no profile counters.", report.render(r, [], []))
+
+    def test_each_mode_names_its_largest_categories_with_their_shares(self):
+        text = section(report.render(profiled_run(), [], []), "### Stream at 1 thread "
+                       "(the fewest profiled; the reference study uses 8)")
+        self.assertIn("- `ZeroCopy` at 64 KiB: 34% of busy CPU in the TCP/IP stack, 22% in the "
+                      "zero-copy fallback copy at local delivery (`skb_copy_ubufs`), 18% in "
+                      "copying out to the user on receive (`_copy_to_iter`); idle or spinning "
+                      "45% of all.", text)
+        self.assertIn("- `OneCopy` at 64 KiB: 48% of busy CPU in the TCP/IP stack, 21% in veth "
+                      "and softirq, 16% in copying out to the user on receive (`_copy_to_iter`)"
+                      "; idle or spinning 45% of all.", text)
+
+    def test_labels_come_from_the_runs_table(self):
+        table = [{"name": n, "label": l.upper(), "kernel": k, "user": u}
+                 for n, l, k, u in CPU_CATEGORIES]
+        text = report.render(profiled_run(context={"cpu_categories": json.dumps(table)}),
+                             [], [])
+        self.assertIn("22% in THE ZERO-COPY FALLBACK COPY AT LOCAL DELIVERY (`skb_copy_ubufs`)",
+                      text)
+
+    def test_a_run_without_the_table_reads_the_categories_from_its_counters(self):
+        data = synthetic({point("OneCopy"): [dict(profiled(BUSY["OneCopy"]), Gbps=1.0)]})
+        r = Results(data)
+        self.assertEqual([c[0] for c in r.cpu_categories], [c[0] for c in CPU_CATEGORIES])
+        self.assertIn("48% of busy CPU in tcpip", report.render(r, [], []))
+
+    def test_the_rounds_of_a_point_are_pooled_by_their_samples(self):
+        runs = [dict(profiled({"fallback_copy": 0.3, "tcpip": 0.7}, samples=3000), Gbps=1),
+                dict(profiled({"fallback_copy": 0.1, "tcpip": 0.9}, samples=1000), Gbps=1)]
+        r = Results(synthetic({point("ZeroCopy"): runs}, profile_context()))
+        cpu = answers.cpu_profile(r).at(*point("ZeroCopy"))
+        self.assertAlmostEqual(cpu.busy["fallback_copy"], 0.25)   # not the median, 0.2
+        self.assertAlmostEqual(sum(cpu.busy.values()), 1)
+        self.assertAlmostEqual(cpu.idle, 0.4)
+
+    def test_a_mode_behind_the_leader_says_what_it_spends_more_on(self):
+        text = report.render(profiled_run(), [], [])
+        self.assertRegex(text, re.escape("- `ZeroCopy` against `OneCopy` at 64 KiB, 28% behind [")
+                         + r"\d+%, \d+%\]: " + re.escape(
+                             "22% of its busy CPU in the zero-copy fallback copy at local "
+                             "delivery (`skb_copy_ubufs`), against 0% for `OneCopy`; 4.0% in "
+                             "pinning pages for zero-copy (and splice's page references), "
+                             "against 0%; 18% in copying out to the user on receive "
+                             "(`_copy_to_iter`), against 16%; 1.40× `OneCopy`'s busy CPU time "
+                             "per byte."))
+        self.assertRegex(text, r"- `TwoCopy` against `OneCopy` at 64 KiB, (9\.9|10)% behind \[.*\]: "
+                               r"10% of its busy CPU in syscall entry and exit \(and io_uring "
+                               r"submission\), against 4\.0% for `OneCopy`; 1\.00×")
+
+    def test_a_mode_equivalent_to_the_leader_is_not_explained(self):
+        speeds = dict(SPEEDS)
+        SPEEDS.update(ZeroCopy=1.0, TwoCopy=1.0)
+        try:
+            text = report.render(profiled_run(), [], [])
+        finally:
+            SPEEDS.update(speeds)
+        self.assertNotIn("against `OneCopy` at 64 KiB,", text)
+        self.assertIn("No mode is decided behind the leader at a profiled point of Stream", text)
+
+    def test_what_grows_with_threads(self):
+        text = section(report.render(profiled_run(threads=(1, 2)), [], []), "### With threads")
+        self.assertIn("- Stream, from 1 thread to 2 threads, over 3 mode and size pairs "
+                      "profiled at both", text)
+        self.assertIn("  - Grew: scheduling and wake-ups (`schedule`) 2.0% → 8.0% (median +6.0 "
+                      "points; up at 3, down at 0; per byte ", text)
+        self.assertIn("  - Fell: the TCP/IP stack 47% → 41% (median -6.0 points; up at 0, down "
+                      "at 3", text)
+        self.assertIn("  - Every other category changed by less than 1 point (median).", text)
+        self.assertIn("  - Idle or spinning: 45% → 10% of all sampled time.", text)
+
+    def test_per_byte_growth_is_the_ratio_of_ns_per_byte(self):
+        s = answers.cpu_scaling(answers.cpu_profile(profiled_run(threads=(1, 2))), "Stream")
+        sched = next(c for c in s.changes if c.category == "sched")
+        # ns/byte = (1 - idle) x busy share x 0.5 (0.7 for ZeroCopy): 0.9 x
+        # 0.08 against 0.55 x 0.02 at every mode.
+        self.assertAlmostEqual(sched.per_byte, 0.9 * 0.08 / (0.55 * 0.02))
+
+    def test_one_thread_count_says_nothing_about_threads(self):
+        text = report.render(profiled_run(), [], [])
+        self.assertIn("- Stream: profiled at 1 thread only: nothing to say about threads.",
+                      text)
+
+    def test_the_reference_thread_count_where_profiled_else_the_fewest(self):
+        self.assertEqual(answers.cpu_profile(profiled_run(threads=(1, 2, 8))).threads,
+                         {"Stream": 8})
+        self.assertEqual(answers.cpu_profile(profiled_run(threads=(2, 4))).threads,
+                         {"Stream": 2})
+        self.assertIn("### Stream at 8 threads\n",
+                      report.render(profiled_run(threads=(1, 8)), [], []))
+
+    def test_a_shared_machine_is_said_above_a_tenth_left_out(self):
+        warning = "**⚠ The machine was shared during the profile:**"
+        text = report.render(profiled_run(left_out={"ZeroCopy": 0.25}), [], [])
+        self.assertIn("%s other processes took more than 10%% of the samples at 1 point "
+                      "(most: 25%% at `Stream/ZeroCopy/size:65536/manual_time/threads:1`)."
+                      % warning, text)
+        for share in (0.10, 0.05):
+            text = report.render(profiled_run(left_out={"ZeroCopy": share}), [], [])
+            self.assertNotIn(warning, text, share)
+
+    def test_the_cache_question_needs_a_pmu_without_llc_counters(self):
+        for r in (profiled_run(), Results(synthetic({point("OneCopy"): [1.0]},
+                                                    {"hardware_counters": "none (no PMU)"}))):
+            cache = section(report.render(r, [], []), "### The cache question")
+            self.assertIn("needs hardware counters (a PMU): no LLC miss counter was measured "
+                          "in this run", cache)
+        self.assertIn("(hardware counters: none (no PMU))", cache)
+
+    def test_the_cache_question_from_the_profiles_llc_misses(self):
+        llc = {"TwoCopy": {"copy_in": 4.0, "copy_out": 6.0, "tcpip": 2.0},
+               "OneCopy": {"copy_in": 3.0, "copy_out": 6.5, "tcpip": 2.0},
+               "ZeroCopy": {"copy_out": 6.0, "fallback_copy": 3.5, "tcpip": 2.5}}
+        cache = section(report.render(profiled_run(llc=llc), [], []), "### The cache question")
+        self.assertIn("Which category (the profile's sampled LLC load misses) drops most "
+                      "against `TwoCopy`, in Stream at 1 thread", cache)
+        self.assertIn("- `OneCopy` at 64 KiB: misses drop most in copying into the kernel on "
+                      "send, 4 → 3 (all: 12 → 11.5).", cache)
+        self.assertIn("- `ZeroCopy` at 64 KiB: misses drop most in copying into the kernel on "
+                      "send, 4 → 0 (all: 12 → 12).", cache)
+
+    def test_the_cache_question_from_the_sides_counters(self):
+        extra = {"TwoCopy": {"tx_llc_misses_per_kb": 5.0, "rx_llc_misses_per_kb": 7.0},
+                 "OneCopy": {"tx_llc_misses_per_kb": 5.5, "rx_llc_misses_per_kb": 8.0},
+                 "ZeroCopy": {"tx_llc_misses_per_kb": 2.0, "rx_llc_misses_per_kb": 7.5}}
+        r = profiled_run(extra=extra)
+        cache = section(report.render(r, [], []), "### The cache question")
+        self.assertIn("Which side (the sender's and receiver's LLC load misses; the profile "
+                      "did not sample misses per category) drops most", cache)
+        self.assertIn("- `ZeroCopy` at 64 KiB: misses drop most in %s, 5 → 2 (all: 12 → 9.5)."
+                      % r.counter_label("tx_llc_misses_per_kb"), cache)
+        self.assertIn("- `OneCopy` at 64 KiB: misses drop nowhere; the least rise is in %s, "
+                      "5 → 5.5" % r.counter_label("tx_llc_misses_per_kb"), cache)
+
+    def test_the_tables_leave_the_profile_to_its_own(self):
+        text = report.render(profiled_run(), [], [])
+        tables = section(text, "## Tables")
+        self.assertNotIn("sampled CPU", tables)
+        self.assertNotIn("profile", tables.split("\n\n", 1)[1])
+        table = section(text, "### Profile table")
+        self.assertIn("| Stream | ZeroCopy | 64 KiB | 1 | 45% | 1.0% |", table)
+        self.assertNotIn("`user_copy`", table)     # no mode spent anything there
+        self.assertNotIn("| cpu_categories |", text)
 
 
 class ReportOnPartialRuns(unittest.TestCase):
