@@ -16,7 +16,12 @@ What it honours, as net_bench does:
   "rounds": "blocked" and "seed", and "warmup", "window", "working_set",
   "payload", "wait"; --rounds with --benchmark_repetitions > 1 is bad input;
 - otherwise Google Benchmark's repetitions, with its aggregates;
-- the label 'wait=block cpus tx=0 rx=1'; the vocabularies in the context.
+- the label 'wait=block cpus tx=0 rx=1'; the vocabularies in the context;
+- --profile (or --profile_alternate): the context's profile keys and
+  category table, each grid run's profile counters (made-up shares, with a
+  fallback copy for ZeroCopy) and one folded-stack file per benchmark in
+  --profile_out (default: the folder profile beside --benchmark_out), each
+  run adding PROFILE_STACK with FOLDED_PER_RUN samples.
 
 What it makes up (flags the real one does not have):
   --fake_speed=Mode:F,...  a mode's speed relative to 1 (default 1)
@@ -26,6 +31,7 @@ What it makes up (flags the real one does not have):
 """
 import json
 import math
+import os
 import random
 import re
 import sys
@@ -38,6 +44,18 @@ COUNTERS = {"Gbps": ("throughput (Gbit/s)", "higher"),
             "rx_cpu_ns_per_byte": ("receiver CPU (ns/byte)", "lower"),
             "zc_copied_ratio": ("zero-copy sends copied (share)", "lower"),
             "zc_enobufs_per_msg": ("zero-copy ENOBUFS per message", "lower")}
+
+
+# --profile: a few categories of the real table (the tools read the table
+# from the context), each grid run's share of them, and the stack each run
+# adds to its benchmark's folded file.
+CATEGORIES = [("copy_in", "copying into the kernel on send"),
+              ("copy_out", "copying out to the user on receive"),
+              ("fallback_copy", "the zero-copy fallback copy at local delivery"),
+              ("tcpip", "the TCP/IP stack"), ("idle", "idle or spinning")]
+SHARES = {"copy_in": 0.1, "copy_out": 0.2, "fallback_copy": 0.0, "tcpip": 0.3, "idle": 0.4}
+PROFILE_STACK = "net_bench;entry_SYSCALL_64_[k];tcp_sendmsg_[k];_copy_from_iter_[k]"
+FOLDED_PER_RUN = 7
 
 
 def bad_input(message):
@@ -100,7 +118,47 @@ def context(flags, selected, blocked, seed):
         c["topology"] = "veth fake"
     if blocked:
         c.update(rounds="blocked", seed=str(seed))
+    if profiling(flags):
+        c.update(profile="cpu-clock (fake)", profile_hz="500",
+                 profile_out=profile_out(flags),
+                 cpu_categories=json.dumps([{"name": n, "label": l, "kernel": [], "user": []}
+                                            for n, l in CATEGORIES]))
     return c
+
+
+def profiling(flags):
+    return "true" in (flags.get("profile"), flags.get("profile_alternate"))
+
+
+def profile_out(flags):
+    """--profile_out, else the folder profile beside --benchmark_out."""
+    out = flags.get("benchmark_out", "")
+    return flags.get("profile_out") or os.path.join(os.path.dirname(out) or ".", "profile")
+
+
+def profile_counters(mode):
+    """A run's profile counters: SHARES, ZeroCopy's copy in a fallback copy."""
+    shares = dict(SHARES)
+    if mode == "ZeroCopy":
+        shares.update(copy_in=0.0, fallback_copy=shares["copy_in"])
+    out = {"profile_%s_share" % n: v for n, v in shares.items()}
+    out.update(profile_samples=100, profile_left_out_share=0.0)
+    return out
+
+
+def write_folded(runs, flags):
+    """One folded file per grid benchmark that ran (as net_bench, which
+    profiles flows only): FOLDED_PER_RUN samples of PROFILE_STACK per run,
+    every run of the benchmark in one file."""
+    counts = {}
+    for b in runs:
+        if not b.get("error_occurred") and "/size:" in b["name"]:
+            counts[b["name"]] = counts.get(b["name"], 0) + FOLDED_PER_RUN
+    os.makedirs(profile_out(flags), exist_ok=True)
+    for name, count in counts.items():
+        path = os.path.join(profile_out(flags), name.replace("/", "-") + ".folded")
+        with open(path, "w") as f:
+            f.write("%s %d\n" % (PROFILE_STACK, count))
 
 
 def run_entry(name, flags, rng, drift, index, repetitions):
@@ -129,6 +187,8 @@ def run_entry(name, flags, rng, drift, index, repetitions):
         entry["rtt_p50_us"] = 30.0 / factor
     if mode == "ZeroCopy":
         entry.update(zc_copied_ratio=1.0, zc_enobufs_per_msg=0.0)
+    if profiling(flags):
+        entry.update(profile_counters(mode))
     return entry
 
 
@@ -183,6 +243,8 @@ def main():
     if "benchmark_out" in flags:
         with open(flags["benchmark_out"], "w") as f:
             json.dump(data, f)
+    if profiling(flags):
+        write_folded(runs, flags)
     for b in runs:
         print(b["name"], b.get("error_message", ""))
     return 1 if any(b.get("error_occurred") for b in runs) else 0

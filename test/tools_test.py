@@ -51,6 +51,8 @@ from netbench import answers, report, stability, sweep, verdicts  # noqa: E402
 from netbench.results import Results, format_size, parse_name  # noqa: E402
 from netbench.verdicts import EQUIVALENT, FASTER, SLOWER, UNDECIDED  # noqa: E402
 
+import fake_net_bench  # noqa: E402 (beside this file: what it writes, for the checks)
+
 # The vocabularies of the run that wrote the fixtures (its context's tables),
 # for made-up runs (synthetic): the tools read them only from a run's
 # context.
@@ -1306,9 +1308,33 @@ class SamplerParts(unittest.TestCase):
                              (["--seed=x"], "--seed=x: not a non-negative integer"),
                              (["--rounds=5"], "--rounds: the sampler chooses"),
                              (["--benchmark_repetitions=5"], "not repetitions"),
-                             (["--benchmark_out=x.json"], "net_bench.json")):
+                             (["--benchmark_out=x.json"], "net_bench.json"),
+                             (["--profile_out=p"], "RESULTS_ROOT/<timestamp>/profile")):
             with self.assertRaisesRegex(sweep.BadInput, re.escape(needle)):
                 sweep.parse_options(argv)
+
+    def test_profiling_reads_the_flags_as_net_bench(self):
+        for args, on in (([], False), (["--profile"], True), (["--profile=yes"], True),
+                         (["--profile=false"], False), (["--profile", "--profile=no"], False),
+                         (["--profile_alternate"], True), (["--profile_alternate=0"], False),
+                         (["--profile=false", "--profile_alternate=true"], True),
+                         (["--profile_hz=1000"], False)):
+            self.assertEqual(sweep.profiling(args), on, args)
+
+    def test_folded_stacks_of_stages_are_summed(self):
+        with tempfile.TemporaryDirectory() as d:
+            run = os.path.join(d, "profile")
+            for stage, lines in (("1", ["a;b 3", "a;c 1"]), ("2", ["a;b 2", "x y;z 5"]),
+                                 ("3", [])):
+                os.makedirs(os.path.join(d, stage))
+                if lines:
+                    with open(os.path.join(d, stage, "Stream-X.folded"), "w") as f:
+                        f.write("\n".join(lines) + "\n")
+                sweep.merge_folded(os.path.join(d, stage), run)
+            sweep.merge_folded(os.path.join(d, "absent"), run)
+            with open(os.path.join(run, "Stream-X.folded")) as f:
+                self.assertEqual(f.read(), "a;b 5\na;c 1\nx y;z 5\n")
+            self.assertEqual(os.listdir(run), ["Stream-X.folded"])
 
     def test_points_group_the_listing(self):
         plan = sweep.make_plan([
@@ -1457,6 +1483,49 @@ class SamplerWithFakeNetBench(unittest.TestCase):
             self.assertGreaterEqual(p["rounds"], 3)
             self.assertLess(p["rounds"], 16)
         self.assertLess(record["elapsed_s"], 6)
+
+    def test_profile_lands_in_the_results_folder_with_every_stage(self):
+        # Undecidable, so the point runs every stage of the schedule; each
+        # run adds FOLDED_PER_RUN samples to its benchmark's folded file.
+        with tempfile.TemporaryDirectory() as root:
+            status, out, err = sample(root, "--sizes=4K", "--patterns=Stream", "--seed=1",
+                                      "--modes=OneCopy,ZeroCopy", "--fake_noise=0.08",
+                                      "--fake_speed=OneCopy:1.03", "--profile")
+            self.assertEqual(status, 0, err)
+            run = only_run(root)
+            self.assertEqual(sorted(os.listdir(os.path.join(run, "profile"))),
+                             ["Stream-%s-size:4096-manual_time-threads:1.folded" % m
+                              for m in ("OneCopy", "ZeroCopy")])
+            with open(os.path.join(run, "profile", "Stream-OneCopy-size:4096-manual_time-"
+                                   "threads:1.folded")) as f:
+                folded = f.read()
+            with open(os.path.join(run, "net_bench.json")) as f:
+                data = json.load(f)
+            with open(os.path.join(run, "report.md")) as f:
+                text = f.read()
+            self.assertIn("where_the_cpu_went.png", os.listdir(run))
+            self.assertNotIn("stages", os.listdir(run))
+            with open(os.path.join(run, "net_bench.txt")) as f:
+                self.assertIn("--profile_out=", f.read())
+        rounds = json.loads(data["context"]["sampling"])["points"][0]["rounds"]
+        self.assertEqual(rounds, 32)
+        self.assertEqual(folded, "%s %d\n" % (fake_net_bench.PROFILE_STACK,
+                                               fake_net_bench.FOLDED_PER_RUN * rounds))
+        self.assertEqual(data["context"]["profile_out"], os.path.join(run, "profile"))
+        self.assertIn("![Where the CPU went](where_the_cpu_went.png)", text)
+        self.assertIn("- `ZeroCopy` at 4 KiB: 50% of busy CPU in the TCP/IP stack, 33% in "
+                      "copying out to the user on receive, 17% in the zero-copy fallback copy "
+                      "at local delivery; idle or spinning 40% of all.", text)
+
+    def test_no_profile_folder_without_profile(self):
+        with tempfile.TemporaryDirectory() as root:
+            status, out, err = sample(root, "--sizes=4K", "--patterns=Stream", "--seed=1",
+                                      "--calibrate=false")
+            self.assertEqual(status, 0, err)
+            run = only_run(root)
+            self.assertNotIn("profile", os.listdir(run))
+            with open(os.path.join(run, "net_bench.txt")) as f:
+                self.assertNotIn("--profile_out", f.read())
 
     def test_a_failed_benchmark_is_status_1_with_the_report(self):
         with tempfile.TemporaryDirectory() as root:

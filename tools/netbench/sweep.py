@@ -26,6 +26,12 @@ point leaves goes to the rest. Every point gets its first stage, even over
 budget. Calibration (--calibrate) runs before the first point and after the
 last, the other non-grid benchmarks (Topology/, Baseline/) once.
 
+With net_bench's --profile (or --profile_alternate), every stage is
+profiled and writes its folded stacks to a folder of its own; after each
+stage they are added into RESULTS_ROOT/<timestamp>/profile/ (one file per
+benchmark, each stack's count summed over the stages), so that a point's
+file holds the samples of all its rounds, not only its last stage's.
+
 Interrupted (Ctrl-C, SIGTERM, SIGHUP), it stops net_bench, waits for it (the
 kernel frees net_bench's namespaces with the process), removes the unfinished
 results folder and exits 130.
@@ -72,7 +78,10 @@ _OWN_FLAGS = {
     "benchmark_repetitions": "the sampler runs blocked rounds, not repetitions (see --budget)",
     "benchmark_out": "the results go to RESULTS_ROOT/<timestamp>/net_bench.json",
     "benchmark_out_format": "the results are written as JSON",
+    "profile_out": "--profile's folded stacks go to RESULTS_ROOT/<timestamp>/profile",
 }
+# What net_bench reads as true in a boolean flag ("--profile" alone included).
+_TRUE = {"", "true", "1", "yes"}
 
 
 class Interrupted(Exception):
@@ -136,6 +145,51 @@ def with_defaults(args, defaults):
     args do not already give."""
     given = {_flag_name(a) for a in args}
     return list(args) + [d for d in defaults if _flag_name(d) not in given]
+
+
+def profiling(args):
+    """net_bench's flags turn --profile on, read as net_bench reads them:
+    in order, --profile_alternate turning it on too."""
+    on = False
+    for a in args:
+        name = _flag_name(a)
+        value = a.split("=", 1)[1] if "=" in a else ""
+        if name == "profile":
+            on = value in _TRUE
+        elif name == "profile_alternate" and value in _TRUE:
+            on = True
+    return on
+
+
+def _add_folded(path, counts):
+    """Adds a folded-stack file's counts ('stack count' lines) into counts;
+    a missing file adds nothing."""
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                stack, _, count = line.rstrip("\n").rpartition(" ")
+                if stack and count.isdigit():
+                    counts[stack] = counts.get(stack, 0) + int(count)
+    except FileNotFoundError:
+        pass
+
+
+def merge_folded(src, dst):
+    """Adds every folded-stack file of a stage's folder (src) into the run's
+    (dst), stack by stack, each written under a temporary name and renamed
+    (sorted by stack, as net_bench writes them). A stage that wrote none
+    (not profiled, or not permitted) adds nothing."""
+    if not os.path.isdir(src):
+        return
+    for name in sorted(n for n in os.listdir(src) if n.endswith(".folded")):
+        os.makedirs(dst, exist_ok=True)
+        counts = {}
+        for path in (os.path.join(dst, name), os.path.join(src, name)):
+            _add_folded(path, counts)
+        target = os.path.join(dst, name)
+        with open(target + ".tmp", "w") as f:
+            f.writelines("%s %d\n" % kv for kv in sorted(counts.items()))
+        os.rename(target + ".tmp", target)
 
 
 def sampling_defaults():
@@ -392,6 +446,8 @@ class Sampler:
         # net_bench's arguments for every stage: the user's, less the filter
         # (each stage selects its own benchmarks).
         self.args = [a for a in options.args if _flag_name(a) != "benchmark_filter"]
+        # --profile's folded stacks, all stages' summed (merge_folded).
+        self.profile_dir = os.path.join(folder, "profile") if profiling(options.args) else None
 
     def left(self):
         return self.options.budget - (self.clock() - self.start)
@@ -403,8 +459,11 @@ class Sampler:
         self.invocations += 1
         out = os.path.join(self.stages_dir, "%d.json" % self.invocations)
         err = os.path.join(self.stages_dir, "%d.err" % self.invocations)
+        stage_profile = os.path.join(self.stages_dir, "%d.profile" % self.invocations)
         command = [self.net_bench, *self.args, name_filter(names), *extra,
                    "--benchmark_out=" + out, "--benchmark_out_format=json"]
+        if self.profile_dir:
+            command.append("--profile_out=" + stage_profile)
         began = self.clock()
         proc = None
         try:
@@ -425,6 +484,8 @@ class Sampler:
         with open(err, errors="replace") as e, \
                 open(os.path.join(self.folder, "net_bench.txt"), "a") as log:
             log.write(e.read())
+        if self.profile_dir:
+            merge_folded(stage_profile, self.profile_dir)
         data, why = _read_json(out)
         return Stage(rounds, self.clock() - began, status, data,
                      why or (_last_line(err) if status else ""))
@@ -548,9 +609,10 @@ class Sampler:
         benchmarks = renumbered(calibration) + renumbered(others)
         for p in points:
             benchmarks += renumbered(p.stages)
-        return {"context": dict(context, seed=str(self.options.seed),
-                                sampling=json.dumps(record)),
-                "benchmarks": benchmarks}
+        context = dict(context, seed=str(self.options.seed), sampling=json.dumps(record))
+        if self.profile_dir and "profile_out" in context:
+            context["profile_out"] = self.profile_dir   # the stages' folders are gone
+        return {"context": context, "benchmarks": benchmarks}
 
     def _print(self, text):
         self.out.write(text + "\n")
@@ -622,9 +684,13 @@ net_bench.txt, the plots and report.md.
   --budget=DURATION  the whole run's time (default %s; e.g. 90s, 10m, 1h30m)
   --margin=DELTA     modes within ±DELTA are equivalent (default %g)
   --seed=S           the base of every stage's seed (default: random, recorded)
-Other flags go to net_bench; unless given, %s. Examples:
+Other flags go to net_bench; unless given, %s. With --profile
+(net_bench's), every stage is profiled, the report says where the CPU went,
+and the folded stacks of all stages are summed into <timestamp>/profile/.
+Examples:
   tools/run --modes=OneCopy,TwoCopy --sizes=4K,64K --threads=1,8
   tools/run --benchmark_filter=^Stream/ --budget=3m
+  tools/run --profile --sizes=64K
 net_bench's own flags follow.
 """ % (DEFAULT_BUDGET, DEFAULT_MARGIN, " ".join(sampling_defaults()))
 
