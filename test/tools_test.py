@@ -1130,6 +1130,8 @@ class ProfileReport(unittest.TestCase):
     def test_the_tables_leave_the_profile_to_its_own(self):
         text = report.render(profiled_run(), [], [])
         tables = section(text, "## Tables")
+        self.assertIn("not measured in this run (the profile's are in Where the CPU went, its "
+                      "profile table).", tables)
         self.assertNotIn("sampled CPU", tables)
         self.assertNotIn("profile", tables.split("\n\n", 1)[1])
         table = section(text, "### Profile table")

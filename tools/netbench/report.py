@@ -859,9 +859,11 @@ def tables_section(results):
     labels = any(p.labels for p in results.points.values())
     lines = ["## Tables", "",
              "Medians over %ss. CV: the spread of the pattern's main metric (⚠ above "
-             "%s, see Noise).%s Counters absent from a table were not measured in this run."
+             "%s, see Noise).%s Counters absent from a table were not measured in this run%s."
              % (results.unit, _UNSTABLE, " CPUs: the CPUs each thread ran on, as net_bench observed them "
-                "(\"|\": more than one)." if labels else ""), ""]
+                "(\"|\": more than one)." if labels else "",
+                " (the profile's are in Where the CPU went, its profile table)"
+                if answers.cpu_profile(results).measured else ""), ""]
     for pattern in results.patterns:
         columns = _columns(results, pattern)
         main = results.main_counter(pattern)
