@@ -1020,6 +1020,14 @@ class ProfileReport(unittest.TestCase):
         self.assertEqual([c[0] for c in r.cpu_categories], [c[0] for c in CPU_CATEGORIES])
         self.assertIn("48% of busy CPU in tcpip", report.render(r, [], []))
 
+    def test_a_category_of_the_table_the_runs_do_not_carry_is_left_out(self):
+        table = [{"name": n, "label": l, "kernel": k, "user": u}
+                 for n, l, k, u in CPU_CATEGORIES + [("newer", "a newer category", [], [])]]
+        r = profiled_run(context={"cpu_categories": json.dumps(table)})
+        cpu = answers.cpu_profile(r).at(*point("ZeroCopy"))
+        self.assertNotIn("newer", cpu.busy)
+        self.assertAlmostEqual(cpu.busy["fallback_copy"], 0.22)
+
     def test_the_rounds_of_a_point_are_pooled_by_their_samples(self):
         runs = [dict(profiled({"fallback_copy": 0.3, "tcpip": 0.7}, samples=3000), Gbps=1),
                 dict(profiled({"fallback_copy": 0.1, "tcpip": 0.9}, samples=1000), Gbps=1)]

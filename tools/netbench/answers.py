@@ -490,9 +490,11 @@ def _pooled(point, counters):
 
 
 def cpu_point(point, categories):
-    """The point's CpuPoint, or None when it was not profiled."""
-    names = [name for name, _, _ in categories]
-    shares = _pooled(point, [profile_counter(n, "share") for n in names])
+    """The point's CpuPoint, or None when it was not profiled. A category
+    of the table that no run of the point carries is left out (a file whose
+    table and counters disagree still reads)."""
+    names = [name for name, _, _ in categories if point.samples(profile_counter(name, "share"))]
+    shares = _pooled(point, [profile_counter(n, "share") for n in names]) if names else None
     if shares is None:
         return None
     by_name = {n: shares[profile_counter(n, "share")] for n in names}
