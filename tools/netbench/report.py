@@ -378,9 +378,14 @@ def _largest_text(profile, cpu):
 def _largest_lines(results, profile, pattern):
     """Per size, each mode's largest categories, at the shown thread count."""
     threads = profile.threads[pattern]
-    return ["- `%s` at %s: %s." % (mode, format_size(size), _largest_text(profile, cpu))
-            for size in profile.sizes(pattern, threads) for mode in results.modes
-            for cpu in [profile.at(pattern, mode, size, threads)] if cpu is not None]
+    lines = []
+    for size in profile.sizes(pattern, threads):
+        for mode in results.modes:
+            cpu = profile.at(pattern, mode, size, threads)
+            if cpu is not None:
+                lines.append("- `%s` at %s: %s." % (mode, format_size(size),
+                                                   _largest_text(profile, cpu)))
+    return lines
 
 
 def behind_text(profile, b):
