@@ -3,10 +3,10 @@
 before and after: prints one line per figure. Everything runs over loopback
 (the flood comes from 127.0.0.2, the legitimate client from 127.0.0.1).
 
-usage: serve_attacks.py NET_BENCH [--protocol=2|3] [--only=NAME,...]
+usage: serve_attacks.py NET_BENCH [--protocol=2|4] [--only=NAME,...]
 
 --protocol=2 measures a net_bench from before authentication (no key);
-protocol 3 makes a key and gives it to serve and to every legitimate client.
+protocol 4 makes a key and gives it to serve and to every legitimate client.
 Takes a few minutes against an old server (its timeouts are the client's).
 """
 import argparse
@@ -227,13 +227,13 @@ def slowloris(args, count=60, cap=50):
     def one():
         s = sp.connect(serve.port, timeout=cap)
         start = time.monotonic()
-        if args.protocol == 3:
+        if args.protocol != 2:
             if len(sp.recv_exact(s, sp.CHALLENGE.size)) < sp.CHALLENGE.size:
                 with lock:
                     results.append(time.monotonic() - start)
                 return
         hello = sp.pack_hello_v2(sp.hello_fields()) if args.protocol == 2 else \
-            sp.pack_hello_v3(sp.hello_fields(), b"\1" * 32)
+            sp.pack_hello(sp.hello_fields(), b"\1" * 32)
         payload = hello + b"\0" * 10000
         s.setblocking(False)
         closed = False
@@ -276,12 +276,12 @@ def amplification(args):
     s = sp.connect(serve.port, timeout=10)
     sent = received = 0
     # What the handshake itself sends back: the Ack (2), or Challenge + Ack (3).
-    handshake = sp.ACK_V2.size if args.protocol == 2 else sp.CHALLENGE.size + sp.ACK_V3.size
+    handshake = sp.ACK_V2.size if args.protocol == 2 else sp.CHALLENGE.size + sp.ACK.size
     if args.protocol == 2:
         hello = sp.pack_hello_v2(f)
     else:
         received += len(sp.recv_exact(s, sp.CHALLENGE.size))
-        hello = sp.pack_hello_v3(f, os.urandom(32))  # no key: no proof
+        hello = sp.pack_hello(f, os.urandom(32))  # no key: no proof
     s.sendall(hello)
     sent += len(hello)
     s.sendall(b"\0" * 8)
@@ -349,13 +349,13 @@ def emfile(args):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("net_bench")
-    p.add_argument("--protocol", type=int, default=3, choices=(2, 3))
+    p.add_argument("--protocol", type=int, default=4, choices=(2, 4))
     p.add_argument("--only", default="")
     args = p.parse_args()
     args.net_bench = os.path.abspath(args.net_bench)
     args.key = args.key_file = None
     tmp = tempfile.mkdtemp(prefix="serve_attacks.")
-    if args.protocol == 3:
+    if args.protocol != 2:
         args.key = os.urandom(32)
         args.key_file = os.path.join(tmp, "key")
         fd = os.open(args.key_file, os.O_WRONLY | os.O_CREAT, 0o600)
