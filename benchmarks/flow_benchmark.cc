@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 
+#include "base/printable.h"
 #include "base/sys_error.h"
 #include "benchmarks/interrupt.h"
 #include "benchmarks/patterns.h"
@@ -49,8 +50,8 @@ struct ClientSide {
   std::unique_ptr<Receiver> receiver;  // RR
 };
 
-void SetUp(ClientSide& side, const Environment& env, Pattern pattern,
-           Mode mode, size_t size, int index, WaitPolicy wait) {
+void SetUp(ClientSide& side, const Environment& env, Pattern pattern, Mode mode,
+           size_t size, int index, WaitPolicy wait) {
   const Config& config = env.config();
   side.pinned.emplace(env.placement().ClientCpu(index));
   // No new connection once a signal has cut the live ones.
@@ -103,11 +104,11 @@ void RunFlowBenchmark(benchmark::State& state, const Environment& env,
     }
     done = true;
     try {
-      const FlowSchedule schedule = group.Schedule(
-          {.warmup = config.warmup, .window = config.window,
-           .cpus = config.cpus});
-      side.connection->SendGo(
-          MakeGo(schedule, env.target().server_in_process), config.timeout);
+      const FlowSchedule schedule = group.Schedule({.warmup = config.warmup,
+                                                    .window = config.window,
+                                                    .cpus = config.cpus});
+      side.connection->SendGo(MakeGo(schedule, env.target().server_in_process),
+                              config.timeout);
       FlowEndpoint e;
       e.pattern = pattern;
       e.client = true;
@@ -161,7 +162,8 @@ Hello MakeHello(const Config& config, Pattern pattern, Mode mode, size_t size,
   h.mode = static_cast<uint8_t>(mode);
   h.rx = static_cast<uint8_t>(config.rx);
   h.flags = static_cast<uint8_t>(
-      (config.verify ? kHelloVerify : 0) | (config.nodelay ? kHelloNoDelay : 0) |
+      (config.verify ? kHelloVerify : 0) |
+      (config.nodelay ? kHelloNoDelay : 0) |
       (wait == WaitPolicy::kSpin ? kHelloSpin : 0) |
       (config.payload == Payload::kUnwritten ? kHelloUnwritten : 0));
   h.connection = static_cast<uint16_t>(connection);
@@ -173,10 +175,11 @@ Hello MakeHello(const Config& config, Pattern pattern, Mode mode, size_t size,
 
 std::string CheckReport(const Report& report, const Config& config,
                         Pattern pattern, uint64_t messages) {
-  if (!report.ok) return std::string("server: ") + report.error;
+  if (!report.ok) return "server: " + Printable(report.error);
   if (report.messages != messages)
     return "the server " +
-           std::string(pattern == Pattern::kStream ? "received " : "answered ") +
+           std::string(pattern == Pattern::kStream ? "received "
+                                                   : "answered ") +
            std::to_string(report.messages) + " messages, the client " +
            std::string(pattern == Pattern::kStream ? "sent " : "asked for ") +
            std::to_string(messages);

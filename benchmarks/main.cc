@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/printable.h"
 #include "benchmarks/baseline_benchmarks.h"
 #include "benchmarks/benchmark_flags.h"
 #include "benchmarks/calibration_benchmark.h"
@@ -36,8 +37,10 @@ constexpr int kOk = 0;
 constexpr int kFailed = 1;
 constexpr int kBadInput = 2;
 
+// Every line net_bench prints on its own goes through here: what it says
+// may quote a flag's value, a peer, the kernel or a library.
 int Fail(const std::string& what, int status) {
-  std::fprintf(stderr, "net_bench: %s\n", what.c_str());
+  std::fprintf(stderr, "net_bench: %s\n", Printable(what).c_str());
   return status;
 }
 
@@ -149,7 +152,7 @@ void RemoveStaleBindMounts() {
   for (const std::string& path : netns::RemoveStaleBindMounts())
     std::fprintf(stderr,
                  "net_bench: removed %s, left by a net_bench that is gone\n",
-                 path.c_str());
+                 Printable(path).c_str());
 }
 
 // Runs the registered benchmarks, against `env` where they need it (null
@@ -161,7 +164,7 @@ int Run(Environment* env, const Config& config, const BenchmarkFlags& gb) {
     if (env) env->CutAllConnections();
   });
   for (const auto& [key, value] : env ? env->Context() : RunContext(config))
-    benchmark::AddCustomContext(key, value);
+    benchmark::AddCustomContext(Printable(key), Printable(value));
 
   RunOutcome outcome;
   OutcomeReporter display(benchmark::CreateDefaultDisplayReporter(), &outcome,
@@ -183,7 +186,8 @@ int Run(Environment* env, const Config& config, const BenchmarkFlags& gb) {
         "written");
   if (outcome.failed() > 0) {
     std::fprintf(stderr, "net_bench: %zu of %zu benchmarks failed; first: %s\n",
-                 outcome.failed(), selected, outcome.first_cause().c_str());
+                 outcome.failed(), selected,
+                 Printable(outcome.first_cause()).c_str());
     return kFailed;
   }
   return kOk;

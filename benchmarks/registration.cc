@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 
+#include "base/printable.h"
 #include "benchmarks/patterns.h"
 #include "lib/sender.h"
 
@@ -17,14 +18,13 @@ namespace {
 // `threads` (all of config.threads when empty): Google Benchmark names it
 // Stream/ZeroCopy/size:65536/manual_time/threads:8. A run is one window,
 // whose length Google Benchmark sees as manual time.
-void RegisterOne(const Config& config, Pattern pattern, Mode mode,
-                 size_t size, const std::vector<int>& threads,
-                 const Environment* env) {
+void RegisterOne(const Config& config, Pattern pattern, Mode mode, size_t size,
+                 const std::vector<int>& threads, const Environment* env) {
   const std::string name = std::string(PatternName(pattern)) + "/" +
                            std::string(ModeName(mode)) +
                            "/size:" + std::to_string(size);
-  auto* b = benchmark::RegisterBenchmark(
-      name.c_str(), [=](benchmark::State& state) {
+  auto* b =
+      benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
         RunFlowBenchmark(state, *env, pattern, mode, size);
       });
   b->UseManualTime();
@@ -44,7 +44,7 @@ std::vector<Mode> SupportedModes(const Config& config) {
       modes.push_back(m);
     } else {
       std::fprintf(stderr, "net_bench: %s left out: not supported: %s\n",
-                   std::string(ModeName(m)).c_str(), why.c_str());
+                   std::string(ModeName(m)).c_str(), Printable(why).c_str());
     }
   }
   return modes;

@@ -9,6 +9,7 @@
 #include <exception>
 #include <memory>
 
+#include "base/printable.h"
 #include "benchmarks/interrupt.h"
 #include "harness/server.h"
 
@@ -75,11 +76,11 @@ int Serve(const Config& config) {
     server = std::make_unique<Server>(
         ListenTcp(config.listen_host, config.listen_port), options);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "net_bench serve: %s\n", e.what());
+    std::fprintf(stderr, "net_bench serve: %s\n", Printable(e.what()).c_str());
     return 1;
   }
   std::fprintf(stderr, "net_bench serve: listening on %s:%u, %s\n",
-               config.listen_host.c_str(), server->port(),
+               Printable(config.listen_host).c_str(), server->port(),
                DescribeAuthentication(config));
   int sig = 0;
   sigwait(&stop, &sig);

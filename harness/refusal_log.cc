@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "base/printable.h"
+
 namespace netbench {
 
 const char* RefusalName(Refusal kind) {
@@ -48,7 +50,8 @@ void RefusalLog::Note(Refusal kind, const std::string& line) {
   ++totals_[k];
   if (++counts_[k] <= static_cast<uint64_t>(burst_)) {
     ++written_;
-    if (out_) std::fprintf(out_, "net_bench serve: %s\n", line.c_str());
+    if (out_)
+      std::fprintf(out_, "net_bench serve: %s\n", Printable(line).c_str());
   } else {
     ++unwritten_;
   }
