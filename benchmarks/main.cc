@@ -274,6 +274,9 @@ int main(int argc, char** argv) {
       SettleSampling(config, gb);
     }
   } catch (const FlagError& e) {
+    // A stop signal during the checks (a key file read, a name resolved)
+    // ends the run as the signal says.
+    if (InterruptSignal()) return Interrupted("nothing was run");
     return Fail(e.what(), kBadInput);
   }
   if (config.help) {

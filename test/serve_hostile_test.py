@@ -206,6 +206,25 @@ class KeyFiles(unittest.TestCase):
                         timeout=20)
                 self.assert_bad_input(r, needle)
 
+    def test_a_fifo_is_refused_at_once(self):
+        # open(2) of a FIFO blocks until a writer comes: a key file is opened
+        # without blocking and refused unless it is a regular file.
+        fifo = os.path.join(TMP, "fifo")
+        os.mkfifo(fifo, 0o600)
+        try:
+            for args in (["serve", "--listen=127.0.0.1:%d" % free_port()],
+                         ["--topology=peer:127.0.0.1:1"]):
+                with self.subTest(args=args[0]):
+                    start = time.monotonic()
+                    try:
+                        r = run(*args, "--auth_key_file=" + fifo, timeout=5)
+                    except subprocess.TimeoutExpired:
+                        self.fail("%s hangs on a FIFO as --auth_key_file" % args[0])
+                    self.assertLess(time.monotonic() - start, 2)
+                    self.assert_bad_input(r, "not a regular file")
+        finally:
+            os.unlink(fifo)
+
     def test_a_key_the_user_cannot_read(self):
         nobody = pwd.getpwnam("nobody")
 
