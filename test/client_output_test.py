@@ -4,18 +4,27 @@
 - a server the client points at (a fake one here, over loopback) sends
   refusal reasons and errors full of ANSI escapes, newlines, control
   characters and invalid UTF-8: stderr and stdout stay valid UTF-8 with one
-  line per message, and --benchmark_out stays valid JSON.
+  line per message, and --benchmark_out stays valid JSON;
+- the user's --benchmark_context is made printable the same way;
+- a write error on --benchmark_out (/dev/full, a full filesystem) fails the
+  run: exit status 1 and one line saying why;
+- SIGKILL leaves at --benchmark_out a complete file or none, and no
+  temporary file behind.
 
 usage: client_output_test.py PATH/TO/net_bench
 """
+import fcntl
 import json
 import os
+import shutil
+import signal
 import socket
 import struct
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -30,6 +39,11 @@ NET_BENCH = None
 # never occur, a UTF-16 surrogate), and a right-to-left override.
 NASTY = (b"\x1b[2J\x1b[31mEVIL\x1b[0m\nnet_bench: 0 of 9 benchmarks failed\r\x07"
          b"\x01\x7f \xc3\x28 \xff\xfe \xed\xa0\x80 \xc2\x9b \xe2\x80\xaegnp.exe END")
+
+# The quickest benchmark that writes a JSON and needs no topology.
+CALIBRATION = ["--calibrate", "--benchmark_filter=^Calibration/Alu/cpu:0",
+               "--benchmark_min_time=0.01"]
+
 
 def fixed(text, size):
     """`text` in a NUL-terminated field of `size` bytes."""
@@ -174,6 +188,147 @@ class HostileServer(Readable):
         except ValueError as e:
             self.fail("stdout is not valid JSON (%s): %r" % (e, stdout[-600:]))
         self.assertIn("EVIL", data["benchmarks"][0]["error_message"])
+
+
+class UserInput(Readable):
+    def test_benchmark_context_is_made_printable(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "run.json")
+            r = run(*CALIBRATION, "--benchmark_out=" + out,
+                    b"--benchmark_context=k=\x01\x1b[31mred\xff,k2=plain")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            context = self.assert_json(out)["context"]
+        self.assertIn("red", context["k"])
+        self.assertEqual(context["k2"], "plain")
+        self.assert_printable(r.stdout, "stdout")
+        self.assert_printable(r.stderr, "stderr")
+
+    def test_a_context_in_the_environment_that_cannot_be_printed_is_bad_input(self):
+        # Google Benchmark reads BENCHMARK_CONTEXT itself, as it loads:
+        # net_bench cannot clean it, so it refuses it.
+        env = dict(os.environ)
+        env["BENCHMARK_CONTEXT"] = "k=\x01"
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "run.json")
+            r = run(*CALIBRATION, "--benchmark_out=" + out, env=env)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertFalse(os.path.exists(out))
+        line = self.assert_printable(r.stderr, "stderr").strip()
+        self.assertEqual(len(line.splitlines()), 1, line)
+        self.assertIn("BENCHMARK_CONTEXT (environment)", line)
+
+
+class WriteErrors(Readable):
+    def assert_write_failure(self, r, needle):
+        self.assertEqual(r.returncode, 1, r.stderr)
+        last = r.stderr.decode().strip().splitlines()[-1]
+        self.assertRegex(last, "^net_bench: ")
+        self.assertIn(needle, last)
+        self.assertIn("No space left on device", last)
+
+    def test_dev_full(self):
+        r = run(*CALIBRATION, "--benchmark_out=/dev/full")
+        self.assert_write_failure(r, "/dev/full")
+
+    @unittest.skipUnless(shutil.which("unshare"), "unshare (util-linux) is not installed")
+    def test_a_full_filesystem(self):
+        # A one-page tmpfs in a mount namespace of its own: the JSON (several
+        # KiB with its context) does not fit. The directory's listing follows
+        # net_bench's output: neither the file nor a temporary one is left.
+        with tempfile.TemporaryDirectory() as d:
+            script = ('mount -t tmpfs -o size=4k tmpfs "$D" || exit 77; "$@"; '
+                      'status=$?; echo "--- listing"; ls -A "$D"; exit $status')
+            r = subprocess.run(
+                ["unshare", "-m", "sh", "-c", script, "sh", NET_BENCH, *CALIBRATION,
+                 "--benchmark_out=%s/run.json" % d],
+                capture_output=True, timeout=120, env=dict(os.environ, D=d))
+            if r.returncode == 77:
+                self.skipTest("cannot mount a tmpfs here: " + r.stderr.decode().strip())
+            self.assert_write_failure(r, d + "/run.json")
+            listing = r.stdout.decode().split("--- listing\n")[-1]
+            self.assertEqual(listing, "")
+
+    def test_a_run_leaves_its_file_and_nothing_else(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "run.json")
+            r = run(*CALIBRATION, "--benchmark_out=" + out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assert_json(out)
+            self.assertEqual(sorted(os.listdir(d)), ["run.json"])
+
+
+class Kill(Readable):
+    """SIGKILL while benchmarks run: the path holds the complete file it
+    held before, or nothing; no temporary file stays behind."""
+
+    def start(self, out, log):
+        args = ["--topology=loopback", "--patterns=Stream", "--modes=OneCopy",
+                "--sizes=1K,4K", "--threads=1", "--benchmark_min_time=1",
+                "--benchmark_out=" + out]
+        return subprocess.Popen([NET_BENCH, *args], stdout=log, stderr=subprocess.STDOUT)
+
+    def kill_after_first_result(self, d, out):
+        log_path = os.path.join(d, "log")
+        with open(log_path, "wb") as log:
+            p = self.start(out, log)
+            try:
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    with open(log_path, "rb") as f:
+                        if b"Stream/OneCopy/size:1024/" in f.read():
+                            break
+                    time.sleep(0.05)
+                else:
+                    self.fail("no result within 60 s")
+                time.sleep(0.3)  # inside the second benchmark now
+            finally:
+                p.send_signal(signal.SIGKILL)
+                p.wait()
+        os.unlink(log_path)
+
+    def test_sigkill_leaves_no_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "run.json")
+            self.kill_after_first_result(d, out)
+            if os.path.exists(out):
+                self.assert_json(out)  # fails: a truncated file
+            self.assertEqual(os.listdir(d), [])
+
+    def test_sigkill_leaves_the_previous_complete_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "run.json")
+            with open(out, "w") as f:
+                json.dump({"previous": True}, f)
+            self.kill_after_first_result(d, out)
+            self.assertEqual(self.assert_json(out), {"previous": True})
+            self.assertEqual(os.listdir(d), ["run.json"])
+
+    def test_a_temporary_file_left_by_a_killed_run_is_removed(self):
+        # The temporary file exists under a name only for the moment
+        # between its link and its rename; a run killed then leaves it, and
+        # the next run writing to the same directory removes it. One that a
+        # live net_bench holds (locked) stays, and so does one younger than
+        # 5 s, which may be a live one's not yet locked.
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "run.json")
+            stale = os.path.join(d, ".run.json.net_bench-tmp.AbC123")
+            live = os.path.join(d, ".other.json.net_bench-tmp.XyZ789")
+            young = os.path.join(d, ".run.json.net_bench-tmp.NeW000")
+            for path in (stale, live, young):
+                with open(path, "w") as f:
+                    f.write('{"benchmarks": [')
+                if path != young:
+                    os.utime(path, (time.time() - 60, time.time() - 60))
+            held = open(live)
+            fcntl.flock(held, fcntl.LOCK_EX)
+            try:
+                r = run(*CALIBRATION, "--benchmark_out=" + out)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(sorted(os.listdir(d)),
+                                 sorted(["run.json", os.path.basename(live),
+                                         os.path.basename(young)]))
+            finally:
+                held.close()
 
 
 if __name__ == "__main__":
