@@ -59,8 +59,11 @@ int Serve(const Config& config) {
   std::unique_ptr<Server> server;
   try {
     ServerOptions options;
-    // The server's --timeout_ms bounds the handshake and caps whatever a
-    // client asks for.
+    // Strangers get the short deadline and a budget of their own; the
+    // server's --timeout_ms bounds the rest and caps whatever a client asks
+    // for.
+    options.handshake_timeout = config.handshake_timeout;
+    options.startups = config.max_startups;
     options.control_timeout = config.timeout;
     options.max_timeout = config.timeout;
     options.max_connections = config.max_connections;

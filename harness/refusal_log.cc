@@ -9,6 +9,8 @@ namespace netbench {
 
 const char* RefusalName(Refusal kind) {
   switch (kind) {
+    case Refusal::kStartupBudget:
+      return "handshake budget";
     case Refusal::kConnectionLimit:
       return "connection limit";
     case Refusal::kAddressLimit:
