@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "base/stop_request.h"
+
 namespace netbench {
 
 // A failure of the operating system or of a peer, with a message that names
@@ -50,14 +52,19 @@ class NotSupported : public std::runtime_error {
 inline constexpr int kMaxEintrRetries = 100;
 
 // Calls `f` until it returns something other than -1 with errno EINTR, at
-// most kMaxEintrRetries times.
+// most kMaxEintrRetries times, and not once a stop signal has arrived
+// (base/stop_request.h): the EINTR of a call the stop interrupted is the
+// caller's answer (its wait must not outlive the stop), where any other
+// signal's is noise. A call that must complete whatever happens (reaping a
+// killed child) loops on EINTR itself.
 template <typename F>
 auto RetryEintr(F&& f) -> decltype(f()) {
   decltype(f()) r;
   int tries = 0;
   do {
     r = f();
-  } while (r == -1 && errno == EINTR && ++tries < kMaxEintrRetries);
+  } while (r == -1 && errno == EINTR && !StopRequested() &&
+           ++tries < kMaxEintrRetries);
   return r;
 }
 

@@ -1,5 +1,6 @@
 #include "benchmarks/benchmark_flags.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <optional>
 #include <string_view>
 
+#include "base/printable.h"
 #include "benchmarks/config.h"
 
 namespace netbench {
@@ -109,7 +111,10 @@ void CheckSeconds(const std::string& what, const std::string& value) {
     throw FlagError(what + ": " + value + " is negative: 0 seconds or more");
 }
 
-void CheckKeyValues(const std::string& what, const std::string& value) {
+// KEY=VALUE[,KEY=VALUE...] as Google Benchmark splits it.
+std::vector<std::pair<std::string, std::string>> SplitKeyValues(
+    const std::string& what, const std::string& value) {
+  std::vector<std::pair<std::string, std::string>> pairs;
   size_t start = 0;
   while (true) {
     const size_t comma = value.find(',', start);
@@ -120,23 +125,35 @@ void CheckKeyValues(const std::string& what, const std::string& value) {
         pair.find('=', eq + 1) != std::string_view::npos)
       throw FlagError(what + ": '" + value +
                       "' is not KEY=VALUE[,KEY=VALUE...]");
+    pairs.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
+  return pairs;
 }
 
-// Google Benchmark opens the file only after every benchmark is set up, and
-// exits 1 when it cannot: find out now, without creating the file.
+// net_bench writes the file at the end, through a temporary file in its
+// directory (base/output_file.h): find out now, without creating anything,
+// whether it can.
 void CheckWritable(const std::string& what, const std::string& path) {
   if (path.empty()) return;
+  const auto refuse = [&](const std::string& why) {
+    throw FlagError(what + ": cannot write '" + path + "': " + why);
+  };
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) refuse("it is a directory");
+    // A device or a FIFO is written in place.
+    if (!S_ISREG(st.st_mode)) {
+      if (::access(path.c_str(), W_OK) != 0) refuse(std::strerror(errno));
+      return;
+    }
+  }
   const size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "."
                           : slash == 0               ? "/"
                                                      : path.substr(0, slash);
-  const bool exists = ::access(path.c_str(), F_OK) == 0;
-  if (::access(exists ? path.c_str() : dir.c_str(), W_OK) != 0)
-    throw FlagError(what + ": cannot write '" + path +
-                    "': " + std::strerror(errno));
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) refuse(std::strerror(errno));
 }
 
 void CheckValue(const std::string& what, Kind kind, const std::string& value) {
@@ -171,7 +188,7 @@ void CheckValue(const std::string& what, Kind kind, const std::string& value) {
       one_of({"ns", "us", "ms", "s"}, "ns, us, ms or s");
       break;
     case Kind::kKeyValues:
-      CheckKeyValues(what, value);
+      SplitKeyValues(what, value);
       break;
     case Kind::kOutFile:
       CheckWritable(what, value);
@@ -195,6 +212,8 @@ void Record(BenchmarkFlags& flags, std::string_view name,
   if (name == "benchmark_filter") flags.filter = value;
   if (name == "benchmark_out") flags.out = value;
   if (name == "benchmark_out_format") flags.out_format = value;
+  if (name == "benchmark_display_aggregates_only")
+    flags.display_aggregates_only = *ParseBoolWord(value);
   if (name == "benchmark_list_tests") flags.list_tests = *ParseBoolWord(value);
   if (name == "benchmark_min_time")
     flags.min_time = std::strtod(value.c_str(), nullptr);
@@ -202,6 +221,19 @@ void Record(BenchmarkFlags& flags, std::string_view name,
     flags.repetitions = std::atoi(value.c_str());
   if (name == "benchmark_enable_random_interleaving")
     flags.random_interleaving = *ParseBoolWord(value);
+}
+
+// The flags net_bench acts on in Google Benchmark's place.
+bool TakenFromGoogleBenchmark(std::string_view name) {
+  return name == "benchmark_out" || name == "benchmark_out_format" ||
+         name == "benchmark_display_aggregates_only" ||
+         name == "benchmark_context";
+}
+
+// "benchmark_out" of "--benchmark_out=x"; "" when `arg` is not a flag.
+std::string_view FlagName(std::string_view arg) {
+  if (arg.rfind("--", 0) != 0) return {};
+  return arg.substr(2, arg.find('=') - 2);
 }
 
 const GbFlag* FindFlag(std::string_view name) {
@@ -222,6 +254,12 @@ BenchmarkFlags ValidateBenchmarkFlags(int argc, char** argv) {
     const std::string env = EnvName(f.name);
     if (const char* value = std::getenv(env.c_str())) {
       CheckValue(env + " (environment)", f.kind, value);
+      // Google Benchmark read this one as it loaded and adds it to the
+      // context itself, as it is: what it cannot print is refused here.
+      if (f.kind == Kind::kKeyValues && Printable(value) != value)
+        throw FlagError(env + " (environment): '" + value +
+                        "' holds characters that cannot be printed "
+                        "(--benchmark_context makes them printable)");
       Record(flags, f.name, value);
     }
   }
@@ -241,8 +279,23 @@ BenchmarkFlags ValidateBenchmarkFlags(int argc, char** argv) {
         eq == std::string_view::npos ? "" : std::string(arg.substr(eq + 1));
     CheckValue(what, f->kind, value);
     Record(flags, name, value);
+    if (name == "benchmark_context")
+      for (auto& pair : SplitKeyValues(what, value))
+        flags.context.push_back(std::move(pair));
   }
   return flags;
+}
+
+std::vector<std::string> GoogleBenchmarkArguments(int argc, char** argv) {
+  std::vector<std::string> args;
+  args.push_back(Printable(argc > 0 ? argv[0] : "net_bench"));
+  for (int i = 1; i < argc; ++i)
+    if (!TakenFromGoogleBenchmark(FlagName(argv[i]))) args.push_back(argv[i]);
+  // The command line wins over the environment: no file, and the console
+  // shows what net_bench passes it (benchmarks/tee_reporter.h).
+  args.push_back("--benchmark_out=");
+  args.push_back("--benchmark_display_aggregates_only=false");
+  return args;
 }
 
 }  // namespace netbench

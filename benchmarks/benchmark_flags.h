@@ -2,6 +2,8 @@
 #define NET_BENCH_BENCHMARKS_BENCHMARK_FLAGS_H_
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace netbench {
 
@@ -10,8 +12,17 @@ namespace netbench {
 // else its BENCHMARK_* environment variable, else its default.
 struct BenchmarkFlags {
   std::string filter;  // "" selects every benchmark
-  std::string out;     // --benchmark_out; "" writes no file
+  // --benchmark_out, --benchmark_out_format: net_bench writes the file
+  // itself (base/output_file.h), complete or absent; "" writes none.
+  std::string out;
   std::string out_format = "json";
+  // --benchmark_display_aggregates_only: net_bench applies it to the
+  // console itself, since Google Benchmark no longer sees the file
+  // (benchmarks/tee_reporter.h).
+  bool display_aggregates_only = false;
+  // --benchmark_context's pairs from the command line: net_bench adds them
+  // to the context itself, made printable (base/printable.h).
+  std::vector<std::pair<std::string, std::string>> context;
   bool list_tests = false;
   // --benchmark_min_time: the length of each run's window (a benchmark run
   // is one window; Google Benchmark's own default, 0.5 s).
@@ -28,6 +39,16 @@ struct BenchmarkFlags {
 // two lines, or silently reading a typo as true (--benchmark_color=ture).
 // Throws FlagError with one line naming the flag and what is wrong.
 BenchmarkFlags ValidateBenchmarkFlags(int argc, char** argv);
+
+// What Google Benchmark is given in place of argv[0..argc): argv[0] made
+// printable (it goes into the context as the executable's name), then the
+// arguments without the flags net_bench acts on in its place
+// (--benchmark_out, --benchmark_out_format,
+// --benchmark_display_aggregates_only, --benchmark_context), then flags
+// that override what Google Benchmark read of them from its environment
+// variables as it loaded (BENCHMARK_OUT would make it write the file
+// itself).
+std::vector<std::string> GoogleBenchmarkArguments(int argc, char** argv);
 
 }  // namespace netbench
 

@@ -94,7 +94,10 @@ void ChildProcess::KillAndReap() {
   // signal reaches no stranger.
   ::kill(-pid_, SIGKILL);
   ::kill(pid_, SIGKILL);  // setpgid may have lost the race with exec
-  RetryEintr([&] { return ::waitpid(pid_, &status_, 0); });
+  // Not RetryEintr: the child was killed, so this wait is short, and it must
+  // be reaped even when a stop signal interrupts the wait.
+  while (::waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+  }
   reaped_ = true;
 }
 

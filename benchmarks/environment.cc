@@ -89,6 +89,9 @@ Environment::Environment(const Config& config, netns::Privilege privilege)
       placement_(config.affinity, config.cpus),
       privilege_(privilege) {
   ServerOptions so;
+  // Its clients are this process's: the handshake has the run's timeout,
+  // and the handshake budget (ServerOptions' default) no random drop.
+  so.handshake_timeout = config.timeout;
   so.control_timeout = config.timeout;
   so.max_timeout = config.timeout;
   so.placement = placement_;

@@ -161,8 +161,9 @@ const FlagSpec kFlags[] = {
      },
      [](const Config& c) { return c.topology_options.subnet; }},
     {"timeout_ms", "N", Scope::kBoth,
-     "bound on every blocking wait. serve: bounds the whole handshake and "
-     "caps the waits a client asks for",
+     "bound on every blocking wait. serve: bounds the handshake once the key "
+     "is proven (--handshake_timeout_ms bounds it until then) and caps the "
+     "waits a client asks for",
      [](Config& c, const std::string& name, const std::string& value) {
        c.timeout = std::chrono::milliseconds(
            ParseInteger<int>(name, value, 10, 3600 * 1000));
@@ -355,17 +356,39 @@ const FlagSpec kFlags[] = {
        c.max_memory = ParseBytes(name, value, size_t{1} << 20, size_t{1} << 40);
      },
      [](const Config& c) { return SizeText(c.max_memory); }},
-    {"max_connections", "N", Scope::kServe, "connections at once",
+    {"max_connections", "N", Scope::kServe, "authenticated connections at once",
      [](Config& c, const std::string& name, const std::string& value) {
        c.max_connections = ParseInteger<int>(name, value, 1, 65536);
      },
      [](const Config& c) { return std::to_string(c.max_connections); }},
     {"max_per_address", "N", Scope::kServe,
-     "connections at once from one address",
+     "authenticated connections at once from one address",
      [](Config& c, const std::string& name, const std::string& value) {
        c.max_per_address = ParseInteger<int>(name, value, 1, 65536);
      },
      [](const Config& c) { return std::to_string(c.max_per_address); }},
+    {"max_startups", "START:RATE:FULL", Scope::kServe,
+     "connections still in their handshake (the key not yet proven), a "
+     "budget apart from --max_connections, as OpenSSH's MaxStartups: from "
+     "START on, RATE% of new ones are refused, rising to all at FULL; the "
+     "refusals fall on the addresses holding the most handshakes, and at "
+     "FULL a connection from an address holding fewer takes the place of "
+     "the oldest of those",
+     [](Config& c, const std::string& name, const std::string& value) {
+       if (std::string why = StartupLimits::Parse(value, &c.max_startups);
+           !why.empty())
+         throw FlagError("--" + name + ": " + why);
+     },
+     [](const Config& c) { return c.max_startups.ToString(); }},
+    {"handshake_timeout_ms", "N", Scope::kServe,
+     "how long a connection may take from accept to its proof of the key",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.handshake_timeout = std::chrono::milliseconds(
+           ParseInteger<int>(name, value, 10, 3600 * 1000));
+     },
+     [](const Config& c) {
+       return std::to_string(c.handshake_timeout.count());
+     }},
 };
 
 const FlagSpec* FindFlag(std::string_view name) {
@@ -514,15 +537,17 @@ std::string BuildHelp() {
   out += "\n" + std::string(R"EXIT(Exit status:
   0        every selected benchmark ran without error
   1        at least one failed (stderr ends with "net_bench: N of M benchmarks
-           failed; first: CAUSE"; the JSON is still written), or the topology
-           could not be built
+           failed; first: CAUSE"; the JSON is still written), the topology
+           could not be built, or the results could not be written (one line
+           says why; --benchmark_out is written to a temporary file renamed
+           at the end, so it holds a complete file or what it held before)
   2        bad input: a flag (ours or Google Benchmark's), a stray argument,
            or a --benchmark_filter that selects no benchmark
   128+SIG  interrupted: 130 for SIGINT, 143 for SIGTERM
   `net_bench serve` exits 0 when stopped by SIGINT or SIGTERM (within a
   second, its connections cut; a second signal kills it), 1 when it cannot
-  listen, 2 on bad input (a key file that is unreadable, too short or
-  readable by others included).
+  listen, 2 on bad input (a key file that is unreadable, not a regular
+  file, too short or readable by others included).
 
 )EXIT") + "Google Benchmark's flags follow.\n";
   return out;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 
+#include "base/printable.h"
 #include "base/sys_error.h"
 #include "benchmarks/interrupt.h"
 #include "benchmarks/patterns.h"
@@ -206,7 +207,7 @@ Hello MakeHello(const Config& config, Pattern pattern, Mode mode, size_t size,
 
 std::string CheckReport(const Report& report, const Config& config,
                         Pattern pattern, uint64_t messages) {
-  if (!report.ok) return std::string("server: ") + report.error;
+  if (!report.ok) return "server: " + Printable(report.error);
   if (report.messages != messages)
     return "the server " +
            std::string(pattern == Pattern::kStream ? "received "

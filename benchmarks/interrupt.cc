@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/stop_request.h"
 #include "base/sys_error.h"
 
 namespace netbench {
@@ -21,6 +22,7 @@ std::atomic<int> g_signal{0};
 int g_pipe[2] = {-1, -1};
 
 void OnSignal(int sig) {
+  RequestStop();
   int expected = 0;
   if (g_signal.compare_exchange_strong(expected, sig)) {
     // The next one kills: SA_RESETHAND restored the default action.
@@ -35,7 +37,11 @@ void InstallInterruptHandlers() {
   if (::pipe2(g_pipe, O_CLOEXEC) != 0) ThrowErrno("pipe");
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
-  sa.sa_flags = SA_RESETHAND | SA_RESTART;
+  // No SA_RESTART: a call blocked in the thread that takes the signal (an
+  // open(2), a read(2), a wait) returns EINTR instead of resuming its wait,
+  // and RetryEintr does not retry it (base/stop_request.h), so the stop is
+  // never swallowed by a wait that began before it.
+  sa.sa_flags = SA_RESETHAND;
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);

@@ -8,15 +8,17 @@
 namespace netbench {
 
 // SIGINT / SIGTERM stop a run cleanly, at any moment after the first line of
-// main. The handler only records the signal and makes InterruptFd()
-// readable (async-signal-safe). During setup, main checks InterruptSignal()
-// between steps; once the benchmarks run, a watcher thread runs
-// `on_interrupt` (which cuts every live connection, so blocked sends and
-// receives return at once), and every benchmark that starts afterwards skips
-// with "interrupted". Google Benchmark still writes its JSON, with the
-// finished benchmarks' results. A second signal kills the process the
-// default way; the kernel still frees the namespaces, which are held only as
-// file descriptors.
+// main. The handler only records the signal (also for RetryEintr,
+// base/stop_request.h) and makes InterruptFd() readable
+// (async-signal-safe); it is installed without SA_RESTART, so that a call
+// blocked in the thread that takes the signal returns at once with EINTR.
+// During setup, main checks InterruptSignal() between steps; once the
+// benchmarks run, a watcher thread runs `on_interrupt` (which cuts every live
+// connection, so blocked sends and receives return at once), and every
+// benchmark that starts afterwards skips with "interrupted". Google Benchmark
+// still writes its JSON, with the finished benchmarks' results. A second signal
+// kills the process the default way; the kernel still frees the namespaces,
+// which are held only as file descriptors.
 //
 // Installing the handlers starts no thread: entering a user namespace
 // (netns::EnsureNamespacePrivilege) needs a single-threaded process, and the

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <random>
@@ -15,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/output_file.h"
+#include "base/printable.h"
 #include "benchmarks/baseline_benchmarks.h"
 #include "benchmarks/benchmark_flags.h"
 #include "benchmarks/calibration_benchmark.h"
@@ -24,6 +27,7 @@
 #include "benchmarks/outcome_reporter.h"
 #include "benchmarks/registration.h"
 #include "benchmarks/serve.h"
+#include "benchmarks/tee_reporter.h"
 #include "benchmarks/topology_benchmark.h"
 #include "lib/cpu_sampler.h"
 #include "netns/privilege.h"
@@ -38,8 +42,10 @@ constexpr int kOk = 0;
 constexpr int kFailed = 1;
 constexpr int kBadInput = 2;
 
+// Every line net_bench prints on its own goes through here: what it says
+// may quote a flag's value, a peer, the kernel or a library.
 int Fail(const std::string& what, int status) {
-  std::fprintf(stderr, "net_bench: %s\n", what.c_str());
+  std::fprintf(stderr, "net_bench: %s\n", Printable(what).c_str());
   return status;
 }
 
@@ -105,27 +111,44 @@ class SelectOnly : public benchmark::BenchmarkReporter {
   void ReportRuns(const std::vector<Run>&) override {}
 };
 
-// Throws FlagError when `filter` selects no benchmark, before anything is
-// built for them.
-// REQUIRES: before benchmark::Initialize, so that a --benchmark_out on the
-// command line is not yet known to Google Benchmark, which would create the
-// file. (A BENCHMARK_OUT in the environment it knows from the start: that
-// file is created empty, as Google Benchmark itself would.)
 // How many of the registered benchmarks `filter` selects; *error gets what
 // Google Benchmark said of a filter it could not use.
+// REQUIRES: after InitializeGoogleBenchmark, which keeps Google Benchmark
+// from opening a --benchmark_out (BENCHMARK_OUT, read as it loaded) itself.
 size_t CountSelected(const std::string& filter, std::string* error) {
-  SelectOnly select, file;
+  SelectOnly select;
   std::ostringstream out, err;
   select.SetOutputStream(&out);
   select.SetErrorStream(&err);
-  const char* env_out = std::getenv("BENCHMARK_OUT");
-  const bool has_file = env_out && *env_out;
-  const size_t n = benchmark::RunSpecifiedBenchmarks(
-      &select, has_file ? &file : nullptr, filter);
+  const size_t n = benchmark::RunSpecifiedBenchmarks(&select, nullptr, filter);
   *error = err.str();
   return n;
 }
 
+// Hands Google Benchmark its flags, less those net_bench acts on in its
+// place (GoogleBenchmarkArguments), and adds the --benchmark_context pairs
+// made printable. Returns false when it finds an argument it does not know
+// (it says which).
+bool InitializeGoogleBenchmark(const BenchmarkFlags& gb, int argc,
+                               char** argv) {
+  // Google Benchmark keeps argv[0] (the context's executable): these live
+  // as long as the process.
+  static std::vector<std::string> args;
+  static std::vector<char*> pointers;
+  args = GoogleBenchmarkArguments(argc, argv);
+  pointers.clear();
+  for (std::string& a : args) pointers.push_back(a.data());
+  pointers.push_back(nullptr);
+  int n = static_cast<int>(args.size());
+  benchmark::Initialize(&n, pointers.data());
+  for (const auto& [key, value] : gb.context)
+    benchmark::AddCustomContext(Printable(key), Printable(value));
+  // ValidateBenchmarkFlags left nothing for it to refuse; kept as a net.
+  return !benchmark::ReportUnrecognizedArguments(n, pointers.data());
+}
+
+// Throws FlagError when `filter` selects no benchmark, before anything is
+// built for them.
 void CheckFilterSelects(const std::string& filter) {
   std::string why;
   if (CountSelected(filter, &why) > 0) return;
@@ -174,12 +197,14 @@ void RemoveStaleBindMounts() {
   for (const std::string& path : netns::RemoveStaleBindMounts())
     std::fprintf(stderr,
                  "net_bench: removed %s, left by a net_bench that is gone\n",
-                 path.c_str());
+                 Printable(path).c_str());
 }
 
 // Runs the registered benchmarks, against `env` where they need it (null
-// when none selected does); returns the exit status.
-int Run(Environment* env, const Config& config, const BenchmarkFlags& gb) {
+// when none selected does), writing --benchmark_out to `out` (null: none);
+// returns the exit status.
+int Run(Environment* env, const Config& config, const BenchmarkFlags& gb,
+        OutputFile* out) {
   // A signal cuts every live connection, so that blocked sends and
   // receives return at once.
   ScopedInterruptAction cut([env] {
@@ -187,32 +212,46 @@ int Run(Environment* env, const Config& config, const BenchmarkFlags& gb) {
   });
   SayProfileLimits(config);
   for (const auto& [key, value] : env ? env->Context() : RunContext(config))
-    benchmark::AddCustomContext(key, value);
+    benchmark::AddCustomContext(Printable(key), Printable(value));
 
-  RunOutcome outcome;
-  OutcomeReporter display(benchmark::CreateDefaultDisplayReporter(), &outcome,
-                          config.rounds);
-  // Google Benchmark takes a file reporter only with --benchmark_out (it
-  // exits otherwise), and then points it at the file itself.
-  std::unique_ptr<benchmark::BenchmarkReporter> file_format;
-  std::optional<OutcomeReporter> file;
-  if (!gb.out.empty()) {
-    file_format = MakeFileReporter(gb.out_format);
-    file.emplace(file_format.get(), &outcome, config.rounds);
+  // One reporter in Google Benchmark's display slot: the outcome and the
+  // printable text for both, then the console and the file
+  // (benchmarks/tee_reporter.h).
+  std::unique_ptr<benchmark::BenchmarkReporter> file;
+  if (out) {
+    file = MakeFileReporter(gb.out_format);
+    file->SetOutputStream(&out->stream());
+    file->SetErrorStream(&out->stream());
   }
-  const size_t selected =
-      benchmark::RunSpecifiedBenchmarks(&display, file ? &*file : nullptr);
+  TeeReporter both(benchmark::CreateDefaultDisplayReporter(), file.get(),
+                   gb.display_aggregates_only && gb.repetitions > 1);
+  RunOutcome outcome;
+  OutcomeReporter reporter(&both, &outcome, config.rounds);
+  const size_t selected = benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
+
+  // A run whose results could not be written has failed, whatever else.
+  std::vector<std::string> unwritten;
+  if (out)
+    if (std::string why = out->Commit(); !why.empty())
+      unwritten.push_back("--benchmark_out=" + out->path() + ": " + why);
+  if (!std::cout.flush())
+    unwritten.push_back("cannot write the results to standard output");
+  for (const std::string& why : unwritten) Fail(why, kFailed);
   if (InterruptSignal())
-    return Interrupted(
-        "the results of the benchmarks that finished were "
-        "written");
+    return Interrupted(unwritten.empty()
+                           ? "the results of the benchmarks that finished "
+                             "were written"
+                           : "the results of the benchmarks that finished "
+                             "could not all be written");
+  int status = unwritten.empty() ? kOk : kFailed;
   if (outcome.failed() > 0) {
     std::fprintf(stderr, "net_bench: %zu of %zu benchmarks failed; first: %s\n",
-                 outcome.failed(), selected, outcome.first_cause().c_str());
-    return kFailed;
+                 outcome.failed(), selected,
+                 Printable(outcome.first_cause()).c_str());
+    status = kFailed;
   }
-  return kOk;
+  return status;
 }
 
 // Everything but `serve`: set up, run, report. Returns the exit status.
@@ -228,6 +267,7 @@ int Benchmarks(const Config& config, const BenchmarkFlags& gb, int argc,
       return Fail(e.what(), kFailed);
     }
   }
+  if (!InitializeGoogleBenchmark(gb, argc, argv)) return kBadInput;
   RegisterBenchmarks(config, nullptr);  // for their names
   bool needs_environment = false;
   try {
@@ -236,9 +276,6 @@ int Benchmarks(const Config& config, const BenchmarkFlags& gb, int argc,
   } catch (const FlagError& e) {
     return Fail(e.what(), kBadInput);
   }
-  benchmark::Initialize(&argc, argv);
-  // ValidateBenchmarkFlags left nothing for it to refuse; kept as a net.
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return kBadInput;
   if (gb.list_tests) {
     RegisterBenchmarks(config, nullptr);
     benchmark::RunSpecifiedBenchmarks();  // lists; needs no topology
@@ -247,6 +284,15 @@ int Benchmarks(const Config& config, const BenchmarkFlags& gb, int argc,
 
   constexpr const char* kNothingRun = "nothing was run";
   if (InterruptSignal()) return Interrupted(kNothingRun);
+  // Opened before anything is built: a file that cannot be made costs
+  // nothing. Until its Commit() it is a temporary file, gone however the
+  // process ends (base/output_file.h).
+  std::optional<OutputFile> out;
+  if (!gb.out.empty()) try {
+      out.emplace(gb.out);
+    } catch (const std::exception& e) {
+      return Fail("--benchmark_out=" + gb.out + ": " + e.what(), kFailed);
+    }
   // Built only when a selected benchmark needs it.
   std::unique_ptr<Environment> env;
   if (needs_environment) {
@@ -264,7 +310,7 @@ int Benchmarks(const Config& config, const BenchmarkFlags& gb, int argc,
     if (InterruptSignal()) return Interrupted(kNothingRun);
   }
   RegisterBenchmarks(config, env.get());
-  return Run(env.get(), config, gb);
+  return Run(env.get(), config, gb, out ? &*out : nullptr);
 }
 
 void PrintHelp() {
@@ -297,6 +343,9 @@ int main(int argc, char** argv) {
       SettleProfile(config, gb);
     }
   } catch (const FlagError& e) {
+    // A stop signal during the checks (a key file read, a name resolved)
+    // ends the run as the signal says.
+    if (InterruptSignal()) return Interrupted("nothing was run");
     return Fail(e.what(), kBadInput);
   }
   if (config.help) {

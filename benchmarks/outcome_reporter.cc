@@ -1,5 +1,7 @@
 #include "benchmarks/outcome_reporter.h"
 
+#include "base/printable.h"
+
 namespace netbench {
 
 void RunOutcome::Record(const benchmark::BenchmarkReporter::Run& run) {
@@ -18,19 +20,19 @@ bool OutcomeReporter::ReportContext(const Context& context) {
 }
 
 void OutcomeReporter::ReportRuns(const std::vector<Run>& runs) {
-  for (const Run& run : runs) outcome_->Record(run);
-  ShareStreams();
-  if (rounds_ == 0) {
-    inner_->ReportRuns(runs);
-    return;
-  }
-  std::vector<Run> numbered = runs;
-  for (Run& run : numbered) {
-    if (run.run_type != Run::RT_Iteration) continue;
+  std::vector<Run> reported = runs;
+  for (Run& run : reported) {
+    // Errors and labels carry text from peers, the kernel and libraries:
+    // made printable here, where it leaves for the console and the file.
+    run.error_message = Printable(run.error_message);
+    run.report_label = Printable(run.report_label);
+    outcome_->Record(run);
+    if (rounds_ == 0 || run.run_type != Run::RT_Iteration) continue;
     run.repetition_index = runs_of_[run.benchmark_name()]++;
     run.repetitions = rounds_;
   }
-  inner_->ReportRuns(numbered);
+  ShareStreams();
+  inner_->ReportRuns(reported);
 }
 
 void OutcomeReporter::Finalize() {

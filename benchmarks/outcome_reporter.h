@@ -28,7 +28,8 @@ class RunOutcome {
 };
 
 // Forwards everything to `inner` (Google Benchmark's console, JSON or CSV
-// reporter) and records every run in `outcome`. Give one to each of the
+// reporter) and records every run in `outcome`, each run's error message
+// and label made printable first (base/printable.h). Give one to each of the
 // display and file reporters: with --benchmark_display_aggregates_only the
 // display sees only the aggregates of a benchmark whose repetitions partly
 // failed, while the file still sees each repetition. (With

@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 
+#include "base/printable.h"
 #include "benchmarks/patterns.h"
 #include "lib/sender.h"
 
@@ -43,7 +44,7 @@ std::vector<Mode> SupportedModes(const Config& config) {
       modes.push_back(m);
     } else {
       std::fprintf(stderr, "net_bench: %s left out: not supported: %s\n",
-                   std::string(ModeName(m)).c_str(), why.c_str());
+                   std::string(ModeName(m)).c_str(), Printable(why).c_str());
     }
   }
   return modes;

@@ -9,6 +9,7 @@
 #include <exception>
 #include <memory>
 
+#include "base/printable.h"
 #include "benchmarks/interrupt.h"
 #include "harness/server.h"
 
@@ -58,8 +59,11 @@ int Serve(const Config& config) {
   std::unique_ptr<Server> server;
   try {
     ServerOptions options;
-    // The server's --timeout_ms bounds the handshake and caps whatever a
-    // client asks for.
+    // Strangers get the short deadline and a budget of their own; the
+    // server's --timeout_ms bounds the rest and caps whatever a client asks
+    // for.
+    options.handshake_timeout = config.handshake_timeout;
+    options.startups = config.max_startups;
     options.control_timeout = config.timeout;
     options.max_timeout = config.timeout;
     options.max_connections = config.max_connections;
@@ -75,11 +79,11 @@ int Serve(const Config& config) {
     server = std::make_unique<Server>(
         ListenTcp(config.listen_host, config.listen_port), options);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "net_bench serve: %s\n", e.what());
+    std::fprintf(stderr, "net_bench serve: %s\n", Printable(e.what()).c_str());
     return 1;
   }
   std::fprintf(stderr, "net_bench serve: listening on %s:%u, %s\n",
-               config.listen_host.c_str(), server->port(),
+               Printable(config.listen_host).c_str(), server->port(),
                DescribeAuthentication(config));
   int sig = 0;
   sigwait(&stop, &sig);

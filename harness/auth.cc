@@ -16,6 +16,7 @@
 #include <memory>
 #include <string_view>
 
+#include "base/printable.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
 
@@ -74,6 +75,16 @@ Proof Mac(const std::vector<unsigned char>& key, std::string_view label,
   return out;
 }
 
+// "a FIFO", "a directory", ... for a file that is not a regular one.
+std::string FileType(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a file";
+}
+
 std::string Octal(mode_t mode) {
   char text[8];
   std::snprintf(text, sizeof(text), "%04o",
@@ -97,21 +108,35 @@ AuthKey AuthKey::Random() {
 }
 
 AuthKey AuthKey::FromFile(const std::string& path) {
-  const std::string what = "--auth_key_file=" + path + ": ";
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (!fd) throw AuthKeyError(what + "cannot read it: " + std::strerror(errno));
+  const std::string what = "--auth_key_file=" + Printable(path) + ": ";
+  // Never opened blocking: open(2) of a FIFO waits for a writer, forever,
+  // and that of a device may act on it. stat(2) refuses what is not a
+  // regular file before anything is opened; O_NONBLOCK and fstat(2) of
+  // what was opened cover a file swapped in between. A symbolic link is
+  // followed (keys are often linked into place): what is checked is the
+  // file that is read.
   struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw AuthKeyError(what + "cannot read it: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    throw AuthKeyError(what + "not a regular file (" + FileType(st.st_mode) +
+                       ")");
+  UniqueFd fd(
+      ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd) throw AuthKeyError(what + "cannot read it: " + std::strerror(errno));
   if (::fstat(fd.get(), &st) != 0)
     throw AuthKeyError(what + "cannot stat it: " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) throw AuthKeyError(what + "not a regular file");
+  if (!S_ISREG(st.st_mode))
+    throw AuthKeyError(what + "not a regular file (" + FileType(st.st_mode) +
+                       ")");
   // As ssh does for private keys: a key others can read is no secret, one
   // others can write is not ours.
   if (st.st_mode & (S_IRWXG | S_IRWXO))
     throw AuthKeyError(what + "group or others may read or write it (mode " +
-                       Octal(st.st_mode) + "): chmod 600 " + path);
+                       Octal(st.st_mode) + "): chmod 600 " + Printable(path));
   if (st.st_size == 0)
     throw AuthKeyError(what + "empty (make a key: head -c 32 /dev/urandom > " +
-                       path + ")");
+                       Printable(path) + ")");
   if (st.st_size > static_cast<off_t>(kMaxBytes))
     throw AuthKeyError(what + "larger than " + std::to_string(kMaxBytes) +
                        " bytes: not a key");
@@ -130,10 +155,10 @@ AuthKey AuthKey::FromFile(const std::string& path) {
   }
   if (got < kMinBytes || got > kMaxBytes) {
     OPENSSL_cleanse(bytes.data(), bytes.size());
-    throw AuthKeyError(what + std::to_string(got) + " bytes, a key needs " +
-                       std::to_string(kMinBytes) + " to " +
-                       std::to_string(kMaxBytes) +
-                       " (make one: head -c 32 /dev/urandom > " + path + ")");
+    throw AuthKeyError(
+        what + std::to_string(got) + " bytes, a key needs " +
+        std::to_string(kMinBytes) + " to " + std::to_string(kMaxBytes) +
+        " (make one: head -c 32 /dev/urandom > " + Printable(path) + ")");
   }
   bytes.resize(got);
   return AuthKey(std::move(bytes));

@@ -38,8 +38,10 @@ class AuthKey {
   // clients (veth, loopback), so that every benchmark runs the handshake.
   static AuthKey Random();
   // The bytes of `path`, as they are. Throws AuthKeyError when the file
-  // cannot be read, is not a regular file, is readable or writable by group
-  // or others, or is shorter than kMinBytes or longer than kMaxBytes.
+  // cannot be read, is not a regular file (refused without blocking: a
+  // FIFO is never opened for a read that would wait), is readable or
+  // writable by group or others, or is shorter than kMinBytes or longer
+  // than kMaxBytes.
   static AuthKey FromFile(const std::string& path);
 
   AuthKey(AuthKey&&) = default;

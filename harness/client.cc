@@ -12,6 +12,7 @@
 #include <set>
 
 #include "base/deadline_io.h"
+#include "base/printable.h"
 #include "base/socket_io.h"
 #include "base/sys_error.h"
 #include "netns/namespace.h"
@@ -118,9 +119,11 @@ ClientConnection ClientConnection::Open(const ClientTarget& target,
                    std::to_string(challenge.version) + ", this net_bench " +
                    std::to_string(kProtocolVersion) +
                    ": run the same version on both hosts");
+  // A reason arrives before any proof: it is whatever the peer chose to
+  // send, and is made printable before it goes anywhere.
   if (!challenge.ok) {
     challenge.reason[sizeof(challenge.reason) - 1] = '\0';
-    throw SysError(std::string("server refused: ") + challenge.reason);
+    throw SysError("server refused: " + Printable(challenge.reason));
   }
   const bool server_checks_key = (challenge.flags & kChallengeAuth) != 0;
   // Mutual: a server that checks no key cannot prove it holds ours.
@@ -141,7 +144,7 @@ ClientConnection ClientConnection::Open(const ClientTarget& target,
   if (ack.magic != kAckMagic) throw SysError("the server's answer is garbled");
   if (!ack.ok) {
     ack.reason[sizeof(ack.reason) - 1] = '\0';
-    std::string reason = ack.reason;
+    std::string reason = Printable(ack.reason);
     if (reason == "authentication failed")
       reason += target.key
                     ? " (this client's --auth_key_file is not the "

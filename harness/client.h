@@ -38,8 +38,8 @@ class ClientConnection {
   // by the Hello's timeout: reads the server's Challenge, sends `hello` with
   // a fresh nonce and the proof of target.key, reads the Ack and checks the
   // server's proof. Throws SysError naming the cause: not listening, timed
-  // out, "server refused: <the server's reason>", "authentication failed
-  // ...".
+  // out, "server refused: <the server's reason, made printable>",
+  // "authentication failed ...".
   static ClientConnection Open(const ClientTarget& target, const Hello& hello);
 
   ClientConnection(ClientConnection&&) = default;
@@ -52,7 +52,8 @@ class ClientConnection {
   void SendGo(const Go& go, std::chrono::milliseconds timeout);
 
   // Ends the data phase (shutdown(SHUT_WR)) and reads the server's Report,
-  // bounded by `timeout`.
+  // bounded by `timeout`. Its error is the server's text, NUL-terminated but
+  // not made printable (base/printable.h).
   Report Finish(std::chrono::milliseconds timeout);
 
  private:

@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <vector>
 
+#include "base/printable.h"
+
 namespace netbench {
 
 const char* RefusalName(Refusal kind) {
   switch (kind) {
+    case Refusal::kStartupBudget:
+      return "handshake budget";
     case Refusal::kConnectionLimit:
       return "connection limit";
     case Refusal::kAddressLimit:
@@ -48,7 +52,8 @@ void RefusalLog::Note(Refusal kind, const std::string& line) {
   ++totals_[k];
   if (++counts_[k] <= static_cast<uint64_t>(burst_)) {
     ++written_;
-    if (out_) std::fprintf(out_, "net_bench serve: %s\n", line.c_str());
+    if (out_)
+      std::fprintf(out_, "net_bench serve: %s\n", Printable(line).c_str());
   } else {
     ++unwritten_;
   }

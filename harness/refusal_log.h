@@ -19,6 +19,7 @@
 namespace netbench {
 
 enum class Refusal {
+  kStartupBudget,  // too many connections in their handshake
   kConnectionLimit,
   kAddressLimit,
   kMemoryBudget,
@@ -31,7 +32,7 @@ enum class Refusal {
   kFailed,  // accepted, then failed in the data phase
   kOther,
 };
-inline constexpr size_t kRefusalKinds = 11;
+inline constexpr size_t kRefusalKinds = 12;
 
 // "connection limit", "authentication", ...
 const char* RefusalName(Refusal kind);

@@ -13,8 +13,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
+#include <random>
 #include <system_error>
 
 #include "base/deadline_io.h"
@@ -99,6 +102,20 @@ struct Refused {
   std::string reason;
 };
 
+// What a dropped handshake's client is told (in the Ack).
+constexpr const char* kDroppedReason =
+    "handshake budget full: dropped for a connection from an address holding "
+    "fewer handshakes (--max_startups)";
+
+// What the handshake asks of the server, at its two turns.
+struct Admission {
+  // The client proved the key: leave the handshake budget and take an
+  // authenticated place, or say why not.
+  std::function<std::optional<Refused>()> authenticated;
+  // Whether the handshake budget dropped this connection.
+  std::function<bool()> dropped;
+};
+
 // Reads the client's Go and places its schedule on this side's clock.
 FlowSchedule ReadSchedule(int fd, const Plan& plan) {
   Go go;
@@ -154,13 +171,9 @@ Report ServeFlow(int fd, Plan& plan) {
   return report;
 }
 
-// Decides on a received Hello; on success fills `plan` (the memory is
-// reserved and the sender or receiver made, so that a lack of memory,
-// descriptors or pinnable pages is a refusal with its reason, not a failure
-// after the Ack).
-std::optional<Refused> Decide(int fd, const Challenge& challenge,
-                              const Hello& h, const ServerOptions& options,
-                              MemoryBudget& budget, Plan* plan) {
+// Checks a received Hello's protocol and proof.
+std::optional<Refused> Authenticate(const Challenge& challenge, const Hello& h,
+                                    const ServerOptions& options) {
   // Magic and version first: a client of another protocol gets told so
   // rather than "authentication failed".
   if (h.magic != kHelloMagic || h.version != kProtocolVersion)
@@ -170,6 +183,16 @@ std::optional<Refused> Decide(int fd, const Challenge& challenge,
   if (options.key &&
       !ProofsEqual(options.key->ClientProof(challenge, h), h.proof))
     return Refused{Refusal::kAuthentication, "authentication failed"};
+  return std::nullopt;
+}
+
+// Decides on an authenticated Hello; on success fills `plan` (the memory is
+// reserved and the sender or receiver made, so that a lack of memory,
+// descriptors or pinnable pages is a refusal with its reason, not a failure
+// after the Ack).
+std::optional<Refused> Decide(int fd, const Hello& h,
+                              const ServerOptions& options,
+                              MemoryBudget& budget, Plan* plan) {
   if (std::string why = ValidateHello(h); !why.empty())
     return Refused{Refusal::kBadHello, why};
   const Pattern pattern = static_cast<Pattern>(h.pattern);
@@ -222,11 +245,23 @@ std::optional<Refused> Decide(int fd, const Challenge& challenge,
   return std::nullopt;
 }
 
-// The handshake of protocol.h, all of it within one deadline. Returns the
+// Tells the client why, in an Ack, without waiting: the client has sent
+// nothing it must still read past, and a fresh Ack always fits.
+Refused RefuseInAck(int fd, Refused refused) {
+  Ack ack;
+  CopyText(ack.reason, refused.reason);
+  (void)::send(fd, &ack, sizeof(ack), MSG_DONTWAIT | MSG_NOSIGNAL);
+  return refused;
+}
+
+// The handshake of protocol.h. Until the client proved the key, within one
+// short deadline (handshake_timeout) and in the handshake budget; then
+// within control_timeout, which also covers making the buffers. Returns the
 // refusal, if any, after telling the client.
 std::optional<Refused> Handshake(int fd, const ServerOptions& options,
-                                 MemoryBudget& budget, Plan* plan) {
-  const std::chrono::milliseconds limit = options.control_timeout;
+                                 MemoryBudget& budget,
+                                 const Admission& admission, Plan* plan) {
+  const std::chrono::milliseconds limit = options.handshake_timeout;
   const Clock::time_point deadline = Clock::now() + limit;
   Challenge challenge;
   challenge.flags = options.key ? kChallengeAuth : 0;
@@ -237,6 +272,8 @@ std::optional<Refused> Handshake(int fd, const ServerOptions& options,
   try {
     RecvAllBefore(fd, &h, sizeof(h), deadline, limit, "handshake");
   } catch (const PeerClosed& e) {
+    if (admission.dropped())
+      return RefuseInAck(fd, Refused{Refusal::kStartupBudget, kDroppedReason});
     return Refused{Refusal::kBadHello,
                    e.received() == 0
                        ? "closed before its Hello"
@@ -244,22 +281,21 @@ std::optional<Refused> Handshake(int fd, const ServerOptions& options,
                              std::to_string(e.received()) + " of " +
                              std::to_string(sizeof(h)) + " bytes)"};
   } catch (const DeadlineExceeded&) {
-    Ack ack;
-    const std::string why = "handshake not complete within " +
-                            std::to_string(limit.count()) +
-                            " ms (--timeout_ms)";
-    CopyText(ack.reason, why);
-    (void)::send(fd, &ack, sizeof(ack), MSG_DONTWAIT | MSG_NOSIGNAL);
-    return Refused{Refusal::kHandshakeTimeout, why};
+    return RefuseInAck(fd, Refused{Refusal::kHandshakeTimeout,
+                                   "handshake not complete within " +
+                                       std::to_string(limit.count()) +
+                                       " ms (--handshake_timeout_ms)"});
   }
-  std::optional<Refused> refused =
-      Decide(fd, challenge, h, options, budget, plan);
+  std::optional<Refused> refused = Authenticate(challenge, h, options);
+  if (!refused) refused = admission.authenticated();
+  if (!refused) refused = Decide(fd, h, options, budget, plan);
   Ack ack;
   ack.ok = refused ? 0 : 1;
   if (refused) CopyText(ack.reason, refused->reason);
   if (!refused && options.key)
     ack.proof = options.key->ServerProof(challenge, h);
-  SendAllBefore(fd, &ack, sizeof(ack), deadline, limit, "handshake");
+  const std::chrono::milliseconds rest = options.control_timeout;
+  SendAllBefore(fd, &ack, sizeof(ack), Clock::now() + rest, rest, "handshake");
   return refused;
 }
 
@@ -283,7 +319,10 @@ Server::Server(UniqueFd listener, const ServerOptions& options)
       wake_(::eventfd(0, EFD_CLOEXEC)),
       spare_(OpenSpare()),
       budget_(options.max_memory),
-      log_(options.log ? stderr : nullptr) {
+      log_(options.log ? stderr : nullptr),
+      // Seeded afresh: a peer must not predict which of its connections the
+      // random early drop refuses.
+      startups_(options.startups, std::random_device{}()) {
   if (!wake_) ThrowErrno("eventfd");
   sockaddr_in a{};
   socklen_t len = sizeof(a);
@@ -419,40 +458,36 @@ void Server::OnDescriptorLimit(int err) {
 
 void Server::Admit(UniqueFd fd, const sockaddr_in& peer) {
   ReapFinished();
-  const uint32_t address = peer.sin_addr.s_addr;
   Refusal kind = Refusal::kOther;
   std::string why;
   {
     std::lock_guard lock(mu_);
-    const auto at = per_address_.find(address);
-    const int from_address = at == per_address_.end() ? 0 : at->second;
     if (stopped_) {
       why = "the server is stopping";
-    } else if (static_cast<int>(connections_.size()) >=
-               options_.max_connections) {
-      kind = Refusal::kConnectionLimit;
-      why = "connection limit " + std::to_string(options_.max_connections) +
-            " reached (--max_connections)";
-    } else if (options_.max_per_address > 0 &&
-               from_address >= options_.max_per_address) {
-      kind = Refusal::kAddressLimit;
-      why = "per-address limit: " + std::to_string(from_address) +
-            " connections from " + AddressOf(peer) +
-            " already (--max_per_address=" +
-            std::to_string(options_.max_per_address) + ")";
     } else {
-      Connection& c = connections_.emplace_back();
-      c.fd = std::move(fd);
-      c.peer = peer;
-      ++per_address_[address];
-      try {
-        c.thread = std::thread([this, &c] { Serve(&c); });
-        return;
-      } catch (const std::system_error& e) {
-        fd = std::move(c.fd);
-        connections_.pop_back();
-        if (--per_address_[address] == 0) per_address_.erase(address);
-        why = std::string("cannot start a thread: ") + e.what();
+      // Only the handshake budget is asked now: the authenticated limits
+      // are for connections whose client proved the key (Authenticated).
+      const uint64_t id = next_id_++;
+      const StartupBudget::Decision d =
+          startups_.Admit(peer.sin_addr.s_addr, id);
+      if (!d.admitted) {
+        kind = Refusal::kStartupBudget;
+        why = d.refusal;
+      } else {
+        if (d.dropped) Drop(*d.dropped);
+        Connection& c = connections_.emplace_back();
+        c.fd = std::move(fd);
+        c.peer = peer;
+        c.id = id;
+        try {
+          c.thread = std::thread([this, &c] { Serve(&c); });
+          return;
+        } catch (const std::system_error& e) {
+          fd = std::move(c.fd);
+          connections_.pop_back();
+          startups_.Release(id);
+          why = std::string("cannot start a thread: ") + e.what();
+        }
       }
     }
   }
@@ -461,13 +496,68 @@ void Server::Admit(UniqueFd fd, const sockaddr_in& peer) {
   NoteRefusal(kind, peer, why);
 }
 
+void Server::Drop(uint64_t id) {
+  for (Connection& c : connections_) {
+    if (c.id != id) continue;
+    c.dropped = true;
+    c.in_handshake = false;
+    // Its thread's wait for the Hello ends at once (end of stream); the
+    // thread tells the client why. Writing stays the thread's alone.
+    if (c.fd) ::shutdown(c.fd.get(), SHUT_RD);
+    return;
+  }
+}
+
+bool Server::Dropped(Connection* c) {
+  std::lock_guard lock(mu_);
+  return c->dropped;
+}
+
+std::string Server::Authenticated(Connection* c, Refusal* kind) {
+  std::lock_guard lock(mu_);
+  if (c->dropped) {
+    *kind = Refusal::kStartupBudget;
+    return kDroppedReason;
+  }
+  startups_.Release(c->id);
+  c->in_handshake = false;
+  if (sessions_ >= options_.max_connections) {
+    *kind = Refusal::kConnectionLimit;
+    return "connection limit " + std::to_string(options_.max_connections) +
+           " reached (--max_connections)";
+  }
+  const uint32_t address = c->peer.sin_addr.s_addr;
+  const auto at = per_address_.find(address);
+  const int from_address = at == per_address_.end() ? 0 : at->second;
+  if (options_.max_per_address > 0 &&
+      from_address >= options_.max_per_address) {
+    *kind = Refusal::kAddressLimit;
+    return "per-address limit: " + std::to_string(from_address) +
+           " connections from " + AddressOf(c->peer) +
+           " already (--max_per_address=" +
+           std::to_string(options_.max_per_address) + ")";
+  }
+  ++sessions_;
+  ++per_address_[address];
+  c->session = true;
+  return "";
+}
+
 void Server::Serve(Connection* c) {
   const int fd = c->fd.get();
   std::optional<Refused> outcome;
   bool reset = false;
   try {
     Plan plan;
-    outcome = Handshake(fd, options_, budget_, &plan);
+    Admission admission;
+    admission.authenticated = [this, c]() -> std::optional<Refused> {
+      Refusal kind = Refusal::kOther;
+      if (std::string why = Authenticated(c, &kind); !why.empty())
+        return Refused{kind, why};
+      return std::nullopt;
+    };
+    admission.dropped = [this, c] { return Dropped(c); };
+    outcome = Handshake(fd, options_, budget_, admission, &plan);
     if (!outcome) {
       Report report;
       std::string error;
@@ -519,10 +609,14 @@ void Server::Serve(Connection* c) {
     std::lock_guard lock(mu_);
     if (reset) ResetOnClose(fd);
     c->fd.Reset();
-    const uint32_t address = c->peer.sin_addr.s_addr;
-    if (auto it = per_address_.find(address);
-        it != per_address_.end() && --it->second == 0)
-      per_address_.erase(it);
+    if (c->in_handshake) startups_.Release(c->id);
+    if (c->session) {
+      --sessions_;
+      const uint32_t address = c->peer.sin_addr.s_addr;
+      if (auto it = per_address_.find(address);
+          it != per_address_.end() && --it->second == 0)
+        per_address_.erase(it);
+    }
     c->done = true;
   }
   finished_.notify_all();

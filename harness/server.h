@@ -19,20 +19,30 @@
 #include "harness/auth.h"
 #include "harness/refusal_log.h"
 #include "harness/server_limits.h"
+#include "harness/startup_budget.h"
 #include "lib/placement.h"
 
 namespace netbench {
 
 struct ServerOptions {
-  // Bound on the whole handshake (Challenge, Hello, Ack: one deadline, not
-  // one per call) and on writing the Report.
+  // Bound on the unauthenticated part of the handshake, from accept to the
+  // client's Hello (one deadline, not one per call): a stranger holds a
+  // connection this long at most.
+  std::chrono::milliseconds handshake_timeout{5000};
+  // Connections in that part at once: a budget of their own
+  // (harness/startup_budget.h), apart from the authenticated ones. The
+  // default, for the in-process server, has no random drop.
+  StartupLimits startups{512, 100, 512};
+  // Bound on the rest of the handshake once the client proved the key (the
+  // Ack, after the buffers are made) and on writing the Report.
   std::chrono::milliseconds control_timeout{5000};
   // The longest wait a client may ask for in its Hello: the server's policy
   // wins over the client's request.
   std::chrono::milliseconds max_timeout{3600 * 1000};
-  // Connections served at once; more are refused with a reason.
+  // Authenticated connections served at once; more are refused with a
+  // reason (in the Ack).
   int max_connections = 512;
-  // Connections at once from one peer address; 0: no cap.
+  // Authenticated connections at once from one peer address; 0: no cap.
   int max_per_address = 0;
   // Memory all connections' buffers may take (ConnectionCostBytes each).
   size_t max_memory = std::numeric_limits<size_t>::max();
@@ -52,13 +62,16 @@ struct ServerOptions {
 // following the exchange of harness/protocol.h. Used in-process (in the
 // server namespace) and by `net_bench serve`.
 //
-// Its limits come first: connections at once (in all, and per address), a
-// memory budget checked before a connection allocates anything, the
-// client's timeouts capped by the server's, and one deadline on the whole
-// handshake. Every refusal reaches the client as a reason (in the Challenge
-// when refused at accept, else in the Ack). A connection whose peer stopped
-// reading is reset when it ends, so that the kernel frees at once what the
-// peer left unread.
+// Its limits come first. A connection starts in the handshake budget
+// (ServerOptions::startups), bounded by a short deadline; only once its
+// client proved the key does it count against the authenticated limits
+// (connections at once, in all and per address), so that no one without
+// the key can take the capacity key holders need. Then a memory budget
+// checked before a connection allocates anything, and the client's
+// timeouts capped by the server's. Every refusal reaches the client as a
+// reason (in the Challenge when refused at accept, else in the Ack). A
+// connection whose peer stopped reading is reset when it ends, so that the
+// kernel frees at once what the peer left unread.
 class Server {
  public:
   // Takes a bound, listening socket.
@@ -88,8 +101,13 @@ class Server {
   struct Connection {
     UniqueFd fd;
     sockaddr_in peer{};
+    uint64_t id = 0;  // its place in startups_
     std::thread thread;
-    bool done = false;  // guarded by mu_
+    // Guarded by mu_:
+    bool in_handshake = true;  // counted in startups_
+    bool dropped = false;      // startups_ dropped it for another's place
+    bool session = false;      // authenticated: counted in sessions_
+    bool done = false;
   };
   void AcceptLoop();
   // Admits or refuses one accepted connection (accept-time limits).
@@ -100,6 +118,14 @@ class Server {
   // Sleeps `ms` unless Stop() wakes the loop.
   void Backoff(int ms);
   void Serve(Connection* c);
+  // Drops handshake `id` for another's place: shuts its reading down, so
+  // that its thread ends and tells the client why. REQUIRES: mu_ held.
+  void Drop(uint64_t id);
+  // The client of `c` proved the key: `c` leaves the handshake budget and
+  // takes an authenticated place. Returns "" or why not (in *kind).
+  std::string Authenticated(Connection* c, Refusal* kind);
+  // Whether the handshake budget dropped `c`.
+  bool Dropped(Connection* c);
   void ReapFinished();
   void NoteRefusal(Refusal kind, const sockaddr_in& peer,
                    const std::string& why);
@@ -116,8 +142,12 @@ class Server {
   std::mutex mu_;
   std::condition_variable finished_;   // a connection's thread is done
   std::list<Connection> connections_;  // guarded by mu_
-  std::unordered_map<uint32_t, int> per_address_;  // guarded by mu_
-  bool stopped_ = false;                           // guarded by mu_
+  StartupBudget startups_;             // guarded by mu_
+  uint64_t next_id_ = 0;               // guarded by mu_
+  int sessions_ = 0;                   // guarded by mu_
+  // Authenticated connections per address, guarded by mu_.
+  std::unordered_map<uint32_t, int> per_address_;
+  bool stopped_ = false;  // guarded by mu_
   std::atomic<uint64_t> failed_{0};
   std::atomic<uint64_t> served_{0};
   std::thread acceptor_;

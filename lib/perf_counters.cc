@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string>
 
+#include "base/printable.h"
 #include "base/sys_error.h"
 
 namespace netbench {
@@ -103,7 +104,7 @@ void ThrowUnlessLeftOut(int err, PerfEvent event, pid_t tid) {
 // Prints `text` on stderr the first time `said` is passed.
 void SayOnce(std::atomic<bool>& said, const std::string& text) {
   if (!said.exchange(true))
-    std::fprintf(stderr, "net_bench: %s\n", text.c_str());
+    std::fprintf(stderr, "net_bench: %s\n", Printable(text).c_str());
 }
 
 std::atomic<bool> said_no_hardware{false};

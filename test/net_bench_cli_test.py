@@ -104,6 +104,7 @@ class BadInput(unittest.TestCase):
         (["--benchmark_context=a"], "'a' is not KEY=VALUE"),
         (["--v=abc"], "--v: 'abc' is not a number"),
         (["--benchmark_out=/nonexistent/run.json"], "cannot write '/nonexistent/run.json'"),
+        (["--benchmark_out=/tmp"], "cannot write '/tmp': it is a directory"),
         (["--benchmark_filter=NoSuchBenchmark"], "selects no benchmark"),
         (["--benchmark_filter=("], "is not a regular expression"),
     ]

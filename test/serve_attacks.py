@@ -1,12 +1,13 @@
 #!/usr/bin/python3
-"""Measures `net_bench serve` under the attacks of issue 10, the same way
-before and after: prints one line per figure. Everything runs over loopback
-(the flood comes from 127.0.0.2, the legitimate client from 127.0.0.1).
+"""Measures `net_bench serve` under the attacks of issues 10 and 17, the same
+way before and after: prints one line per figure. Everything runs over
+loopback (the flood comes from 127.0.0.2-9, the legitimate client from
+127.0.0.1).
 
-usage: serve_attacks.py NET_BENCH [--protocol=2|3] [--only=NAME,...]
+usage: serve_attacks.py NET_BENCH [--protocol=2|4] [--only=NAME,...]
 
 --protocol=2 measures a net_bench from before authentication (no key);
-protocol 3 makes a key and gives it to serve and to every legitimate client.
+protocol 4 makes a key and gives it to serve and to every legitimate client.
 Takes a few minutes against an old server (its timeouts are the client's).
 """
 import argparse
@@ -110,36 +111,35 @@ def leak(args):
             serve.close()
 
 
+FLOOD_SOURCES = ["127.0.0.%d" % i for i in range(2, 10)]
+FLOOD_PER_SOURCE = 64  # the per-address default
+
+
 def flood(args):
-    serve = Serve(args, args.key_file, extra=["--timeout_ms=2000"])
+    """Issue 17: silent connections from 8 addresses, 64 each (each one the
+    server closes is opened again at once), then key holders' runs from
+    127.0.0.1; every limit at its default."""
+    serve = Serve(args, args.key_file)
     stop = threading.Event()
-    held, reasons = [], {}
     lock = threading.Lock()
+    reasons, opened = {}, [0]
 
-    def flooder():
-        # Keeps opening connections from 127.0.0.2 that say nothing.
+    def flooder(source):
+        mine = []
         while not stop.is_set():
-            try:
-                s = sp.connect(serve.port, source="127.0.0.2", timeout=2)
-            except OSError as e:
+            while len(mine) < FLOOD_PER_SOURCE and not stop.is_set():
+                try:
+                    s = sp.connect(serve.port, source=source, timeout=2)
+                except OSError as e:
+                    with lock:
+                        reasons[type(e).__name__] = reasons.get(type(e).__name__, 0) + 1
+                    time.sleep(0.01)
+                    continue
+                s.setblocking(False)
+                mine.append(s)
                 with lock:
-                    reasons[str(e)] = reasons.get(str(e), 0) + 1
-                time.sleep(0.01)
-                continue
-            s.setblocking(False)
-            with lock:
-                held.append(s)
-                opened = len(held)
-            if opened >= 1200:
-                time.sleep(0.05)
-
-    def reaper():
-        # Reads what the server says to each held connection (a refusal),
-        # closes the ones it closed.
-        while not stop.is_set():
-            with lock:
-                socks = list(held)
-            for s in socks:
+                    opened[0] += 1
+            for s in list(mine):
                 try:
                     data = s.recv(256)
                 except BlockingIOError:
@@ -152,26 +152,31 @@ def flood(args):
                         int.from_bytes(data[:4], "little") == sp.CHALLENGE_MAGIC:
                     if data[7]:
                         continue  # a challenge: the flooder stays silent
-                    why = "refused: " + sp.text(data[40:128])
+                    why = "refused: " + sp.text(data[40:128]).split(":")[0]
+                elif len(data) >= 8 and int.from_bytes(data[:4], "little") == sp.ACK_MAGIC:
+                    why = "dropped: " + sp.text(data[8:128]).split(":")[0]
                 elif data:
                     why = "%d bytes" % len(data)
                 elif why is None:
                     why = "closed without a word"
                 with lock:
                     reasons[why] = reasons.get(why, 0) + 1
-                    held.remove(s)
+                mine.remove(s)
                 s.close()
-            time.sleep(0.05)
+            stop.wait(0.05)
+        for s in mine:
+            s.close()
 
-    threads = [threading.Thread(target=flooder), threading.Thread(target=reaper)]
+    threads = [threading.Thread(target=flooder, args=(a,)) for a in FLOOD_SOURCES]
     for t in threads:
         t.start()
     time.sleep(3)
     ok = failed = 0
     causes = {}
-    for _ in range(5):
+    for threads_flag in ["--threads=1"] * 4 + ["--threads=8"]:
         cmd = [args.net_bench, "--topology=peer:127.0.0.1:%d" % serve.port, "--modes=OneCopy",
-               "--sizes=1K", "--threads=1", "--benchmark_min_time=0.01", "--timeout_ms=2000"]
+               "--sizes=1K", threads_flag, "--timeout_ms=3000",
+               "--benchmark_min_time=%s" % ("0.3" if threads_flag.endswith("8") else "0.01")]
         if args.key_file:
             cmd.append("--auth_key_file=" + args.key_file)
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
@@ -184,19 +189,17 @@ def flood(args):
     stop.set()
     for t in threads:
         t.join()
-    for s in held:
-        s.close()
     time.sleep(1)
     serve.stop()
     lines = serve.log_lines()
-    refused = sum(reasons.values())
-    print("flood legit runs during a flood from 127.0.0.2: %d of %d succeeded %s"
-          % (ok, ok + failed, causes if causes else ""))
-    print("flood what the flood's %d connections were told: %s" % (refused, dict(
+    print("flood key holders' runs (4 x 1 thread, 1 x 8) during a flood from %d addresses x %d: "
+          "%d of %d succeeded %s" % (len(FLOOD_SOURCES), FLOOD_PER_SOURCE, ok, ok + failed,
+                                     causes if causes else ""))
+    print("flood the flood opened %d connections; what it was told: %s" % (opened[0], dict(
         sorted(reasons.items(), key=lambda kv: -kv[1])[:6])))
     summaries = [l for l in lines if "refused or failed" in l]
-    print("flood serve log lines: %d for %d refused connections%s" % (
-        len(lines), refused, (", e.g. " + summaries[0][:200]) if summaries else ""))
+    print("flood serve log lines: %d%s" % (
+        len(lines), (", e.g. " + summaries[0][:200]) if summaries else ""))
     serve.close()
 
 
@@ -227,13 +230,13 @@ def slowloris(args, count=60, cap=50):
     def one():
         s = sp.connect(serve.port, timeout=cap)
         start = time.monotonic()
-        if args.protocol == 3:
+        if args.protocol != 2:
             if len(sp.recv_exact(s, sp.CHALLENGE.size)) < sp.CHALLENGE.size:
                 with lock:
                     results.append(time.monotonic() - start)
                 return
         hello = sp.pack_hello_v2(sp.hello_fields()) if args.protocol == 2 else \
-            sp.pack_hello_v3(sp.hello_fields(), b"\1" * 32)
+            sp.pack_hello(sp.hello_fields(), b"\1" * 32)
         payload = hello + b"\0" * 10000
         s.setblocking(False)
         closed = False
@@ -264,7 +267,7 @@ def slowloris(args, count=60, cap=50):
         t.start()
     for t in threads:
         t.join()
-    print("slowloris %d connections sending 1 byte/s vs --timeout_ms=2000: open for "
+    print("slowloris %d connections sending 1 byte/s, serve --timeout_ms=2000: open for "
           "%.1f s at most (cap %d s), %.1f s median" % (
               count, max(results), cap, sorted(results)[len(results) // 2]))
     serve.close()
@@ -276,12 +279,12 @@ def amplification(args):
     s = sp.connect(serve.port, timeout=10)
     sent = received = 0
     # What the handshake itself sends back: the Ack (2), or Challenge + Ack (3).
-    handshake = sp.ACK_V2.size if args.protocol == 2 else sp.CHALLENGE.size + sp.ACK_V3.size
+    handshake = sp.ACK_V2.size if args.protocol == 2 else sp.CHALLENGE.size + sp.ACK.size
     if args.protocol == 2:
         hello = sp.pack_hello_v2(f)
     else:
         received += len(sp.recv_exact(s, sp.CHALLENGE.size))
-        hello = sp.pack_hello_v3(f, os.urandom(32))  # no key: no proof
+        hello = sp.pack_hello(f, os.urandom(32))  # no key: no proof
     s.sendall(hello)
     sent += len(hello)
     s.sendall(b"\0" * 8)
@@ -349,13 +352,13 @@ def emfile(args):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("net_bench")
-    p.add_argument("--protocol", type=int, default=3, choices=(2, 3))
+    p.add_argument("--protocol", type=int, default=4, choices=(2, 4))
     p.add_argument("--only", default="")
     args = p.parse_args()
     args.net_bench = os.path.abspath(args.net_bench)
     args.key = args.key_file = None
     tmp = tempfile.mkdtemp(prefix="serve_attacks.")
-    if args.protocol == 3:
+    if args.protocol != 2:
         args.key = os.urandom(32)
         args.key_file = os.path.join(tmp, "key")
         fd = os.open(args.key_file, os.O_WRONLY | os.O_CREAT, 0o600)

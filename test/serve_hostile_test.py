@@ -102,7 +102,7 @@ class Serve:
         serve's code is paged in (libcrypto, io_uring, ...) and its memory
         is what an idle server that has served looks like."""
         for mode in supported_modes():
-            s = sp.open_v3(self.port, sp.hello_fields(pattern=sp.RR, mode=mode, size=65536),
+            s = sp.open_v4(self.port, sp.hello_fields(pattern=sp.RR, mode=mode, size=65536),
                            key=KEY)
             sp.rr_round(s, 65536)
             sp.finish(s)
@@ -206,6 +206,25 @@ class KeyFiles(unittest.TestCase):
                         timeout=20)
                 self.assert_bad_input(r, needle)
 
+    def test_a_fifo_is_refused_at_once(self):
+        # open(2) of a FIFO blocks until a writer comes: a key file is opened
+        # without blocking and refused unless it is a regular file.
+        fifo = os.path.join(TMP, "fifo")
+        os.mkfifo(fifo, 0o600)
+        try:
+            for args in (["serve", "--listen=127.0.0.1:%d" % free_port()],
+                         ["--topology=peer:127.0.0.1:1"]):
+                with self.subTest(args=args[0]):
+                    start = time.monotonic()
+                    try:
+                        r = run(*args, "--auth_key_file=" + fifo, timeout=5)
+                    except subprocess.TimeoutExpired:
+                        self.fail("%s hangs on a FIFO as --auth_key_file" % args[0])
+                    self.assertLess(time.monotonic() - start, 2)
+                    self.assert_bad_input(r, "not a regular file")
+        finally:
+            os.unlink(fifo)
+
     def test_a_key_the_user_cannot_read(self):
         nobody = pwd.getpwnam("nobody")
 
@@ -257,7 +276,7 @@ class Authentication(unittest.TestCase):
         cls.serve.close()
 
     def test_the_key_opens_and_the_server_proves_it_too(self):
-        s = sp.open_v3(self.serve.port, sp.hello_fields(size=4096), key=KEY)
+        s = sp.open_v4(self.serve.port, sp.hello_fields(size=4096), key=KEY)
         try:
             self.assertEqual(sp.rr_round(s, 4096, requests=3), 3 * 4096)
             self.assertEqual(sp.finish(s), (True, ""))
@@ -318,10 +337,10 @@ class Authentication(unittest.TestCase):
                     except socket.timeout:
                         continue
                     with c:
-                        c.sendall(sp.CHALLENGE.pack(sp.CHALLENGE_MAGIC, 3, sp.CHALLENGE_AUTH,
+                        c.sendall(sp.CHALLENGE.pack(sp.CHALLENGE_MAGIC, sp.VERSION, sp.CHALLENGE_AUTH,
                                                     1, os.urandom(32), b""))
-                        sp.recv_exact(c, sp.HELLO_V3.size)
-                        c.sendall(sp.ACK_V3.pack(sp.ACK_MAGIC, 1, b"", os.urandom(32)))
+                        sp.recv_exact(c, sp.HELLO.size)
+                        c.sendall(sp.ACK.pack(sp.ACK_MAGIC, 1, b"", os.urandom(32)))
                         sp.recv_exact(c, 1)
             t = threading.Thread(target=play)
             t.start()
@@ -357,7 +376,7 @@ class HostileInput(unittest.TestCase):
                 s = sp.connect(port)
                 sp.recv_exact(s, sp.CHALLENGE.size)
                 s.sendall(bytes(rng.randrange(256) for _ in range(n)))
-                if n < sp.HELLO_V3.size:
+                if n < sp.HELLO.size:
                     s.shutdown(socket.SHUT_WR)
                 s.settimeout(5 * SLOW)
                 sp.recv_exact(s, 1 << 16)
@@ -381,7 +400,7 @@ class HostileInput(unittest.TestCase):
                 with self.subTest(change=change):
                     self.assertIn(reason, refusal(port, fields, key=KEY))
             big = sp.hello_fields(pattern=sp.RR, mode="ZeroCopy", size=16 * MiB)
-            first = sp.open_v3(port, big, key=KEY)
+            first = sp.open_v4(port, big, key=KEY)
             try:
                 why = refusal(port, big, key=KEY)
                 self.assertRegex(why, r"^memory budget: this connection needs \d+ MiB, "
@@ -407,7 +426,7 @@ class HostileInput(unittest.TestCase):
 
 class Slowloris(unittest.TestCase):
     def test_a_trickled_handshake_is_cut_at_the_servers_timeout(self):
-        serve = Serve("--timeout_ms=1000")
+        serve = Serve("--handshake_timeout_ms=1000")
         try:
             lasted = []
             lock = threading.Lock()
@@ -417,7 +436,7 @@ class Slowloris(unittest.TestCase):
                 start = time.monotonic()
                 sp.recv_exact(s, sp.CHALLENGE.size)
                 s.setblocking(False)
-                payload = sp.pack_hello_v3(sp.hello_fields(), b"\1" * 32)
+                payload = sp.pack_hello(sp.hello_fields(), b"\1" * 32)
                 for byte in payload:
                     try:
                         s.send(bytes([byte]))
@@ -440,7 +459,8 @@ class Slowloris(unittest.TestCase):
                 t.join()
             # 1 s of handshake, then the trickler sees it at its next byte.
             self.assertLess(max(lasted), 1.0 + 0.5 * SLOW, sorted(lasted))
-            self.assertIn("handshake not complete within 1000 ms", serve.text())
+            self.assertIn("handshake not complete within 1000 ms (--handshake_timeout_ms)",
+                          serve.text())
             self.assertTrue(serve.settled(), serve.usage())
         finally:
             serve.close()
@@ -449,15 +469,18 @@ class Slowloris(unittest.TestCase):
         serve = Serve("--timeout_ms=1000")
         try:
             # Asks for an hour, then goes silent in the data phase.
-            s = sp.open_v3(serve.port, sp.hello_fields(timeout_ms=3600 * 1000), key=KEY)
+            s = sp.open_v4(serve.port, sp.hello_fields(timeout_ms=3600 * 1000), key=KEY)
             start = time.monotonic()
             s.settimeout(30)
             data = sp.recv_exact(s, sp.REPORT_SIZE)
-            closed = s.recv(1) == b""
+            try:
+                closed = s.recv(1) == b""
+            except ConnectionResetError:
+                closed = True  # reset: the report went before its ACK came
             took = time.monotonic() - start
             s.close()
             self.assertEqual(len(data), sp.REPORT_SIZE)
-            self.assertIn("timed out after 1000 ms", sp.text(data[184:]))
+            self.assertIn("timed out after 1000 ms", sp.text(data[sp.REPORT_ERROR:]))
             self.assertTrue(closed)
             self.assertLess(took, 1.0 + 1.0 * SLOW)
         finally:
@@ -466,7 +489,9 @@ class Slowloris(unittest.TestCase):
 
 class Flood(unittest.TestCase):
     def test_a_legitimate_client_is_served_throughout_a_flood_from_one_address(self):
-        serve = Serve("--timeout_ms=2000", "--max_per_address=8", "--max_connections=32")
+        serve = Serve("--handshake_timeout_ms=2000", "--timeout_ms=10000",
+                      "--max_startups=8:30:32", "--max_per_address=8",
+                      "--max_connections=32")
         held, told = [], {}
         stop = threading.Event()
         lock = threading.Lock()
@@ -500,15 +525,18 @@ class Flood(unittest.TestCase):
             for code, err in results:
                 self.assertEqual(code, 0, err)
             with lock:
-                self.assertGreater(told.get("per-address limit", 0), 20, told)
-            # Beyond the connection limit (from many addresses), the refusal
-            # reaches the benchmark as the server's reason.
+                self.assertGreater(told.get("handshake budget", 0), 20, told)
+            # Key holders beyond the connection limit (from many addresses,
+            # each held after its Ack): the refusal reaches the benchmark as
+            # the server's reason.
             many = []
             for i in range(40):
                 try:
-                    many.append(sp.connect(serve.port, source="127.0.0.%d" % (10 + i)))
-                except OSError:
+                    many.append(sp.open_v4(serve.port, sp.hello_fields(), key=KEY,
+                                           source="127.0.0.%d" % (10 + i), go=False))
+                except (sp.Refused, OSError):
                     pass
+            self.assertEqual(len(many), 32)
             r = net_bench_client(serve.port, key_file=KEY_FILE)
             self.assertEqual(r.returncode, 1, r.stderr)
             self.assertIn("server refused: connection limit 32 reached", r.stderr)
@@ -528,15 +556,92 @@ class Flood(unittest.TestCase):
             # A few lines per kind of refusal, then summaries: bounded however
             # long the flood.
             self.assertLess(len(lines), 40, "\n".join(lines[-20:]))
-            self.assertTrue(any("per-address limit" in l and "refused or failed" in l
+            self.assertTrue(any("handshake budget" in l and "refused or failed" in l
                                 for l in lines), "\n".join(lines))
         finally:
             serve.close()
 
 
+class FloodFromManyAddresses(unittest.TestCase):
+    """Issue 17: silent connections from 8 addresses, 64 each (the
+    per-address default), must not lock key holders out."""
+
+    SOURCES = ["127.0.0.%d" % i for i in range(2, 10)]
+    PER_SOURCE = 64
+    RUNS = 5
+
+    def test_key_holders_are_served_during_a_flood_of_silent_connections(self):
+        serve = Serve()  # every limit at its default
+        stop = threading.Event()
+        held = []
+        lock = threading.Lock()
+
+        def flood(source):
+            # Holds PER_SOURCE silent connections from `source`, opening a new
+            # one for each the server closes.
+            mine = []
+            while not stop.is_set():
+                while len(mine) < self.PER_SOURCE and not stop.is_set():
+                    try:
+                        s = sp.connect(serve.port, source=source, timeout=2)
+                    except OSError:
+                        time.sleep(0.01)
+                        continue
+                    s.setblocking(False)
+                    mine.append(s)
+                    with lock:
+                        held.append(s)
+                for s in list(mine):
+                    try:
+                        while s.recv(4096):
+                            pass
+                    except BlockingIOError:
+                        continue  # still open, still silent
+                    except OSError:
+                        pass
+                    mine.remove(s)
+                    s.close()
+                stop.wait(0.05)
+        threads = [threading.Thread(target=flood, args=(a,)) for a in self.SOURCES]
+        for t in threads:
+            t.start()
+        try:
+            try:
+                self.run_during_the_flood(serve, held)
+            finally:
+                stop.set()
+                for t in threads:
+                    t.join()
+                with lock:
+                    for s in held:
+                        s.close()
+            self.assertTrue(serve.settled(20), serve.usage())
+            took, status = serve.stop()
+            self.assertEqual(status, 0)
+        finally:
+            serve.close()
+
+    def run_during_the_flood(self, serve, held):
+        # The flood in place: every source holds its connections.
+        self.assertTrue(sp.wait_until(
+            lambda: len(held) >= len(self.SOURCES) * self.PER_SOURCE, 20), len(held))
+        time.sleep(0.5)
+        outcomes = []
+        for i in range(self.RUNS):
+            # The last one as 8 connections at once (a window long enough
+            # for 8 flows on a small machine).
+            extra = ["--threads=8", "--benchmark_min_time=0.3"] if i == self.RUNS - 1 else []
+            r = net_bench_client(serve.port, *extra, key_file=KEY_FILE)
+            outcomes.append((r.returncode, r.stderr.strip()[-200:]))
+        ok = sum(1 for code, _ in outcomes if code == 0)
+        print("\nflood from %d addresses x %d: %d of %d key holders' runs succeeded"
+              % (len(self.SOURCES), self.PER_SOURCE, ok, self.RUNS), file=sys.stderr)
+        self.assertEqual(ok, self.RUNS, outcomes)
+
+
 def open_stalled(port, mode, size=16 * MiB, timeout_ms=100):
     """An RR connection that asks for one answer and never reads it."""
-    s = sp.open_v3(port, sp.hello_fields(pattern=sp.RR, mode=mode, size=size,
+    s = sp.open_v4(port, sp.hello_fields(pattern=sp.RR, mode=mode, size=size,
                                          timeout_ms=timeout_ms), key=KEY)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.sendall(b"\0" * 8)

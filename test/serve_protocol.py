@@ -3,13 +3,19 @@ from Python by the hostile-client tests and the attack measurements: the
 wire records, the HMAC proofs of the handshake, and a client that can stop
 at any step.
 
-Protocol 3 (the server speaks first):
+Protocol 4 (the server speaks first):
   server -> client  Challenge  128 bytes: magic, version, flags, ok, nonce, reason
-  client -> server  Hello       96 bytes: the benchmark's parameters, the
-                                client's nonce and its proof
+  client -> server  Hello       96 bytes: the benchmark's parameters (the
+                                working set among them), the client's nonce
+                                and its proof
   server -> client  Ack        160 bytes: ok, reason, the server's proof
-Protocol 2 (before authentication) had no Challenge, a 32-byte Hello and a
-128-byte Ack; it is kept here to measure an old server the same way.
+  client -> server  Go          32 bytes: the flow's schedule
+  ... data phase; the client shuts its side down ...
+  server -> client  Report     320 bytes: ok, the server's window, totals, error
+Protocol 3 had the same handshake with two reserved words where the working
+set is, and no Go. Protocol 2 (before authentication) had no Challenge, a
+32-byte Hello and a 128-byte Ack; it is kept here to measure an old server
+the same way.
 """
 import hashlib
 import hmac
@@ -26,16 +32,21 @@ HELLO_MAGIC = 0x4E42454E
 ACK_MAGIC = 0x4E42414B
 REPORT_MAGIC = 0x4E425250
 CHALLENGE_MAGIC = 0x4E424843
+GO_MAGIC = 0x4E42474F
+VERSION = 4
 
 HELLO_VERIFY, HELLO_NODELAY, HELLO_SPIN = 1, 2, 4
 CHALLENGE_AUTH = 1
 
 CHALLENGE = struct.Struct("<IHBB32s88s")       # 128
 HELLO_V2 = struct.Struct("<IHBBBBHII4xQ")      # 32
-HELLO_V3 = struct.Struct("<IHBBBBHII4xQ32s32s")  # 96
+HELLO = struct.Struct("<IHBBBBHIQQ32s32s")    # 96
 ACK_V2 = struct.Struct("<II120s")              # 128
-ACK_V3 = struct.Struct("<II120s32s")           # 160
-REPORT_SIZE = 312
+ACK = struct.Struct("<II120s32s")              # 160
+GO = struct.Struct("<IIqqq")                   # 32
+# magic, ok, the server's SideRecord (21 words), messages, verified, error.
+REPORT_SIZE = 320
+REPORT_ERROR = 192
 CLIENT_LABEL = b"net_bench 3 client"
 SERVER_LABEL = b"net_bench 3 server"
 
@@ -72,10 +83,10 @@ def connect(port, host="127.0.0.1", source=None, timeout=5.0):
 
 
 def hello_fields(pattern=RR, mode="OneCopy", size=1024, timeout_ms=2000,
-                 flags=HELLO_NODELAY, rx=0, connection=0):
+                 flags=HELLO_NODELAY, rx=0, connection=0, working_set=4096):
     return dict(pattern=pattern, mode=MODES.index(mode) if isinstance(mode, str) else mode,
                 rx=rx, flags=flags, connection=connection, timeout_ms=timeout_ms,
-                size=size)
+                size=size, working_set=working_set)
 
 
 def pack_hello_v2(f, version=2):
@@ -83,9 +94,16 @@ def pack_hello_v2(f, version=2):
                          f["flags"], f["connection"], f["timeout_ms"], 0, f["size"])
 
 
-def pack_hello_v3(f, nonce, proof=b"\0" * 32, version=3, magic=HELLO_MAGIC):
-    return HELLO_V3.pack(magic, version, f["pattern"], f["mode"], f["rx"], f["flags"],
-                         f["connection"], f["timeout_ms"], 0, f["size"], nonce, proof)
+def pack_hello(f, nonce, proof=b"\0" * 32, version=VERSION, magic=HELLO_MAGIC):
+    return HELLO.pack(magic, version, f["pattern"], f["mode"], f["rx"], f["flags"],
+                      f["connection"], f["timeout_ms"], f["working_set"], f["size"],
+                      nonce, proof)
+
+
+def pack_go(window_ms=10):
+    """A Go whose window opens as it arrives (the server places it on its
+    own clock: sent_ns is the arrival) and lasts `window_ms`."""
+    return GO.pack(GO_MAGIC, 0, 0, 0, window_ms * 1000 * 1000)
 
 
 class Refused(Exception):
@@ -93,7 +111,7 @@ class Refused(Exception):
 
 
 class Handshake:
-    """One protocol-3 handshake, step by step, so that a test can stop or
+    """One protocol-4 handshake, step by step, so that a test can stop or
     cheat at any point."""
 
     def __init__(self, sock):
@@ -115,7 +133,7 @@ class Handshake:
     def hello(self, fields, key=None, tamper=None):
         """The Hello, proven with `key` (zeros without one). `tamper`
         changes the bytes after the proof was computed."""
-        unsigned = pack_hello_v3(fields, os.urandom(32))
+        unsigned = pack_hello(fields, os.urandom(32))
         proof = mac(key, CLIENT_LABEL, self.challenge, unsigned) if key else b"\0" * 32
         self.sent = unsigned[:-32] + proof
         if tamper:
@@ -123,10 +141,10 @@ class Handshake:
         return self.sent
 
     def read_ack(self, key=None):
-        raw = recv_exact(self.sock, ACK_V3.size)
-        if len(raw) < ACK_V3.size:
+        raw = recv_exact(self.sock, ACK.size)
+        if len(raw) < ACK.size:
             raise Refused("no ack (%d bytes)" % len(raw))
-        magic, ok, reason, proof = ACK_V3.unpack(raw)
+        magic, ok, reason, proof = ACK.unpack(raw)
         if magic != ACK_MAGIC:
             raise Refused("garbled ack")
         if not ok:
@@ -137,14 +155,17 @@ class Handshake:
         return raw
 
 
-def open_v3(port, fields, key=None, source=None, timeout=5.0):
-    """A connection past the handshake (raises Refused with the reason)."""
+def open_v4(port, fields, key=None, source=None, timeout=5.0, go=True):
+    """A connection past the handshake (raises Refused with the reason),
+    and past its Go unless `go` is false: in its data phase."""
     s = connect(port, source=source, timeout=timeout)
     try:
         h = Handshake(s)
         h.read_challenge()
         s.sendall(h.hello(fields, key))
         h.read_ack(key)
+        if go:
+            s.sendall(pack_go())
         return s
     except BaseException:
         s.close()
@@ -168,7 +189,7 @@ def open_v2(port, fields, source=None, timeout=5.0):
 def open_connection(protocol, port, fields, key=None, source=None, timeout=5.0):
     if protocol == 2:
         return open_v2(port, fields, source=source, timeout=timeout)
-    return open_v3(port, fields, key=key, source=source, timeout=timeout)
+    return open_v4(port, fields, key=key, source=source, timeout=timeout)
 
 
 def rr_round(sock, size, requests=1):
@@ -188,7 +209,7 @@ def finish(sock):
     if len(raw) < REPORT_SIZE:
         return False, "no report (%d bytes)" % len(raw)
     magic, ok = struct.unpack_from("<II", raw)
-    return bool(ok) and magic == REPORT_MAGIC, text(raw[184:])
+    return bool(ok) and magic == REPORT_MAGIC, text(raw[REPORT_ERROR:])
 
 
 # What /proc says about a process.
