@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -47,6 +48,11 @@ std::string PingPong(const TcpPair& pair) {
       std::memcmp(buf, "pong", 4) != 0)
     return "recv pong";
   return "";
+}
+
+bool IgnoreSigpipe() {
+  ::signal(SIGPIPE, SIG_IGN);
+  return true;
 }
 
 ino_t NamespaceInode(int ns_fd) {

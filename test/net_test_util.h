@@ -26,6 +26,12 @@ TcpPair ConnectAcross(const netns::Topology& topology, uint16_t port = 5201);
 // string on success, the first failure otherwise.
 std::string PingPong(const TcpPair& pair);
 
+// Ignores SIGPIPE in the whole test process, as net_bench's main does, and
+// returns true (for a namespace-scope initializer). splice(2) has no
+// MSG_NOSIGNAL: a test binary whose senders splice into a connection the
+// peer may close (SpliceZeroCopy) calls this, or the first EPIPE kills it.
+bool IgnoreSigpipe();
+
 // The inode of a namespace fd ("net:[<inode>]").
 ino_t NamespaceInode(int ns_fd);
 
