@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <set>
 #include <string>
 #include <utility>
 
@@ -35,15 +36,79 @@ bool IgnoreSigpipe();
 // The inode of a namespace fd ("net:[<inode>]").
 ino_t NamespaceInode(int ns_fd);
 
-// Whether any process still holds the network namespace `inode` (as its
-// namespace, a thread's namespace, or an open fd).
-bool NamespaceHeld(ino_t inode);
+// What a test may say about namespaces without being fooled by the rest of
+// the machine (other tests, another ctest run): only what a given process
+// holds. Inode numbers identify namespaces only while they are alive; the
+// kernel hands a freed one to the next namespace made (lowest free first),
+// so a dead namespace cannot be looked for by its inode.
 
-// Whether an interface of this name exists in the calling thread's namespace.
-bool InterfaceExists(const std::string& name);
+// The network namespaces process `pid` holds, other than the one this thread
+// is in: those its threads are in (/proc/PID/task/*/ns/net) and those it
+// holds open as fds. Empty once it is gone.
+std::set<ino_t> NetNamespacesOf(pid_t pid);
 
-// Entries under /var/run/netns whose name starts with "net_bench".
-int NetBenchNetnsMounts();
+// The network namespace `inode` of NetNamespacesOf(pid), opened through
+// `pid`'s own link to it (so never another namespace that took the inode
+// over); an invalid fd when `pid` no longer holds it.
+UniqueFd OpenNetNamespaceOf(pid_t pid, ino_t inode);
+
+// Whether an interface named `name` exists inside the network namespace
+// `ns_fd`, looked up from a socket made in it.
+bool InterfaceExistsIn(int ns_fd, const std::string& name);
+
+// "" when the veth pair joins the network namespaces `server_ns` and
+// `client_ns` (fds): veth_server inside the first and not the second,
+// veth_client the other way round; else what is wrong.
+std::string VethBetween(int server_ns, int client_ns);
+
+// The same for the namespaces process `pid` holds (NetNamespacesOf): one
+// of them holds veth_server, another veth_client.
+std::string VethOf(pid_t pid);
+
+// The processes other than `owner` and this one that hold the network
+// namespace `inode` (a thread in it, or an fd on it).
+// REQUIRES: `owner` holds it, so that it is alive and the inode is its.
+std::set<pid_t> OtherHoldersOf(ino_t inode, pid_t owner);
+
+// The --netns_bind_mount files and mounts (/var/run/netns/net_bench-PID-*)
+// of process `pid`, as process `seen_by` (0: this one) sees them.
+int BindMountsOf(pid_t pid, pid_t seen_by = 0);
+
+// A mount namespace in which /var/run/netns is an empty tmpfs of its own,
+// held by a child process until destroyed. The --netns_bind_mount runs of a
+// test go in it (SpawnIn's `mount_ns_fd`, ScopedMountNamespace), so that
+// nothing else sees or removes their mounts: any --netns_bind_mount run
+// removes the mounts of a dead net_bench (RemoveStaleBindMounts), another
+// ctest run's included.
+class PrivateNetnsDir {
+ public:
+  PrivateNetnsDir();  // throws SysError
+  ~PrivateNetnsDir();
+  PrivateNetnsDir(const PrivateNetnsDir&) = delete;
+  PrivateNetnsDir& operator=(const PrivateNetnsDir&) = delete;
+
+  int fd() const { return mount_ns_.get(); }
+  // A process inside it, for BindMountsOf(pid, holder()).
+  pid_t holder() const { return holder_; }
+
+ private:
+  pid_t holder_ = -1;
+  UniqueFd mount_ns_;
+};
+
+// Moves the calling thread into the mount namespace `mount_ns_fd` until
+// destroyed, then back. Its filesystem attributes are unshared from the
+// process's other threads first (setns(2) requires it). Throws SysError.
+class ScopedMountNamespace {
+ public:
+  explicit ScopedMountNamespace(int mount_ns_fd);
+  ~ScopedMountNamespace();
+  ScopedMountNamespace(const ScopedMountNamespace&) = delete;
+  ScopedMountNamespace& operator=(const ScopedMountNamespace&) = delete;
+
+ private:
+  UniqueFd original_;
+};
 
 }  // namespace netbench::testing
 
@@ -99,9 +164,10 @@ ChildOutcome RunRootless(const std::function<std::string()>& body);
 namespace netbench::testing {
 
 // Starts `argv` in a child process whose network namespace is `ns_fd` (-1:
-// this one), with stdout and stderr going to `output_path`.
+// this one) and mount namespace `mount_ns_fd` (-1: this one), with stdout
+// and stderr going to `output_path`.
 pid_t SpawnIn(int ns_fd, const std::vector<std::string>& argv,
-              const std::string& output_path);
+              const std::string& output_path, int mount_ns_fd = -1);
 
 // Waits for `pid` at most `timeout`. Returns its wait status, or -1 when it
 // was still running (it is then SIGKILLed and reaped).
