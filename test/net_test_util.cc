@@ -193,7 +193,7 @@ int BindMountsOf(pid_t pid, pid_t seen_by) {
   return n;
 }
 
-PrivateNetnsDir::PrivateNetnsDir() {
+PrivateNetnsDir::PrivateNetnsDir(bool enter) {
   int ready[2];
   if (::pipe2(ready, O_CLOEXEC) != 0) ThrowErrno("pipe2");
   UniqueFd ready_read(ready[0]), ready_write(ready[1]);
@@ -223,26 +223,28 @@ PrivateNetnsDir::PrivateNetnsDir() {
     err = errno;
   }
   if (!mount_ns_) {
-    ::kill(holder_, SIGKILL);
-    ::waitpid(holder_, nullptr, 0);
+    StopHolder();
     throw SysError("a private /var/run/netns (unshare, mount tmpfs)", err);
   }
+  if (!enter) return;
+  UniqueFd left(::open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC));
+  if (!left || ::unshare(CLONE_FS) != 0 ||
+      ::setns(mount_ns_.get(), CLONE_NEWNS) != 0) {
+    err = errno;
+    StopHolder();
+    throw SysError("entering a private /var/run/netns", err);
+  }
+  left_ = std::move(left);
 }
 
 PrivateNetnsDir::~PrivateNetnsDir() {
+  if (left_) ::setns(left_.get(), CLONE_NEWNS);
+  StopHolder();
+}
+
+void PrivateNetnsDir::StopHolder() {
   ::kill(holder_, SIGKILL);
   ::waitpid(holder_, nullptr, 0);
-}
-
-ScopedMountNamespace::ScopedMountNamespace(int mount_ns_fd) {
-  original_.Reset(::open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC));
-  if (!original_) ThrowErrno("open /proc/thread-self/ns/mnt");
-  if (::unshare(CLONE_FS) != 0) ThrowErrno("unshare(CLONE_FS)");
-  if (::setns(mount_ns_fd, CLONE_NEWNS) != 0) ThrowErrno("setns(mount)");
-}
-
-ScopedMountNamespace::~ScopedMountNamespace() {
-  ::setns(original_.get(), CLONE_NEWNS);
 }
 
 }  // namespace netbench::testing
@@ -388,6 +390,7 @@ ChildOutcome RunRootless(const std::function<std::string()>& body) {
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ptrace.h>
 
 #include <fstream>
 #include <sstream>
@@ -397,7 +400,7 @@ ChildOutcome RunRootless(const std::function<std::string()>& body) {
 namespace netbench::testing {
 
 pid_t SpawnIn(int ns_fd, const std::vector<std::string>& argv,
-              const std::string& output_path, int mount_ns_fd) {
+              const std::string& output_path, int mount_ns_fd, bool traced) {
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
   if (ns_fd >= 0 && ::setns(ns_fd, CLONE_NEWNET) != 0) ::_exit(120);
@@ -407,6 +410,8 @@ pid_t SpawnIn(int ns_fd, const std::vector<std::string>& argv,
   if (out < 0) ::_exit(121);
   ::dup2(out, 1);
   ::dup2(out, 2);
+  if (traced && ::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0)
+    ::_exit(124);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

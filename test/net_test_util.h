@@ -76,38 +76,28 @@ int BindMountsOf(pid_t pid, pid_t seen_by = 0);
 
 // A mount namespace in which /var/run/netns is an empty tmpfs of its own,
 // held by a child process until destroyed. The --netns_bind_mount runs of a
-// test go in it (SpawnIn's `mount_ns_fd`, ScopedMountNamespace), so that
-// nothing else sees or removes their mounts: any --netns_bind_mount run
-// removes the mounts of a dead net_bench (RemoveStaleBindMounts), another
-// ctest run's included.
+// test go in it (SpawnIn's `mount_ns_fd`, or `enter`), so that nothing else
+// sees or removes their mounts: any --netns_bind_mount run removes the
+// mounts of a dead net_bench (RemoveStaleBindMounts), another ctest run's
+// included. Neither copied nor moved.
 class PrivateNetnsDir {
  public:
-  PrivateNetnsDir();  // throws SysError
+  // `enter`: the calling thread also moves into it until destroyed, its
+  // filesystem attributes unshared from the process's other threads first
+  // (setns(2) requires it). Throws SysError.
+  explicit PrivateNetnsDir(bool enter = false);
   ~PrivateNetnsDir();
-  PrivateNetnsDir(const PrivateNetnsDir&) = delete;
-  PrivateNetnsDir& operator=(const PrivateNetnsDir&) = delete;
 
   int fd() const { return mount_ns_.get(); }
   // A process inside it, for BindMountsOf(pid, holder()).
   pid_t holder() const { return holder_; }
 
  private:
+  void StopHolder();
+
   pid_t holder_ = -1;
   UniqueFd mount_ns_;
-};
-
-// Moves the calling thread into the mount namespace `mount_ns_fd` until
-// destroyed, then back. Its filesystem attributes are unshared from the
-// process's other threads first (setns(2) requires it). Throws SysError.
-class ScopedMountNamespace {
- public:
-  explicit ScopedMountNamespace(int mount_ns_fd);
-  ~ScopedMountNamespace();
-  ScopedMountNamespace(const ScopedMountNamespace&) = delete;
-  ScopedMountNamespace& operator=(const ScopedMountNamespace&) = delete;
-
- private:
-  UniqueFd original_;
+  UniqueFd left_;  // the mount namespace the thread left, when it entered
 };
 
 }  // namespace netbench::testing
@@ -165,9 +155,11 @@ namespace netbench::testing {
 
 // Starts `argv` in a child process whose network namespace is `ns_fd` (-1:
 // this one) and mount namespace `mount_ns_fd` (-1: this one), with stdout
-// and stderr going to `output_path`.
+// and stderr going to `output_path`. `traced`: the child asks this thread to
+// trace it (PTRACE_TRACEME), so that it stops at exec.
 pid_t SpawnIn(int ns_fd, const std::vector<std::string>& argv,
-              const std::string& output_path, int mount_ns_fd = -1);
+              const std::string& output_path, int mount_ns_fd = -1,
+              bool traced = false);
 
 // Waits for `pid` at most `timeout`. Returns its wait status, or -1 when it
 // was still running (it is then SIGKILLed and reaped).

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,15 +49,40 @@ std::vector<std::string> NetBenchArgs(std::vector<std::string> args,
   return args;
 }
 
-// Whether `pid` has a handler for `sig` (SigCgt in /proc/PID/status): from
-// then on net_bench handles the signal itself.
-bool Catches(pid_t pid, int sig) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("SigCgt:", 0) == 0)
-      return (std::stoull(line.substr(7), nullptr, 16) >> (sig - 1)) & 1;
-  return false;
+// Starts `argv` as SpawnIn does, traced (ptrace(2)) from exec until its
+// main thread returns from its first `syscall_nr` call, and then lets it go
+// with `sig` pending: a signal at an exact point of net_bench's setup,
+// whatever the machine's load. Returns its pid; -1 when it exited first.
+pid_t SpawnSignalledAfter(long syscall_nr, int sig,
+                          const std::vector<std::string>& argv,
+                          const std::string& output_path, int mount_ns_fd) {
+  const pid_t pid = SpawnIn(-1, argv, output_path, mount_ns_fd,
+                            /*traced=*/true);
+  int status = 0;
+  // The first stop: the SIGTRAP of exec.
+  if (::waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status)) return -1;
+  ::ptrace(PTRACE_SETOPTIONS, pid, nullptr,
+           PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL);
+  bool inside = false;  // stopped in a `syscall_nr` call
+  int deliver = 0;      // a signal of its own, passed on
+  while (::ptrace(PTRACE_SYSCALL, pid, nullptr, deliver) == 0 &&
+         ::waitpid(pid, &status, 0) == pid && WIFSTOPPED(status)) {
+    deliver = 0;
+    if (WSTOPSIG(status) != (SIGTRAP | 0x80)) {
+      deliver = WSTOPSIG(status);
+      continue;
+    }
+    __ptrace_syscall_info info{};
+    ::ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(info), &info);
+    if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+      inside = static_cast<long>(info.entry.nr) == syscall_nr;
+    } else if (info.op == PTRACE_SYSCALL_INFO_EXIT && inside) {
+      ::kill(pid, sig);  // pending until it runs again
+      ::ptrace(PTRACE_DETACH, pid, nullptr, 0);
+      return pid;
+    }
+  }
+  return -1;
 }
 
 // The live (not zombie) processes whose parent is `parent` and whose
@@ -101,25 +128,22 @@ bool WaitFor(F done, std::chrono::milliseconds timeout) {
   return true;
 }
 
-// A signal as soon as net_bench handles it, long before the topology is
-// up (--netns_bind_mount: the setup makes mounts that must go too): exit
+// A signal in the middle of the setup, right after its first bind mount
+// (--netns_bind_mount), half way through building the topology: exit
 // status 128+signal, one line, nothing left.
 void InterruptDuringSetup(int sig) {
   testing::TempDir dir;
   testing::PrivateNetnsDir netns_dir;
   const std::string json = dir.File("setup.json");
-  const pid_t pid =
-      SpawnIn(-1,
-              NetBenchArgs({"--modes=OneCopy", "--sizes=1K", "--threads=1",
-                            "--netns_bind_mount", "--benchmark_min_time=0.01"},
-                           json),
-              json + ".log", netns_dir.fd());
-  // Busy: the setup takes a few milliseconds.
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!Catches(pid, sig) && std::chrono::steady_clock::now() < deadline) {
-  }
-  ::kill(pid, sig);
-  const int status = WaitOrKill(pid, 15s);
+  const pid_t pid = SpawnSignalledAfter(
+      SYS_mount, sig,
+      NetBenchArgs({"--modes=OneCopy", "--sizes=1K", "--threads=1",
+                    "--netns_bind_mount", "--benchmark_min_time=0.01"},
+                   json),
+      json + ".log", netns_dir.fd());
+  ASSERT_GT(pid, 0) << "net_bench exited before its first mount(2): "
+                    << ReadFile(json + ".log");
+  const int status = WaitOrKill(pid, kTopologyUp);
   ASSERT_TRUE(WIFEXITED(status))
       << "status " << status << ": " << ReadFile(json + ".log");
   EXPECT_EQ(WEXITSTATUS(status), 128 + sig);

@@ -125,8 +125,7 @@ TEST(TopologyTest, DestroyingLeavesNothing) {
 // In a mount namespace of the test's own, so that no other net_bench sees
 // the mounts (and no other test's are counted).
 TEST(TopologyTest, DebugBindMountsAreRemoved) {
-  testing::PrivateNetnsDir dir;
-  testing::ScopedMountNamespace in(dir.fd());
+  testing::PrivateNetnsDir dir(/*enter=*/true);
   TopologyOptions options;
   options.bind_mount = true;
   {
