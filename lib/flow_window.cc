@@ -14,8 +14,8 @@ bool FlowWindow::Check(const SideRecord& counts, int64_t now_ns) {
   // slows down (a blocking wait) is caught up with quickly.
   const uint64_t steps = steps_ - last_check_steps_;
   const int64_t elapsed = std::max<int64_t>(now_ns - last_check_ns_, 1);
-  const uint64_t ideal =
-      std::max<uint64_t>(1, steps * kCheckInterval / static_cast<uint64_t>(elapsed));
+  const uint64_t ideal = std::max<uint64_t>(
+      1, steps * kCheckInterval / static_cast<uint64_t>(elapsed));
   stride_ = std::min(ideal, 2 * stride_);
   last_check_steps_ = steps_;
   last_check_ns_ = now_ns;
@@ -28,7 +28,14 @@ bool FlowWindow::Check(const SideRecord& counts, int64_t now_ns) {
     aborted_ = true;
     return false;
   }
-  return now_ns < schedule_.stop_ns;
+  // A window that opened late keeps its length (Open), so the driving side
+  // goes on for the tail after its end: stopping on schedule would cut it
+  // short, and a stall through the whole warm-up and window (tens of ms on
+  // a loaded machine, at a 10 ms window) would leave it empty; Google
+  // Benchmark then asks for a second iteration of the run.
+  const int64_t tail =
+      schedule_.stop_ns - schedule_.window_start_ns - schedule_.window_ns;
+  return now_ns < std::max(schedule_.stop_ns, window_end_ns_ + tail);
 }
 
 void FlowWindow::Open(const SideRecord& counts) {
