@@ -101,11 +101,13 @@ const std::array<CounterInfo, 24> kCounters = {{
      [](const RunTotals& t) { return Quantile(t, 0.999); }},
     {"tx_cpu_ns_per_byte", "sender CPU (ns/byte)", "lower",
      [](const RunTotals& t) {
-       return PerByte(t, true, Always([](const SideRecord& r) { return r.cpu_ns; }));
+       return PerByte(t, true,
+                      Always([](const SideRecord& r) { return r.cpu_ns; }));
      }},
     {"rx_cpu_ns_per_byte", "receiver CPU (ns/byte)", "lower",
      [](const RunTotals& t) {
-       return PerByte(t, false, Always([](const SideRecord& r) { return r.cpu_ns; }));
+       return PerByte(t, false,
+                      Always([](const SideRecord& r) { return r.cpu_ns; }));
      }},
     // The CPUs' busy time (steal apart) over the bytes moved meanwhile.
     {"sys_cpu_ns_per_byte", "run's CPUs busy (ns/byte)", "lower",
@@ -158,15 +160,16 @@ const std::array<CounterInfo, 24> kCounters = {{
      }},
     {"ctx_switches_per_msg", "context switches/message", "lower",
      [](const RunTotals& t) {
-       return BothPerMessage(t,
-                             [](const SideRecord& r) { return r.ctx_switches; });
+       return BothPerMessage(
+           t, [](const SideRecord& r) { return r.ctx_switches; });
      }},
     {"syscalls_per_msg", "syscalls/message", "lower",
      [](const RunTotals& t) {
        return BothPerMessage(t, [](const SideRecord& r) { return r.syscalls; });
      }},
-    // The share of the zero-copy completions received inside the window
-    // whose notification said the kernel copied.
+    // The share of the zero-copy completion notifications received inside
+    // the window that said the kernel copied: per notification, the only
+    // unit the kernel's verdict is exact for (lib/side_record.h).
     {"zc_copied_ratio", "zero-copy sends copied (share)", "lower",
      [](const RunTotals& t) -> Value {
        for (const ConnectionRecord& c : t.run.connections)
@@ -193,10 +196,12 @@ const std::array<CounterInfo, 24> kCounters = {{
     {"rx_mapped_share", "received bytes mapped (share)", "higher",
      [](const RunTotals& t) -> Value {
        if (!t.run.rx_zerocopy) return std::nullopt;
-       const double mapped = *SumSide(
-           t, false, Always([](const SideRecord& r) { return r.mapped_bytes; }));
-       const double copied = *SumSide(
-           t, false, Always([](const SideRecord& r) { return r.copied_bytes; }));
+       const double mapped =
+           *SumSide(t, false,
+                    Always([](const SideRecord& r) { return r.mapped_bytes; }));
+       const double copied =
+           *SumSide(t, false,
+                    Always([](const SideRecord& r) { return r.copied_bytes; }));
        if (mapped + copied <= 0) return std::nullopt;
        return mapped / (mapped + copied);
      }},
