@@ -26,11 +26,16 @@
 
 namespace netbench::testing {
 
-TcpPair ConnectAcross(const netns::Topology& topology, uint16_t port) {
+TcpPair ConnectAcross(const netns::Topology& topology, uint16_t port,
+                      int server_rcvbuf) {
   UniqueFd listener =
       topology.Socket(netns::Side::kServer, AF_INET, SOCK_STREAM);
   const int one = 1;
   ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (server_rcvbuf > 0 &&
+      ::setsockopt(listener.get(), SOL_SOCKET, SO_RCVBUF, &server_rcvbuf,
+                   sizeof(server_rcvbuf)) != 0)
+    ThrowErrno("setsockopt(SO_RCVBUF)");
   sockaddr_in addr = topology.Address(netns::Side::kServer, port);
   if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr),
              sizeof(addr)) != 0)
@@ -249,30 +254,38 @@ void PrivateNetnsDir::StopHolder() {
 
 }  // namespace netbench::testing
 
+#include <linux/sockios.h>
+
 #include <thread>
 
 #include "base/socket_io.h"
 #include "lib/integrity.h"
+#include "lib/message_pool.h"
 
 namespace netbench::testing {
 
 TransferResult TransferVerified(const netns::Topology& topology, Mode mode,
                                 size_t size, int count, RxMode rx,
-                                void (*after_prepare)(Message&),
-                                uint16_t port) {
+                                void (*after_prepare)(Message&), uint16_t port,
+                                const HoldBack* hold_back) {
   TransferResult result;
   constexpr std::chrono::milliseconds kTimeout{10000};
   TcpPair pair;
   try {
-    pair = ConnectAcross(topology, port);
+    pair = ConnectAcross(topology, port, hold_back ? hold_back->rcvbuf : 0);
     SetSocketTimeouts(pair.client.get(), kTimeout);
     SetSocketTimeouts(pair.server.get(), kTimeout);
+    if (hold_back &&
+        ::setsockopt(pair.client.get(), SOL_SOCKET, SO_SNDBUFFORCE,
+                     &hold_back->sndbuf, sizeof(hold_back->sndbuf)) != 0)
+      ThrowErrno("setsockopt(SO_SNDBUFFORCE)");
   } catch (const std::exception& e) {
     result.error = e.what();
     return result;
   }
   std::string rx_error;
   std::thread receiver([&] {
+    if (hold_back) std::this_thread::sleep_for(hold_back->hold);
     try {
       ReceiverOptions ro;
       ro.max_chunk = std::min<size_t>(size, 1 << 20);
@@ -291,8 +304,19 @@ TransferResult TransferVerified(const netns::Topology& topology, Mode mode,
     SenderOptions so;
     so.message_size = size;
     so.timeout = kTimeout;
+    if (hold_back) {
+      // CountFor adds 2 messages to what the working set covers.
+      so.working_set = (hold_back->working_set_messages - 2) * size;
+      result.working_set_messages = MessagePool::CountFor(so.working_set, size);
+    }
     auto s = MakeSender(mode, pair.client.get(), so);
     for (int i = 0; i < count; ++i) {
+      if (hold_back && static_cast<size_t>(i) == result.working_set_messages) {
+        int unsent = 0;
+        if (::ioctl(pair.client.get(), SIOCOUTQNSD, &unsent) != 0)
+          ThrowErrno("ioctl(SIOCOUTQNSD)");
+        result.unsent_at_reuse = static_cast<uint64_t>(unsent);
+      }
       Message& m = s->Prepare();
       if (after_prepare) after_prepare(m);
       StampMessage(m, static_cast<uint64_t>(i));
@@ -305,8 +329,11 @@ TransferResult TransferVerified(const netns::Topology& topology, Mode mode,
     ::shutdown(pair.client.get(), SHUT_RDWR);
   }
   receiver.join();
-  if (result.error.empty() && !rx_error.empty())
-    result.error = "receiver: " + rx_error;
+  // Both: the receiver's may be the cause (it stops reading when it finds a
+  // corrupt message, and the sender then waits in vain).
+  if (!rx_error.empty())
+    result.error +=
+        (result.error.empty() ? "" : "; ") + ("receiver: " + rx_error);
   return result;
 }
 

@@ -20,8 +20,11 @@ struct TcpPair {
 };
 
 // Listens on the server address, connects from the client namespace and
-// accepts. Throws on failure.
-TcpPair ConnectAcross(const netns::Topology& topology, uint16_t port = 5201);
+// accepts. `server_rcvbuf` > 0: the listener's SO_RCVBUF, which the
+// accepted socket inherits and the window it offers in the handshake
+// follows. Throws on failure.
+TcpPair ConnectAcross(const netns::Topology& topology, uint16_t port = 5201,
+                      int server_rcvbuf = 0);
 
 // Sends `text` one way and a reply the other way over `pair`; returns an empty
 // string on success, the first failure otherwise.
@@ -117,18 +120,41 @@ struct TransferResult {
   SideRecord sender;
   SideRecord receiver;
   uint64_t verified = 0;  // messages whose every byte was checked
+  // With a HoldBack: the bytes the sender's socket had not yet transmitted
+  // (SIOCOUTQNSD) just before the sender was asked for its first recycled
+  // message, and the size of the working set it went round.
+  uint64_t unsent_at_reuse = 0;
+  size_t working_set_messages = 0;
+};
+
+// A receiver that holds the data back, so that a recycled buffer comes
+// round while the kernel still reads it. Over veth the kernel copies a
+// zero-copy send's pages when it transmits them (skb_orphan_frags_rx, in
+// the sender's own softirq), so a sender whose peer keeps up never reuses a
+// buffer the kernel still reads, early or not. With a small receive buffer
+// and a receiver that does not read for a while, what the working set sent
+// waits in the sender's socket untransmitted, its skbs still reading the
+// sender's pages: a buffer written too early changes bytes the receiver
+// later sees.
+struct HoldBack {
+  int rcvbuf = 4096;  // the receiver's SO_RCVBUF, set before it connects
+  std::chrono::milliseconds hold{300};  // the receiver reads nothing so long
+  int sndbuf = 32 << 20;  // the sender's SO_SNDBUFFORCE: room for it all
+  size_t working_set_messages = 4;  // what SenderOptions::working_set holds
 };
 
 // Sends `count` stamped messages of `size` bytes with `mode` over a fresh
 // connection across `topology` and verifies every byte on the receiving side
 // (in its own thread), then drains the sender. `after_prepare`, when given,
 // runs on each message right after Prepare() and before it is stamped (to
-// scribble over recycled buffers).
+// scribble over recycled buffers). `hold_back`, when given, holds the data
+// back as it says.
 TransferResult TransferVerified(const netns::Topology& topology, Mode mode,
                                 size_t size, int count,
                                 RxMode rx = RxMode::kCopy,
                                 void (*after_prepare)(Message&) = nullptr,
-                                uint16_t port = 5300);
+                                uint16_t port = 5300,
+                                const HoldBack* hold_back = nullptr);
 
 }  // namespace netbench::testing
 
