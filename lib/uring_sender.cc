@@ -7,8 +7,9 @@
 //  - A zero-copy send yields a result CQE and, when that CQE carries
 //    IORING_CQE_F_MORE, a later notification CQE (IORING_CQE_F_NOTIF) once the
 //    kernel has dropped its last reference to the pages. Only then may the
-//    buffer be written again. Both modes go round their working set in
-//    order, as every mode does (lib/message_pool.h); UringZeroCopy's
+//    buffer be written again (what each CQE means for the slots and the
+//    counters: lib/uring_send_accounting.h). Both modes go round their working
+//    set in order, as every mode does (lib/message_pool.h); UringZeroCopy's
 //    Prepare() waits until the next message's notifications have all
 //    arrived.
 //  - The buffers are a MessagePool (lib/kernel_held_memory.h): they are
