@@ -28,14 +28,17 @@ bool FlowWindow::Check(const SideRecord& counts, int64_t now_ns) {
     aborted_ = true;
     return false;
   }
+  if (now_ns < schedule_.stop_ns) return true;
   // A window that opened late keeps its length (Open), so the driving side
   // goes on for the tail after its end: stopping on schedule would cut it
   // short, and a stall through the whole warm-up and window (tens of ms on
   // a loaded machine, at a 10 ms window) would leave it empty; Google
-  // Benchmark then asks for a second iteration of the run.
+  // Benchmark then asks for a second iteration of the run. (A side that does
+  // not drive has no stop: its stop_ns is far off, and is never passed.)
+  if (phase_ == Phase::kWindow) return true;
   const int64_t tail =
       schedule_.stop_ns - schedule_.window_start_ns - schedule_.window_ns;
-  return now_ns < std::max(schedule_.stop_ns, window_end_ns_ + tail);
+  return now_ns - window_end_ns_ < tail;
 }
 
 void FlowWindow::Open(const SideRecord& counts) {
