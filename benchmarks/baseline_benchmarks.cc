@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <thread>
@@ -21,6 +20,7 @@
 #include "base/wait_policy.h"
 #include "benchmarks/child_process.h"
 #include "benchmarks/interrupt.h"
+#include "benchmarks/iperf3_window.h"
 #include "harness/server.h"
 #include "lib/message.h"
 #include "lib/placement.h"
@@ -31,67 +31,65 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int kIperfSeconds = 3;
 constexpr uint16_t kIperfPort = 5399;
 constexpr size_t kPlainRRSize = 64;
 
-// iperf3 -J's sender throughput: end.sum_sent.bits_per_second.
-double ParseIperfSentBps(const std::string& json) {
-  const size_t sent = json.find("\"sum_sent\"");
-  if (sent == std::string::npos) return -1;
-  const size_t key = json.find("\"bits_per_second\":", sent);
-  if (key == std::string::npos) return -1;
-  return std::strtod(json.c_str() + key + 18, nullptr);
-}
-
 // One iperf3 run: a one-off server in the server namespace, a client in the
-// client namespace whose JSON report is read from a pipe (no temporary
-// files to leave behind). Returns the sender's bits per second, or sets an
-// error on `state`. Both processes are killed and reaped on the way out,
-// whatever the way.
-double RunIperf3(benchmark::State& state, const Environment& env) {
+// client namespace whose JSON report (the server's included) is read from a
+// pipe (no temporary files to leave behind). Returns the receiver's bytes
+// over the window of `plan` (benchmarks/iperf3_window.h), or sets an error
+// on `state`. Both processes are killed and reaped on the way out, whatever
+// the way.
+Iperf3Window RunIperf3(benchmark::State& state, const Environment& env,
+                       const Iperf3Plan& plan) {
   const std::string host = env.target().ServerAddress();
   const std::string port = std::to_string(kIperfPort);
+  char interval[32];
+  std::snprintf(interval, sizeof(interval), "%.6f", plan.interval_s);
   // The same placement as net_bench's own threads (--affinity).
-  ChildProcess server(env.server_ns_fd(),
-                      {"iperf3", "-s", "-1", "-B", host, "-p", port}, -1,
-                      env.placement().ServerCpu(0));
+  ChildProcess server(
+      env.server_ns_fd(),
+      {"iperf3", "-s", "-1", "-J", "-i", interval, "-B", host, "-p", port}, -1,
+      env.placement().ServerCpu(0));
   if (SleepUnlessInterrupted(300ms)) {  // let it listen
     state.SkipWithError(InterruptMessage().c_str());
-    return -1;
+    return {};
   }
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) ThrowErrno("pipe");
   UniqueFd out_read(out[0]), out_write(out[1]);
-  ChildProcess client(env.target().ns_fd,
-                      {"iperf3", "-c", host, "-p", port, "-l", "64K", "-t",
-                       std::to_string(kIperfSeconds), "-J"},
-                      out_write.get(), env.placement().ClientCpu(0));
+  ChildProcess client(
+      env.target().ns_fd,
+      {"iperf3", "-c", host, "-p", port, "-l", "64K", "-t",
+       std::to_string(plan.duration_s), "-J", "--get-server-output"},
+      out_write.get(), env.placement().ClientCpu(0));
   out_write.Reset();  // end of file once the client exits
   std::string json;
   const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::seconds(kIperfSeconds) +
+                        std::chrono::seconds(plan.duration_s) +
                         env.config().timeout;
   switch (client.Wait(deadline, out_read.get(), &json)) {
     case ChildProcess::Outcome::kInterrupted:
       state.SkipWithError(InterruptMessage().c_str());
-      return -1;
+      return {};
     case ChildProcess::Outcome::kTimedOut:
       state.SkipWithError(
           "iperf3 did not finish within the -t time plus "
           "--timeout_ms");
-      return -1;
+      return {};
     case ChildProcess::Outcome::kExited:
       break;
   }
   const int status = client.exit_status();
-  const double bps = ParseIperfSentBps(json);
   if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
     state.SkipWithError("iperf3 is not installed (apt-get install iperf3)");
-  } else if (bps <= 0) {
-    state.SkipWithError("iperf3 failed: no throughput in its JSON output");
+    return {};
   }
-  return bps;
+  const Iperf3Window window = ReceiverWindow(json, plan);
+  if (window.bytes == 0 || window.seconds <= 0)
+    state.SkipWithError(
+        "iperf3 failed: its receiver got nothing in the window");
+  return window;
 }
 
 void Iperf3(benchmark::State& state, const Environment& env) {
@@ -103,12 +101,15 @@ void Iperf3(benchmark::State& state, const Environment& env) {
     state.SkipWithError(InterruptMessage().c_str());
     return;
   }
+  const Iperf3Plan plan = PlanIperf3(env.config().warmup, env.config().window);
   for (auto _ : state) {
     try {
-      const double bps = RunIperf3(state, env);
+      const Iperf3Window window = RunIperf3(state, env, plan);
       if (state.error_occurred()) break;
-      state.SetIterationTime(kIperfSeconds);
-      state.counters["Gbps"] = benchmark::Counter(bps / 1e9);
+      // real_time is the window, as for the grid (manual time).
+      state.SetIterationTime(window.seconds);
+      state.counters["Gbps"] = benchmark::Counter(
+          static_cast<double>(window.bytes) * 8 / window.seconds / 1e9);
     } catch (const std::exception& e) {
       state.SkipWithError(e.what());
       break;

@@ -169,8 +169,9 @@ const std::array<CounterInfo, 24> kCounters = {{
      [](const RunTotals& t) {
        return BothPerMessage(t, [](const SideRecord& r) { return r.syscalls; });
      }},
-    // The share of the zero-copy completions received inside the window
-    // whose notification said the kernel copied.
+    // The share of the zero-copy completion notifications received inside
+    // the window that said the kernel copied: per notification, the only
+    // unit the kernel's verdict is exact for (lib/side_record.h).
     {"zc_copied_ratio", "zero-copy sends copied (share)", "lower",
      [](const RunTotals& t) -> Value {
        for (const ConnectionRecord& c : t.run.connections)

@@ -1,6 +1,9 @@
 #include "benchmarks/outcome_reporter.h"
 
+#include <sstream>
+
 #include "base/printable.h"
+#include "benchmarks/library_banner.h"
 
 namespace netbench {
 
@@ -16,7 +19,14 @@ void RunOutcome::Record(const benchmark::BenchmarkReporter::Run& run) {
 
 bool OutcomeReporter::ReportContext(const Context& context) {
   ShareStreams();
-  return inner_->ReportContext(context);
+  // The console reporter writes the context to its error stream, ending in
+  // the library's DEBUG banner: said in net_bench's words instead.
+  std::ostringstream text;
+  inner_->SetErrorStream(&text);
+  const bool ok = inner_->ReportContext(context);
+  inner_->SetErrorStream(&GetErrorStream());
+  GetErrorStream() << RestateLibraryBuild(text.str());
+  return ok;
 }
 
 void OutcomeReporter::ReportRuns(const std::vector<Run>& runs) {

@@ -29,10 +29,12 @@ class RunOutcome {
 
 // Forwards everything to `inner` (Google Benchmark's console, JSON or CSV
 // reporter) and records every run in `outcome`, each run's error message
-// and label made printable first (base/printable.h). Give one to each of the
-// display and file reporters: with --benchmark_display_aggregates_only the
-// display sees only the aggregates of a benchmark whose repetitions partly
-// failed, while the file still sees each repetition. (With
+// and label made printable first (base/printable.h); the library's DEBUG
+// banner in the context is said in net_bench's words
+// (benchmarks/library_banner.h). Give one to each of the display and file
+// reporters: with --benchmark_display_aggregates_only the display sees only
+// the aggregates of a benchmark whose repetitions partly failed, while the
+// file still sees each repetition. (With
 // --benchmark_report_aggregates_only neither does: Google Benchmark then
 // reports such a partial failure nowhere.)
 //

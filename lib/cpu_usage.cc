@@ -41,11 +41,6 @@ std::chrono::nanoseconds TimespecToNs(const timespec& ts) {
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
-std::chrono::microseconds TimevalToUs(const timeval& tv) {
-  return std::chrono::seconds(tv.tv_sec) +
-         std::chrono::microseconds(tv.tv_usec);
-}
-
 }  // namespace
 
 namespace {
@@ -129,17 +124,6 @@ std::chrono::nanoseconds ProcStatTick() {
   return std::chrono::nanoseconds(1'000'000'000 / sysconf(_SC_CLK_TCK));
 }
 
-std::chrono::nanoseconds ThreadCpuTime(pthread_t thread) {
-  clockid_t clock;
-  // Returns the error number instead of setting errno.
-  if (const int err = pthread_getcpuclockid(thread, &clock); err != 0) {
-    throw SysError("pthread_getcpuclockid", err);
-  }
-  timespec ts;
-  if (clock_gettime(clock, &ts) != 0) ThrowErrno("clock_gettime(thread)");
-  return TimespecToNs(ts);
-}
-
 std::chrono::nanoseconds CurrentThreadCpuTime() {
   timespec ts;
   if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) {
@@ -155,8 +139,6 @@ ThreadRusage ReadThreadRusage() {
   return ThreadRusage{
       .voluntary_context_switches = static_cast<uint64_t>(usage.ru_nvcsw),
       .involuntary_context_switches = static_cast<uint64_t>(usage.ru_nivcsw),
-      .user_time = TimevalToUs(usage.ru_utime),
-      .system_time = TimevalToUs(usage.ru_stime),
   };
 }
 

@@ -2,10 +2,8 @@
 #define NET_BENCH_LIB_CPU_USAGE_H_
 
 // CPU time from the kernel's accounting: the whole machine's (/proc/stat),
-// one thread's (its CPU-time clock) and the calling thread's context switches
+// the calling thread's (its CPU-time clock) and its context switches
 // (getrusage). Each is read before and after a benchmark and subtracted.
-
-#include <pthread.h>
 
 #include <chrono>
 #include <cstdint>
@@ -48,25 +46,15 @@ SystemCpuTimes ParseProcStat(std::string_view text, long ticks_per_second,
 // /proc/stat's resolution: one USER_HZ tick.
 std::chrono::nanoseconds ProcStatTick();
 
-// The CPU time `thread` has consumed (user + system), from its CPU-time clock
-// (pthread_getcpuclockid). REQUIRES: `thread` has not been joined or
-// detached-and-exited. Throws SysError.
-std::chrono::nanoseconds ThreadCpuTime(pthread_t thread);
-
 // The calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID).
 std::chrono::nanoseconds CurrentThreadCpuTime();
 
-// The calling thread's resource usage (getrusage(RUSAGE_THREAD)): the
-// context-switch counts stand in where perf's software events are not
-// available.
+// The calling thread's context switches (getrusage(RUSAGE_THREAD)).
 struct ThreadRusage {
   // Switches because the thread blocked (waited for I/O, a lock, a sleep).
   uint64_t voluntary_context_switches = 0;
   // Switches because the scheduler preempted the thread.
   uint64_t involuntary_context_switches = 0;
-  // Microsecond resolution.
-  std::chrono::microseconds user_time{0};
-  std::chrono::microseconds system_time{0};
 
   uint64_t context_switches() const {
     return voluntary_context_switches + involuntary_context_switches;

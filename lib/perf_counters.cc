@@ -37,14 +37,6 @@ perf_event_attr AttrFor(PerfEvent event) {
                     (PERF_COUNT_HW_CACHE_OP_READ << 8) |
                     (PERF_COUNT_HW_CACHE_RESULT_MISS << 16);
       break;
-    case PerfEvent::kTaskClock:
-      attr.type = PERF_TYPE_SOFTWARE;
-      attr.config = PERF_COUNT_SW_TASK_CLOCK;
-      break;
-    case PerfEvent::kContextSwitches:
-      attr.type = PERF_TYPE_SOFTWARE;
-      attr.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
-      break;
   }
   // The whole group in one read(2), with the times needed to scale counts
   // that were multiplexed.
@@ -110,8 +102,6 @@ void SayOnce(std::atomic<bool>& said, const std::string& text) {
 std::atomic<bool> said_no_hardware{false};
 // Per event, for one left out on its own.
 std::atomic<bool> said_left_out[kNumPerfEvents];
-std::atomic<bool> said_no_software{false};
-std::atomic<bool> said_user_only{false};
 
 struct HardwareProbe {
   bool available = false;
@@ -145,10 +135,6 @@ const char* PerfEventName(PerfEvent event) {
       return "instructions";
     case PerfEvent::kLlcLoadMisses:
       return "llc_load_misses";
-    case PerfEvent::kTaskClock:
-      return "task_clock_ns";
-    case PerfEvent::kContextSwitches:
-      return "context_switches";
   }
   return "?";
 }
@@ -180,10 +166,10 @@ PerfReading operator-(const PerfReading& after, const PerfReading& before) {
   return diff;
 }
 
-int ThreadPerfCounters::OpenEvent(PerfEvent event, pid_t tid,
-                                  std::vector<PerfEvent>& group) {
-  const int group_fd =
-      group.empty() ? -1 : fds_[static_cast<size_t>(group.front())].get();
+int ThreadPerfCounters::OpenEvent(PerfEvent event, pid_t tid) {
+  const int group_fd = hardware_.empty()
+                           ? -1
+                           : fds_[static_cast<size_t>(hardware_.front())].get();
   int fd = TryOpen(event, tid, group_fd, kernel_included_);
   if (fd < 0 && IsPermissionError(errno) && !kernel_decided_) {
     // Kernel-mode counting needs kernel.perf_event_paranoid <= 1 or
@@ -195,89 +181,57 @@ int ThreadPerfCounters::OpenEvent(PerfEvent event, pid_t tid,
   if (fd < 0) return errno;
   kernel_decided_ = true;
   fds_[static_cast<size_t>(event)].Reset(fd);
-  group.push_back(event);
+  hardware_.push_back(event);
   return 0;
 }
 
-ThreadPerfCounters ThreadPerfCounters::Open(pid_t tid, bool software) {
+ThreadPerfCounters ThreadPerfCounters::Open(pid_t tid) {
   ThreadPerfCounters c;
-  // Hardware: cycles leads; without it there is no PMU worth asking.
-  if (int err = c.OpenEvent(PerfEvent::kCycles, tid, c.hardware_); err != 0) {
+  // Cycles leads; without it there is no PMU worth asking.
+  if (int err = c.OpenEvent(PerfEvent::kCycles, tid); err != 0) {
     ThrowUnlessLeftOut(err, PerfEvent::kCycles, tid);
     SayOnce(said_no_hardware,
             "hardware performance counters not supported here (" +
                 Describe(PerfEvent::kCycles, err) +
                 "); cycles, instructions and LLC misses are left out");
-  } else {
-    for (PerfEvent event :
-         {PerfEvent::kInstructions, PerfEvent::kLlcLoadMisses}) {
-      if (int e = c.OpenEvent(event, tid, c.hardware_); e != 0) {
-        ThrowUnlessLeftOut(e, event, tid);
-        SayOnce(said_left_out[static_cast<size_t>(event)],
-                std::string("hardware event ") + PerfEventName(event) +
-                    " not supported here (" + Describe(event, e) +
-                    "); it is left out");
-      }
-    }
+    return c;
   }
-  if (!software) return c;
-  // Software: task-clock leads.
-  if (int err = c.OpenEvent(PerfEvent::kTaskClock, tid, c.software_);
-      err != 0) {
-    ThrowUnlessLeftOut(err, PerfEvent::kTaskClock, tid);
-    SayOnce(said_no_software, "perf software events not available here (" +
-                                  Describe(PerfEvent::kTaskClock, err) +
-                                  "); task-clock and context switches are "
-                                  "left out");
-  } else if (!c.kernel_included_) {
-    // The scheduler counts a switch with its own, kernel-mode registers,
-    // which exclude_kernel filters out (perf_exclude_event() in
-    // kernel/events/core.c): user-only, the count would be a false 0.
-    SayOnce(said_user_only,
-            "kernel-mode counting not permitted (kernel.perf_event_paranoid "
-            "is " +
-                Paranoid() +
-                "); perf counts user mode only and leaves context switches "
-                "out");
-  } else if (int e = c.OpenEvent(PerfEvent::kContextSwitches, tid, c.software_);
-             e != 0) {
-    ThrowUnlessLeftOut(e, PerfEvent::kContextSwitches, tid);
-    SayOnce(said_left_out[static_cast<size_t>(PerfEvent::kContextSwitches)],
-            "perf software event context-switches not available here (" +
-                Describe(PerfEvent::kContextSwitches, e) + "); it is left out");
+  for (PerfEvent event :
+       {PerfEvent::kInstructions, PerfEvent::kLlcLoadMisses}) {
+    if (int e = c.OpenEvent(event, tid); e != 0) {
+      ThrowUnlessLeftOut(e, event, tid);
+      SayOnce(said_left_out[static_cast<size_t>(event)],
+              std::string("hardware event ") + PerfEventName(event) +
+                  " not supported here (" + Describe(event, e) +
+                  "); it is left out");
+    }
   }
   return c;
 }
 
-void ThreadPerfCounters::ReadGroup(const std::vector<PerfEvent>& group,
-                                   PerfReading& reading) const {
-  if (group.empty()) return;
+PerfReading ThreadPerfCounters::Read() const {
+  PerfReading reading;
+  if (hardware_.empty()) return reading;
   // PERF_FORMAT_GROUP layout: nr, time_enabled, time_running, then one value
   // per member in the order they joined the group.
   uint64_t buf[3 + kNumPerfEvents];
-  const int leader = fds_[static_cast<size_t>(group.front())].get();
+  const int leader = fds_[static_cast<size_t>(hardware_.front())].get();
   const ssize_t n =
       RetryEintr([&] { return ::read(leader, buf, sizeof(buf)); });
   if (n < 0) ThrowErrno("read(perf group)");
-  if (static_cast<size_t>(n) != (3 + group.size()) * sizeof(uint64_t) ||
-      buf[0] != group.size()) {
+  if (static_cast<size_t>(n) != (3 + hardware_.size()) * sizeof(uint64_t) ||
+      buf[0] != hardware_.size()) {
     throw SysError("read(perf group): unexpected layout of " +
                    std::to_string(n) + " bytes");
   }
-  for (size_t i = 0; i < group.size(); ++i) {
-    reading.samples_[static_cast<size_t>(group[i])] = {
+  for (size_t i = 0; i < hardware_.size(); ++i) {
+    reading.samples_[static_cast<size_t>(hardware_[i])] = {
         .measured = true,
         .value = buf[3 + i],
         .time_enabled = buf[1],
         .time_running = buf[2],
     };
   }
-}
-
-PerfReading ThreadPerfCounters::Read() const {
-  PerfReading reading;
-  ReadGroup(hardware_, reading);
-  ReadGroup(software_, reading);
   return reading;
 }
 

@@ -1,10 +1,11 @@
 #ifndef NET_BENCH_LIB_PERF_COUNTERS_H_
 #define NET_BENCH_LIB_PERF_COUNTERS_H_
 
-// Per-thread performance counters from perf_event_open(2): cycles,
-// instructions and last-level-cache load misses (hardware events), task-clock
-// and context switches (software events). Read before and after a benchmark,
-// never per message.
+// Per-thread hardware performance counters from perf_event_open(2): cycles,
+// instructions and last-level-cache load misses. Read before and after a
+// benchmark, never per message. CPU time and context switches come from the
+// thread's CPU clock and getrusage (lib/cpu_usage.h), not from perf's
+// software events.
 
 #include <sys/types.h>
 
@@ -20,13 +21,11 @@
 namespace netbench {
 
 enum class PerfEvent {
-  kCycles,           // PERF_COUNT_HW_CPU_CYCLES
-  kInstructions,     // PERF_COUNT_HW_INSTRUCTIONS
-  kLlcLoadMisses,    // PERF_TYPE_HW_CACHE: LL | OP_READ | RESULT_MISS
-  kTaskClock,        // PERF_COUNT_SW_TASK_CLOCK, in nanoseconds
-  kContextSwitches,  // PERF_COUNT_SW_CONTEXT_SWITCHES
+  kCycles,         // PERF_COUNT_HW_CPU_CYCLES
+  kInstructions,   // PERF_COUNT_HW_INSTRUCTIONS
+  kLlcLoadMisses,  // PERF_TYPE_HW_CACHE: LL | OP_READ | RESULT_MISS
 };
-inline constexpr size_t kNumPerfEvents = 5;
+inline constexpr size_t kNumPerfEvents = 3;
 
 // A short name fit for a benchmark counter, e.g. "llc_load_misses".
 const char* PerfEventName(PerfEvent event);
@@ -46,12 +45,6 @@ class PerfReading {
   }
   std::optional<uint64_t> llc_load_misses() const {
     return Get(PerfEvent::kLlcLoadMisses);
-  }
-  std::optional<uint64_t> task_clock_ns() const {
-    return Get(PerfEvent::kTaskClock);
-  }
-  std::optional<uint64_t> context_switches() const {
-    return Get(PerfEvent::kContextSwitches);
   }
 
   // The counts between two readings of the same counters. Raw counts and
@@ -81,17 +74,15 @@ class ThreadPerfCounters {
   // only (see kernel_included()). Events the machine lacks or forbids are
   // left out, and the first time in the process that a kind is left out it
   // is said once on stderr. Throws SysError for other failures (ESRCH: no
-  // such thread; EMFILE). `software` also opens task-clock and context
-  // switches; a caller with its own clock and getrusage leaves them out.
-  static ThreadPerfCounters Open(pid_t tid, bool software = true);
+  // such thread; EMFILE).
+  static ThreadPerfCounters Open(pid_t tid);
 
   // No counters: every reading is absent.
   ThreadPerfCounters() = default;
   ThreadPerfCounters(ThreadPerfCounters&&) = default;
   ThreadPerfCounters& operator=(ThreadPerfCounters&&) = default;
 
-  // The counts since Open: one read(2) per group (two at most). Throws
-  // SysError.
+  // The counts since Open: one read(2) of the group. Throws SysError.
   PerfReading Read() const;
 
   bool has(PerfEvent event) const {
@@ -100,26 +91,19 @@ class ThreadPerfCounters {
   // Whether any of cycles, instructions and LLC load misses is counted.
   bool has_hardware() const { return !hardware_.empty(); }
   // Whether the counts include what the thread did in kernel mode
-  // (exclude_kernel = 0). If false, hardware events count user mode only,
-  // context switches, which perf only sees in kernel mode, are left out, and
-  // task-clock still counts all the time the thread was on a CPU.
+  // (exclude_kernel = 0). If false, they count user mode only.
   bool kernel_included() const { return kernel_included_; }
 
  private:
-  // Opens `event` into fds_ as a member of `group` (leader first).
+  // Opens `event` into fds_ as a member of hardware_ (leader first).
   // Returns the errno that made the kernel refuse it, or 0.
-  int OpenEvent(PerfEvent event, pid_t tid, std::vector<PerfEvent>& group);
-  void ReadGroup(const std::vector<PerfEvent>& group,
-                 PerfReading& reading) const;
+  int OpenEvent(PerfEvent event, pid_t tid);
 
   std::array<UniqueFd, kNumPerfEvents> fds_;
-  // Two groups, each read with a single read(2) (PERF_FORMAT_GROUP); the
-  // events of a group are scheduled on and off the PMU together, so ratios
-  // such as instructions per cycle cover the same instants. Software events
-  // get their own group because they are never multiplexed: a hardware
-  // group waiting for PMU counters does not stop or scale them.
+  // One group, read with a single read(2) (PERF_FORMAT_GROUP); its events
+  // are scheduled on and off the PMU together, so ratios such as
+  // instructions per cycle cover the same instants.
   std::vector<PerfEvent> hardware_;
-  std::vector<PerfEvent> software_;
   bool kernel_included_ = true;
   // Whether the kernel has accepted or refused an event on permission
   // grounds, fixing kernel_included_ for the events after it.

@@ -68,7 +68,6 @@
 
 #include <fcntl.h>
 #include <linux/falloc.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -183,55 +182,6 @@ Layout MakeLayout(size_t size, size_t page) {
   return l;
 }
 
-// splice() has no MSG_NOSIGNAL: splicing into a connection the peer has
-// closed raises SIGPIPE (tcp's sk_stream_error), whose default action kills
-// the process. While one of these lives, SIGPIPE is blocked in the calling
-// thread; a SIGPIPE raised meanwhile is consumed before the old mask comes
-// back, so the failure surfaces as EPIPE only. Does nothing when the process
-// ignores SIGPIPE anyway.
-class ScopedSigpipeBlock {
- public:
-  ScopedSigpipeBlock(bool needed, uint64_t* syscalls) : active_(needed) {
-    if (!active_) return;
-    sigemptyset(&pipe_);
-    sigaddset(&pipe_, SIGPIPE);
-    ++*syscalls;
-    ::pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
-    // Already blocked by the caller: leave its mask and its signals alone.
-    if (sigismember(&old_, SIGPIPE)) active_ = false;
-    syscalls_ = syscalls;
-  }
-  ~ScopedSigpipeBlock() {
-    if (!active_) return;
-    if (raised_) {
-      const timespec zero{};
-      while (::sigtimedwait(&pipe_, nullptr, &zero) == SIGPIPE) {
-      }
-    }
-    ++*syscalls_;
-    ::pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-  ScopedSigpipeBlock(const ScopedSigpipeBlock&) = delete;
-  ScopedSigpipeBlock& operator=(const ScopedSigpipeBlock&) = delete;
-  // Records that a call failed with EPIPE, so a SIGPIPE may be pending.
-  void Raised() { raised_ = true; }
-
- private:
-  bool active_;
-  bool raised_ = false;
-  sigset_t pipe_{};
-  sigset_t old_{};
-  uint64_t* syscalls_ = nullptr;
-};
-
-// Whether the process lets SIGPIPE kill it (checked once per sender: a
-// process that ignores SIGPIPE is assumed to keep ignoring it).
-bool SigpipeIsFatal() {
-  struct sigaction sa {};
-  if (::sigaction(SIGPIPE, nullptr, &sa) != 0) return true;
-  return sa.sa_handler != SIG_IGN;
-}
-
 // The pipe that carries the fields' pages from vmsplice() to splice(). It
 // holds page references, not bytes; each page piece takes one slot.
 class Pipe {
@@ -297,26 +247,22 @@ class SpliceSender final : public Sender {
     must_punch_ = true;
     populated_ = false;
     pipe_dirty_ = true;
-    {
-      ScopedSigpipeBlock no_sigpipe(sigpipe_fatal_, &stats_.syscalls);
-      std::array<iovec, kFields> iov;
-      std::copy_n(message_.iov(), kFields, iov.begin());
-      iovec* rest = iov.data();
-      int count = kFields;
-      AdvanceIov(&rest, &count, 0);  // small messages have empty fields
-      while (count > 0) {
-        // The pipe is empty here: vmsplice takes as many pages as it holds
-        // and never blocks.
-        ++stats_.syscalls;
-        const ssize_t in = RetryEintr([&] {
-          return ::vmsplice(pipe_.write_fd(), rest,
-                            static_cast<unsigned long>(count),
-                            SPLICE_F_NONBLOCK);
-        });
-        if (in <= 0) ThrowErrno("vmsplice");
-        AdvanceIov(&rest, &count, static_cast<size_t>(in));
-        SpliceOut(static_cast<size_t>(in), /*more=*/count > 0, no_sigpipe);
-      }
+    std::array<iovec, kFields> iov;
+    std::copy_n(message_.iov(), kFields, iov.begin());
+    iovec* rest = iov.data();
+    int count = kFields;
+    AdvanceIov(&rest, &count, 0);  // small messages have empty fields
+    while (count > 0) {
+      // The pipe is empty here: vmsplice takes as many pages as it holds
+      // and never blocks.
+      ++stats_.syscalls;
+      const ssize_t in = RetryEintr([&] {
+        return ::vmsplice(pipe_.write_fd(), rest,
+                          static_cast<unsigned long>(count), SPLICE_F_NONBLOCK);
+      });
+      if (in <= 0) ThrowErrno("vmsplice");
+      AdvanceIov(&rest, &count, static_cast<size_t>(in));
+      SpliceOut(static_cast<size_t>(in), /*more=*/count > 0);
     }
     pipe_dirty_ = false;
     // Punch now rather than in the next Prepare(): the pages leave the file
@@ -340,18 +286,20 @@ class SpliceSender final : public Sender {
   // Moves `n` bytes from the pipe into the socket. `more`: further bytes of
   // the message follow (SPLICE_F_MORE, like MSG_MORE, lets TCP fill
   // segments across calls).
-  void SpliceOut(size_t n, bool more, ScopedSigpipeBlock& no_sigpipe) {
+  //
+  // splice() has no MSG_NOSIGNAL: into a connection the peer has closed it
+  // raises SIGPIPE (tcp's sk_stream_error), whose default action kills the
+  // process. The process must ignore SIGPIPE, as net_bench's main does (and
+  // the tests that splice, test/net_test_util.h IgnoreSigpipe); the failure
+  // is then EPIPE, thrown as a peer that closed the connection.
+  void SpliceOut(size_t n, bool more) {
     while (n > 0) {
       ++stats_.syscalls;
       const ssize_t r = RetryEintr([&] {
         return ::splice(pipe_.read_fd(), nullptr, fd_, nullptr, n,
                         more ? SPLICE_F_MORE : 0u);
       });
-      if (r < 0) {
-        const int err = errno;
-        if (err == EPIPE) no_sigpipe.Raised();
-        ThrowIoError("splice", err, timeout_);
-      }
+      if (r < 0) ThrowIoError("splice", errno, timeout_);
       // 0 would mean an empty pipe, impossible while n > 0.
       if (r == 0) throw SysError("splice: no progress");
       n -= static_cast<size_t>(r);
@@ -374,7 +322,6 @@ class SpliceSender final : public Sender {
   size_t pipe_bytes_;
   Pipe pipe_;
   BorrowedMessage message_;
-  bool sigpipe_fatal_ = SigpipeIsFatal();
   bool must_punch_ = false;  // pages of the file may be referenced by skbs
   bool populated_ = false;   // the slot holds fresh pages
   bool pipe_dirty_ = false;  // the pipe may hold pages of a failed Send()

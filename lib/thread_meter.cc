@@ -32,17 +32,14 @@ int64_t SteadyNowNs() {
 }
 
 ThreadMeter::ThreadMeter() {
-  // Without a PMU, perf would only add software events that the thread's
-  // CPU clock and getrusage already give, and an active perf event makes
-  // every context switch of the thread dearer (the scheduler switches its
-  // events in and out): about 3% of an RR round trip here
-  // (tools/harness_check).
+  // Without a PMU there is nothing to open: CPU time comes from the
+  // thread's CPU clock and context switches from getrusage. (An active perf
+  // event would make every context switch of the thread dearer, the
+  // scheduler switching its events in and out: about 3% of an RR round trip
+  // here, tools/harness_check.)
   if (!HardwareCountersAvailable()) return;
   try {
-    // Hardware events only: CPU time comes from the thread's CPU clock and
-    // context switches from getrusage, so perf's task-clock and
-    // context-switch events would be opened and never read.
-    counters_ = ThreadPerfCounters::Open(::gettid(), /*software=*/false);
+    counters_ = ThreadPerfCounters::Open(::gettid());
   } catch (const std::exception&) {
     // perf_event_open refused outright: CPU time and getrusage remain.
   }

@@ -7,8 +7,9 @@
 //  - A zero-copy send yields a result CQE and, when that CQE carries
 //    IORING_CQE_F_MORE, a later notification CQE (IORING_CQE_F_NOTIF) once the
 //    kernel has dropped its last reference to the pages. Only then may the
-//    buffer be written again. Both modes go round their working set in
-//    order, as every mode does (lib/message_pool.h); UringZeroCopy's
+//    buffer be written again (what each CQE means for the slots and the
+//    counters: lib/uring_send_accounting.h). Both modes go round their working
+//    set in order, as every mode does (lib/message_pool.h); UringZeroCopy's
 //    Prepare() waits until the next message's notifications have all
 //    arrived.
 //  - The buffers are a MessagePool (lib/kernel_held_memory.h): they are
@@ -50,6 +51,7 @@
 #include "lib/message_pool.h"
 #include "lib/senders.h"
 #include "lib/uring_compat.h"
+#include "lib/uring_send_accounting.h"
 
 namespace netbench {
 namespace {
@@ -184,10 +186,10 @@ class UringSender final : public Sender {
         ring_(CqEntriesFor(pool_size_)),
         fd_(fd),
         timeout_(o.timeout),
-        zerocopy_(zerocopy) {
+        zerocopy_(zerocopy),
+        sends_(pool_size_, zerocopy, &stats_) {
     if (std::string why = ring_.UnsupportedReason(zerocopy); !why.empty())
       throw NotSupported(why);
-    pending_.assign(pool_size_, 0);
     if (zerocopy_) {
       report_usage_ = AcceptsUsageReport();
       if (!report_usage_) NoteUsageReportUnavailable();
@@ -202,7 +204,7 @@ class UringSender final : public Sender {
   // unless a send may still read it by its addresses.
   ~UringSender() override {
     Reap();
-    if (lost_ || in_flight_) {
+    if (lost_ || !sends_.result_ready()) {
       pool_.memory().Abandon();
       control_memory_.Abandon();
     }
@@ -220,7 +222,7 @@ class UringSender final : public Sender {
     if (current_ == kNone) current_ = AcquireSlot();
     const size_t slot = current_;
     // Whatever happens, the slot is handed out again only once the kernel
-    // is done with it (pending_).
+    // is done with it (sends_).
     struct Finish {
       UringSender* s;
       ~Finish() { s->current_ = kNone; }
@@ -254,9 +256,9 @@ class UringSender final : public Sender {
   }
 
   void Drain(std::chrono::milliseconds timeout) override {
-    if (outstanding_ == 0) return;
-    WaitUntil([this] { return outstanding_ == 0; }, Clock::now() + timeout,
-              timeout, "io_uring send-zc notifications",
+    if (sends_.outstanding() == 0) return;
+    WaitUntil([this] { return sends_.outstanding() == 0; },
+              Clock::now() + timeout, timeout, "io_uring send-zc notifications",
               /*until_hangup=*/true);
   }
 
@@ -276,8 +278,8 @@ class UringSender final : public Sender {
   // every zero-copy send of it.
   size_t AcquireSlot() {
     const size_t slot = next_;
-    if (pending_[slot] != 0) {
-      WaitUntil([this, slot] { return pending_[slot] == 0; },
+    if (!sends_.slot_free(slot)) {
+      WaitUntil([this, slot] { return sends_.slot_free(slot); },
                 Clock::now() + timeout_, timeout_,
                 "io_uring send-zc notification (the working set's next "
                 "buffer still held by the kernel)",
@@ -307,15 +309,11 @@ class UringSender final : public Sender {
     if (zerocopy_) {
       io_uring_prep_sendmsg_zc(sqe, fd_, &msg, kSendFlags);
       if (report_usage_) sqe->ioprio |= IORING_SEND_ZC_REPORT_USAGE;
-      ++pending_[slot];
-      ++outstanding_;
-      ++stats_.zc_sends;
     } else {
       io_uring_prep_sendmsg(sqe, fd_, &msg, kSendFlags);
     }
     io_uring_sqe_set_data64(sqe, slot);
-    result_ready_ = false;
-    in_flight_ = true;
+    sends_.Submitted(slot);
 
     // One io_uring_enter: submit and wait for the result.
     const Clock::time_point now = Clock::now();
@@ -334,16 +332,16 @@ class UringSender final : public Sender {
     // liburing 2.3 returns the submitted count, not an error, when the wait
     // after a submit times out; whether our result arrived is all we ask.
     Reap();
-    if (!result_ready_) {
+    if (!sends_.result_ready()) {
       try {
-        WaitUntil([this] { return result_ready_; }, *deadline, timeout_,
+        WaitUntil([this] { return sends_.result_ready(); }, *deadline, timeout_,
                   step());
       } catch (const SysError&) {
         Cancel(slot);
         throw;
       }
     }
-    return result_res_;
+    return sends_.result();
   }
 
   // Asks the kernel to cancel the send in flight and waits (bounded) for its
@@ -364,8 +362,8 @@ class UringSender final : public Sender {
       return;
     }
     try {
-      WaitUntil([this] { return result_ready_; }, Clock::now() + timeout_,
-                timeout_, "io_uring cancel");
+      WaitUntil([this] { return sends_.result_ready(); },
+                Clock::now() + timeout_, timeout_, "io_uring cancel");
     } catch (const SysError&) {
       lost_ = true;
     }
@@ -385,7 +383,7 @@ class UringSender final : public Sender {
       const bool hung_up = until_hangup && hung_up_at_ != Clock::time_point{};
       if (hung_up && now >= hung_up_at_ + kHangupGrace)
         throw SysError(std::string(what) + ": connection closed with " +
-                       std::to_string(outstanding_) +
+                       std::to_string(sends_.outstanding()) +
                        " zero-copy sends outstanding");
       if (now >= deadline)
         throw SysError(std::string(what) + ": timed out after " +
@@ -436,27 +434,7 @@ class UringSender final : public Sender {
       }
       return;
     }
-    const size_t slot = static_cast<size_t>(tag);
-    if (cqe.flags & IORING_CQE_F_NOTIF) {
-      ++stats_.zc_notifications;
-      // Only set when asked for with IORING_SEND_ZC_REPORT_USAGE.
-      if (static_cast<uint32_t>(cqe.res) & IORING_NOTIF_USAGE_ZC_COPIED)
-        ++stats_.zc_copied;
-      ++stats_.zc_completed;
-      Release(slot);
-      return;
-    }
-    result_res_ = cqe.res;
-    result_ready_ = true;
-    in_flight_ = false;
-    // Without F_MORE no notification follows (the request failed before
-    // the kernel took the pages): the slot is free, and nothing completed.
-    if (zerocopy_ && !(cqe.flags & IORING_CQE_F_MORE)) Release(slot);
-  }
-
-  void Release(size_t slot) {
-    --outstanding_;
-    --pending_[slot];
+    sends_.Complete(tag, cqe.res, cqe.flags);  // a send's (its slot)
   }
 
   // One-shot poll for the socket's hang-up or error (see the top of the
@@ -505,14 +483,11 @@ class UringSender final : public Sender {
   bool report_usage_ = false;
   bool usage_confirmed_ = false;  // a send with the current flags succeeded
   bool lost_ = false;             // the kernel may still use a send's memory
-  bool in_flight_ = false;  // a send was submitted and its result not seen
-  std::vector<uint32_t> pending_;   // per slot: ZC sends not yet released
+  // The sends' slots, results and counts (lib/uring_send_accounting.h).
+  UringSendAccounting sends_;
   Clock::time_point hung_up_at_{};  // when the socket's POLLHUP/POLLERR came
   size_t current_ = kNone;          // slot handed out by Prepare(), until sent
   size_t next_ = 0;                 // the slot Prepare() hands out next
-  uint64_t outstanding_ = 0;        // ZC sends not yet released, all slots
-  bool result_ready_ = false;
-  int result_res_ = 0;
   bool probe_done_ = false;
   bool probe_more_ = false;
   bool probe_notif_ = false;

@@ -74,10 +74,7 @@ int ZeroCopyCompletionParser::ParseImpl(
 void ZeroCopyCompletionParser::Note(const ZeroCopyRange& r) {
   ++stats_.ranges;
   stats_.ids += r.size();
-  if (r.copied) {
-    ++stats_.copied_ranges;
-    stats_.copied_ids += r.size();
-  }
+  if (r.copied) ++stats_.copied_ranges;
   // Like the kernel selftest: a range that does not start where the last
   // one ended is a gap (ids skipped, for now) or a late arrival.
   const int32_t d = IdDistance(next_expected_, r.lo);
@@ -152,6 +149,7 @@ void ZeroCopyTracker::CompleteImpl(const ZeroCopyRange& range,
     return;
   }
   unmatched_ += static_cast<uint64_t>(size - (to - from + 1));
+  uint64_t taken = 0;
   int64_t offset = 0;
   for (size_t i = 0; i < count_ && offset <= to; ++i) {
     Group& g = at(i);
@@ -165,8 +163,12 @@ void ZeroCopyTracker::CompleteImpl(const ZeroCopyRange& range,
     unmatched_ += static_cast<uint64_t>(n - take);
     g.pending -= take;
     completed_ += take;
-    if (range.copied) copied_ += take;
+    taken += take;
     MaybeRelease(g, release, fn);
+  }
+  if (taken > 0) {
+    ++ranges_completed_;
+    if (range.copied) ++ranges_copied_;
   }
   PopReleased();
 }

@@ -16,6 +16,19 @@
 //  - SO_EE_CODE_ZEROCOPY_COPIED in ee_code means the kernel copied after all
 //    (always the case for data looped to a local socket, veth included).
 //
+// What the COPIED bit can say (net/core/skbuff.c). A notification is born
+// per ubuf_info, which covers the consecutive sends TCP appended to one skb
+// (msg_zerocopy_realloc); its bit is set when the data of any of them was
+// copied (msg_zerocopy_callback: zerocopy &= success). When it completes the
+// ids right after those of the notification at the tail of the error queue,
+// it is merged into that one (skb_zerocopy_notify_extend), which widens
+// [ee_info, ee_data] without looking at ee_code: the merged record keeps the
+// bit of the first. A record's bit is thus a verdict on the record, not on
+// each of its ids, and counting ids by it would misattribute mixed outcomes.
+// What is counted is what the kernel's selftest
+// (tools/testing/selftests/net/msg_zerocopy.c) judges by: notifications,
+// and how many of them carry COPIED.
+//
 // ZeroCopyCompletionParser turns the control messages of one error-queue
 // read into ranges; ZeroCopyTracker maps ids to the buffers that used them
 // and says when a buffer is free again. Neither touches a socket, so both are
@@ -42,7 +55,6 @@ struct ZeroCopyParseStats {
   uint64_t ranges = 0;         // zero-copy completion records parsed
   uint64_t ids = 0;            // ids they cover (sum of range sizes)
   uint64_t copied_ranges = 0;  // records with SO_EE_CODE_ZEROCOPY_COPIED
-  uint64_t copied_ids = 0;     // ids those cover
   uint64_t gaps = 0;           // ranges starting past the next id expected
   uint64_t reordered = 0;      // ranges starting before it (late arrivals)
   uint64_t foreign = 0;        // other cmsgs, other ee_origin: ignored
@@ -141,8 +153,12 @@ class ZeroCopyTracker {
   uint32_t next_id() const { return next_id_; }
   uint64_t used() const { return used_; }            // ids used
   uint64_t completed() const { return completed_; }  // of those, completed
-  uint64_t copied() const { return copied_; }  // completed with COPIED set
   uint64_t outstanding() const { return used_ - completed_; }
+  // Notifications (ranges) that completed at least one outstanding id, and
+  // of those the ones with COPIED set: the copied verdict as the kernel
+  // gives it, one per notification (see the top of the file).
+  uint64_t ranges_completed() const { return ranges_completed_; }
+  uint64_t ranges_copied() const { return ranges_copied_; }
   uint64_t unmatched() const { return unmatched_; }
   // Groups held: pending ones and released ones behind a pending one.
   size_t groups() const { return count_; }
@@ -171,7 +187,8 @@ class ZeroCopyTracker {
   uint32_t next_id_;
   uint64_t used_ = 0;
   uint64_t completed_ = 0;
-  uint64_t copied_ = 0;
+  uint64_t ranges_completed_ = 0;
+  uint64_t ranges_copied_ = 0;
   uint64_t unmatched_ = 0;
 };
 

@@ -202,8 +202,8 @@ class ZeroCopySender final : public Sender {
             " bytes): a zero-copy completion was lost");
       if (!until_empty) break;
     }
-    stats_.zc_completed = tracker_.completed();
-    stats_.zc_copied = tracker_.copied();
+    stats_.zc_completed = tracker_.ranges_completed();
+    stats_.zc_copied = tracker_.ranges_copied();
     return read;
   }
 

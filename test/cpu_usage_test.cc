@@ -3,11 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <future>
 #include <stdexcept>
-#include <thread>
 
 namespace netbench {
 namespace {
@@ -99,50 +96,6 @@ TEST(ThreadCpuTimeTest, CallingThreadGrowsWhileSpinning) {
   // One thread cannot use more CPU than time passes (the slack absorbs the
   // two clocks' different sources).
   EXPECT_LE(after - before, wall + milliseconds(1));
-  // The pthread clock of the calling thread is the same clock.
-  const nanoseconds same = ThreadCpuTime(pthread_self());
-  EXPECT_GE(same, after);
-  EXPECT_LE(same, CurrentThreadCpuTime());
-}
-
-TEST(ThreadCpuTimeTest, AnotherSpinningThreadGrows) {
-  std::atomic<bool> stop{false};
-  std::thread spinner([&] {
-    volatile uint64_t sink = 0;
-    while (!stop.load(std::memory_order_relaxed)) sink = sink + 1;
-  });
-  const nanoseconds start = ThreadCpuTime(spinner.native_handle());
-  // Polls instead of timing: waits until the spinner shows 20 ms of CPU,
-  // failing only if it never does within a generous 10 s.
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  nanoseconds grown{0};
-  while (grown < milliseconds(20) &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(milliseconds(5));
-    grown = ThreadCpuTime(spinner.native_handle()) - start;
-  }
-  stop = true;
-  spinner.join();
-  EXPECT_GE(grown, milliseconds(20));
-}
-
-TEST(ThreadCpuTimeTest, ASleepingThreadDoesNotGrow) {
-  std::promise<void> wake;
-  std::promise<void> asleep;
-  std::thread sleeper([&] {
-    asleep.set_value();
-    wake.get_future().wait();
-  });
-  asleep.get_future().wait();
-  const nanoseconds before = ThreadCpuTime(sleeper.native_handle());
-  SpinFor(milliseconds(50));  // Meanwhile this thread consumes 50 ms.
-  const nanoseconds after = ThreadCpuTime(sleeper.native_handle());
-  wake.set_value();
-  sleeper.join();
-  // A blocked thread is never on a CPU; the bound only absorbs the moment
-  // between set_value() and blocking in wait().
-  EXPECT_LT(after - before, milliseconds(5));
 }
 
 TEST(ThreadRusageTest, SleepsAreVoluntaryContextSwitches) {
@@ -157,8 +110,6 @@ TEST(ThreadRusageTest, SleepsAreVoluntaryContextSwitches) {
       uint64_t{kSleeps / 2});
   EXPECT_GE(after.context_switches() - before.context_switches(),
             uint64_t{kSleeps / 2});
-  EXPECT_GE(after.user_time + after.system_time,
-            before.user_time + before.system_time);
 }
 
 }  // namespace

@@ -122,5 +122,35 @@ TEST(FlowWindowTest, LooksKeepUpWithAPaceThatSlowsDown) {
   EXPECT_LT(SteadyNowNs() - s.window_start_ns, 5 * kMs);
 }
 
+// Steps until the window tells the driving side to stop; returns the record.
+SideRecord DriveToTheEnd(FlowWindow& w, const SideRecord& counts) {
+  while (w.AfterStepAt([&] { return counts; }, SteadyNowNs())) {
+  }
+  return *w.Close(counts);
+}
+
+TEST(FlowWindowTest, OnTimeWindowEndsOnTheSchedule) {
+  const FlowSchedule s = Schedule(2 * kMs, 5 * kMs, 1 * kMs);
+  FlowWindow w(s);
+  const SideRecord record = DriveToTheEnd(w, SideRecord{});
+  EXPECT_GE(SteadyNowNs(), s.window_start_ns + s.window_ns + s.tail_ns);
+  EXPECT_GE(record.end_ns - record.start_ns, s.window_ns);
+}
+
+// The side's first look at the clock comes after the whole schedule (a
+// stall through the warm-up, the window and the tail): the window opens
+// then, keeps its length, and the flow goes on through it and its tail.
+TEST(FlowWindowTest, ALateWindowKeepsItsLengthAndTail) {
+  const FlowSchedule s = Schedule(1 * kMs, 5 * kMs, 1 * kMs);
+  FlowWindow w(s);
+  std::this_thread::sleep_until(std::chrono::steady_clock::time_point(
+      std::chrono::nanoseconds(s.window_start_ns + s.window_ns + 3 * kMs)));
+  ASSERT_TRUE(w.AfterStepAt([] { return SideRecord{}; }, SteadyNowNs()));
+  EXPECT_EQ(w.phase(), FlowWindow::Phase::kWindow);
+  const SideRecord record = DriveToTheEnd(w, SideRecord{});
+  EXPECT_GE(record.end_ns - record.start_ns, s.window_ns);
+  EXPECT_GE(SteadyNowNs(), record.end_ns + s.tail_ns);
+}
+
 }  // namespace
 }  // namespace netbench

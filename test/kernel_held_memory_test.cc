@@ -30,6 +30,10 @@
 namespace netbench {
 namespace {
 
+// SpliceZeroCopy's splice(2) into a connection the peer closed raises
+// SIGPIPE: ignored, as net_bench's main does.
+[[maybe_unused]] const bool sigpipe_ignored = testing::IgnoreSigpipe();
+
 using namespace std::chrono_literals;
 
 long RssKb() {

@@ -1,25 +1,41 @@
 #include "test/net_test_util.h"
 
-#include <dirent.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
+#include <tuple>
 
 #include "base/sys_error.h"
+#include "netns/namespace.h"
 
 namespace netbench::testing {
 
-TcpPair ConnectAcross(const netns::Topology& topology, uint16_t port) {
+TcpPair ConnectAcross(const netns::Topology& topology, uint16_t port,
+                      int server_rcvbuf) {
   UniqueFd listener =
       topology.Socket(netns::Side::kServer, AF_INET, SOCK_STREAM);
   const int one = 1;
   ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (server_rcvbuf > 0 &&
+      ::setsockopt(listener.get(), SOL_SOCKET, SO_RCVBUF, &server_rcvbuf,
+                   sizeof(server_rcvbuf)) != 0)
+    ThrowErrno("setsockopt(SO_RCVBUF)");
   sockaddr_in addr = topology.Address(netns::Side::kServer, port);
   if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr),
              sizeof(addr)) != 0)
@@ -49,71 +65,227 @@ std::string PingPong(const TcpPair& pair) {
   return "";
 }
 
+bool IgnoreSigpipe() {
+  ::signal(SIGPIPE, SIG_IGN);
+  return true;
+}
+
 ino_t NamespaceInode(int ns_fd) {
   struct stat st {};
   if (::fstat(ns_fd, &st) != 0) ThrowErrno("fstat namespace");
   return st.st_ino;
 }
 
-bool NamespaceHeld(ino_t inode) {
-  namespace fs = std::filesystem;
-  const std::string needle = "net:[" + std::to_string(inode) + "]";
+namespace {
+
+namespace fs = std::filesystem;
+
+// The inode of "net:[<inode>]", or 0 for any other link target.
+ino_t NetInodeOf(const fs::path& link) {
   std::error_code ec;
-  const auto points_at_ns = [&](const fs::path& link) {
-    std::error_code e;
-    return fs::read_symlink(link, e).string() == needle;
-  };
-  for (const auto& proc : fs::directory_iterator("/proc", ec)) {
-    const std::string pid = proc.path().filename();
-    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::error_code e;
-    for (const auto& task : fs::directory_iterator(proc.path() / "task", e))
-      if (points_at_ns(task.path() / "ns" / "net")) return true;
-    for (const auto& fd : fs::directory_iterator(proc.path() / "fd", e))
-      if (points_at_ns(fd.path())) return true;
-  }
+  const std::string target = fs::read_symlink(link, ec).string();
+  if (ec || target.rfind("net:[", 0) != 0) return 0;
+  return std::strtoull(target.c_str() + 5, nullptr, 10);
+}
+
+// Calls visit(link, inode) for every network namespace link of process
+// `pid`: its threads' ns/net and its fds on network namespaces.
+template <typename Visit>
+void ForEachNetLink(pid_t pid, Visit&& visit) {
+  const fs::path proc = "/proc/" + std::to_string(pid);
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator(proc / "task", ec))
+    if (const ino_t ino = NetInodeOf(task.path() / "ns" / "net"))
+      visit(task.path() / "ns" / "net", ino);
+  for (const auto& fd : fs::directory_iterator(proc / "fd", ec))
+    if (const ino_t ino = NetInodeOf(fd.path())) visit(fd.path(), ino);
+}
+
+}  // namespace
+
+std::set<ino_t> NetNamespacesOf(pid_t pid) {
+  const ino_t own = NetInodeOf("/proc/thread-self/ns/net");
+  std::set<ino_t> inodes;
+  ForEachNetLink(pid, [&](const fs::path&, ino_t ino) {
+    if (ino != own) inodes.insert(ino);
+  });
+  return inodes;
+}
+
+UniqueFd OpenNetNamespaceOf(pid_t pid, ino_t inode) {
+  UniqueFd fd;
+  ForEachNetLink(pid, [&](const fs::path& link, ino_t ino) {
+    if (fd || ino != inode) return;
+    fd.Reset(::open(link.c_str(), O_RDONLY | O_CLOEXEC));
+    // The link may have changed between reading and opening it.
+    if (fd && NamespaceInode(fd.get()) != inode) fd.Reset();
+  });
+  return fd;
+}
+
+bool InterfaceExistsIn(int ns_fd, const std::string& name) {
+  UniqueFd s = netns::SocketIn(ns_fd, AF_INET, SOCK_DGRAM);
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
+  if (::ioctl(s.get(), SIOCGIFINDEX, &ifr) == 0) return true;
+  if (errno != ENODEV) ThrowErrno("ioctl(SIOCGIFINDEX, " + name + ")");
   return false;
 }
 
-bool InterfaceExists(const std::string& name) {
-  return ::if_nametoindex(name.c_str()) != 0;
+std::string VethBetween(int server_ns, int client_ns) {
+  using netns::Topology;
+  std::string wrong;
+  for (const auto& [ns, side, name, present] :
+       {std::tuple{server_ns, "server", Topology::kServerInterface, true},
+        std::tuple{server_ns, "server", Topology::kClientInterface, false},
+        std::tuple{client_ns, "client", Topology::kClientInterface, true},
+        std::tuple{client_ns, "client", Topology::kServerInterface, false}})
+    if (InterfaceExistsIn(ns, name) != present)
+      wrong += std::string(name) + (present ? " missing from" : " also in") +
+               " the " + side + " namespace; ";
+  return wrong;
 }
 
-int NetBenchNetnsMounts() {
-  int count = 0;
+std::string VethOf(pid_t pid) {
+  using netns::Topology;
+  UniqueFd server, client;
+  for (ino_t ino : NetNamespacesOf(pid)) {
+    UniqueFd ns = OpenNetNamespaceOf(pid, ino);
+    if (!ns) continue;
+    if (!server && InterfaceExistsIn(ns.get(), Topology::kServerInterface))
+      server = std::move(ns);
+    else if (!client && InterfaceExistsIn(ns.get(), Topology::kClientInterface))
+      client = std::move(ns);
+  }
+  if (!server || !client)
+    return "no namespace of process " + std::to_string(pid) + " holds " +
+           (server ? Topology::kClientInterface : Topology::kServerInterface);
+  return VethBetween(server.get(), client.get());
+}
+
+std::set<pid_t> OtherHoldersOf(ino_t inode, pid_t owner) {
+  std::set<pid_t> holders;
+  const pid_t self = ::getpid();
   std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = std::stoi(name);
+    if (pid == owner || pid == self) continue;
+    ForEachNetLink(pid, [&](const fs::path&, ino_t ino) {
+      if (ino == inode) holders.insert(pid);
+    });
+  }
+  return holders;
+}
+
+int BindMountsOf(pid_t pid, pid_t seen_by) {
+  const std::string name = "net_bench-" + std::to_string(pid) + "-";
+  const std::string view =
+      seen_by == 0 ? "/proc/self" : "/proc/" + std::to_string(seen_by);
+  // /proc/PID/root leads into that process's mounts, but an absolute
+  // symlink on the way (/var/run -> /run) would lead back into ours.
+  std::error_code ec;
+  const fs::path dir = fs::weakly_canonical("/var/run/netns", ec);
+  int n = 0;
   for (const auto& e :
-       std::filesystem::directory_iterator("/var/run/netns", ec))
-    if (e.path().filename().string().rfind("net_bench", 0) == 0) ++count;
-  return count;
+       fs::directory_iterator(view + "/root" + dir.string(), ec))
+    if (e.path().filename().string().rfind(name, 0) == 0) ++n;
+  std::ifstream mounts(view + "/mountinfo");
+  std::string line;
+  while (std::getline(mounts, line))
+    if (line.find("/netns/" + name) != std::string::npos) ++n;
+  return n;
+}
+
+PrivateNetnsDir::PrivateNetnsDir(bool enter) {
+  int ready[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0) ThrowErrno("pipe2");
+  UniqueFd ready_read(ready[0]), ready_write(ready[1]);
+  holder_ = ::fork();
+  if (holder_ < 0) ThrowErrno("fork");
+  if (holder_ == 0) {
+    // Async-signal-safe calls only: the parent has threads.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int err = 0;
+    if (::unshare(CLONE_NEWNS) != 0 ||
+        // Mounts made in here stay in here.
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        (::mkdir("/var/run/netns", 0755) != 0 && errno != EEXIST) ||
+        ::mount("tmpfs", "/var/run/netns", "tmpfs",
+                MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755") != 0)
+      err = errno;
+    (void)!::write(ready_write.get(), &err, sizeof(err));
+    if (err != 0) ::_exit(1);
+    for (;;) ::pause();
+  }
+  ready_write.Reset();
+  int err = ECHILD;  // the holder died before it said anything
+  if (::read(ready_read.get(), &err, sizeof(err)) == sizeof(err) && err == 0) {
+    mount_ns_.Reset(
+        ::open(("/proc/" + std::to_string(holder_) + "/ns/mnt").c_str(),
+               O_RDONLY | O_CLOEXEC));
+    err = errno;
+  }
+  if (!mount_ns_) {
+    StopHolder();
+    throw SysError("a private /var/run/netns (unshare, mount tmpfs)", err);
+  }
+  if (!enter) return;
+  UniqueFd left(::open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC));
+  if (!left || ::unshare(CLONE_FS) != 0 ||
+      ::setns(mount_ns_.get(), CLONE_NEWNS) != 0) {
+    err = errno;
+    StopHolder();
+    throw SysError("entering a private /var/run/netns", err);
+  }
+  left_ = std::move(left);
+}
+
+PrivateNetnsDir::~PrivateNetnsDir() {
+  if (left_) ::setns(left_.get(), CLONE_NEWNS);
+  StopHolder();
+}
+
+void PrivateNetnsDir::StopHolder() {
+  ::kill(holder_, SIGKILL);
+  ::waitpid(holder_, nullptr, 0);
 }
 
 }  // namespace netbench::testing
+
+#include <linux/sockios.h>
 
 #include <thread>
 
 #include "base/socket_io.h"
 #include "lib/integrity.h"
+#include "lib/message_pool.h"
 
 namespace netbench::testing {
 
 TransferResult TransferVerified(const netns::Topology& topology, Mode mode,
                                 size_t size, int count, RxMode rx,
-                                void (*after_prepare)(Message&),
-                                uint16_t port) {
+                                void (*after_prepare)(Message&), uint16_t port,
+                                const HoldBack* hold_back) {
   TransferResult result;
   constexpr std::chrono::milliseconds kTimeout{10000};
   TcpPair pair;
   try {
-    pair = ConnectAcross(topology, port);
+    pair = ConnectAcross(topology, port, hold_back ? hold_back->rcvbuf : 0);
     SetSocketTimeouts(pair.client.get(), kTimeout);
     SetSocketTimeouts(pair.server.get(), kTimeout);
+    if (hold_back &&
+        ::setsockopt(pair.client.get(), SOL_SOCKET, SO_SNDBUFFORCE,
+                     &hold_back->sndbuf, sizeof(hold_back->sndbuf)) != 0)
+      ThrowErrno("setsockopt(SO_SNDBUFFORCE)");
   } catch (const std::exception& e) {
     result.error = e.what();
     return result;
   }
   std::string rx_error;
   std::thread receiver([&] {
+    if (hold_back) std::this_thread::sleep_for(hold_back->hold);
     try {
       ReceiverOptions ro;
       ro.max_chunk = std::min<size_t>(size, 1 << 20);
@@ -132,8 +304,19 @@ TransferResult TransferVerified(const netns::Topology& topology, Mode mode,
     SenderOptions so;
     so.message_size = size;
     so.timeout = kTimeout;
+    if (hold_back) {
+      // CountFor adds 2 messages to what the working set covers.
+      so.working_set = (hold_back->working_set_messages - 2) * size;
+      result.working_set_messages = MessagePool::CountFor(so.working_set, size);
+    }
     auto s = MakeSender(mode, pair.client.get(), so);
     for (int i = 0; i < count; ++i) {
+      if (hold_back && static_cast<size_t>(i) == result.working_set_messages) {
+        int unsent = 0;
+        if (::ioctl(pair.client.get(), SIOCOUTQNSD, &unsent) != 0)
+          ThrowErrno("ioctl(SIOCOUTQNSD)");
+        result.unsent_at_reuse = static_cast<uint64_t>(unsent);
+      }
       Message& m = s->Prepare();
       if (after_prepare) after_prepare(m);
       StampMessage(m, static_cast<uint64_t>(i));
@@ -146,8 +329,11 @@ TransferResult TransferVerified(const netns::Topology& topology, Mode mode,
     ::shutdown(pair.client.get(), SHUT_RDWR);
   }
   receiver.join();
-  if (result.error.empty() && !rx_error.empty())
-    result.error = "receiver: " + rx_error;
+  // Both: the receiver's may be the cause (it stops reading when it finds a
+  // corrupt message, and the sender then waits in vain).
+  if (!rx_error.empty())
+    result.error +=
+        (result.error.empty() ? "" : "; ") + ("receiver: " + rx_error);
   return result;
 }
 
@@ -231,6 +417,7 @@ ChildOutcome RunRootless(const std::function<std::string()>& body) {
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ptrace.h>
 
 #include <fstream>
 #include <sstream>
@@ -240,15 +427,18 @@ ChildOutcome RunRootless(const std::function<std::string()>& body) {
 namespace netbench::testing {
 
 pid_t SpawnIn(int ns_fd, const std::vector<std::string>& argv,
-              const std::string& output_path) {
+              const std::string& output_path, int mount_ns_fd, bool traced) {
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
   if (ns_fd >= 0 && ::setns(ns_fd, CLONE_NEWNET) != 0) ::_exit(120);
+  if (mount_ns_fd >= 0 && ::setns(mount_ns_fd, CLONE_NEWNS) != 0) ::_exit(123);
   const int out =
       ::open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (out < 0) ::_exit(121);
   ::dup2(out, 1);
   ::dup2(out, 2);
+  if (traced && ::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0)
+    ::_exit(124);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -19,39 +22,24 @@
 #include <thread>
 #include <vector>
 
-#include "netns/namespace.h"
-#include "netns/topology.h"
 #include "test/net_test_util.h"
 
 namespace netbench {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::BindMountsOf;
 using testing::CountOf;
+using testing::NetNamespacesOf;
+using testing::OtherHoldersOf;
 using testing::ReadFile;
 using testing::SpawnIn;
 using testing::WaitOrKill;
 
-// The network namespaces other than this one that a process holds open as
-// fds (net:[inode]).
-std::set<ino_t> HeldNamespaces(pid_t pid) {
-  static const ino_t own = [] {
-    UniqueFd self = netns::CurrentNetNamespace();
-    return testing::NamespaceInode(self.get());
-  }();
-  std::set<ino_t> inodes;
-  std::error_code ec;
-  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    std::error_code e2;
-    const std::string target = std::filesystem::read_symlink(e.path(), e2);
-    if (target.rfind("net:[", 0) == 0) {
-      const ino_t ino = std::stoull(target.substr(5));
-      if (ino != own) inodes.insert(ino);
-    }
-  }
-  return inodes;
-}
+// How long a spawned net_bench may take to build its topology and start a
+// benchmark: seconds for a debug or ASan build at ctest -j2 beside another
+// test run. The bound only has to end a run that hangs.
+constexpr auto kTopologyUp = 60s;
 
 std::vector<std::string> NetBenchArgs(std::vector<std::string> args,
                                       const std::string& json) {
@@ -61,20 +49,45 @@ std::vector<std::string> NetBenchArgs(std::vector<std::string> args,
   return args;
 }
 
-// Whether `pid` has a handler for `sig` (SigCgt in /proc/PID/status): from
-// then on net_bench handles the signal itself.
-bool Catches(pid_t pid, int sig) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("SigCgt:", 0) == 0)
-      return (std::stoull(line.substr(7), nullptr, 16) >> (sig - 1)) & 1;
-  return false;
+// Starts `argv` as SpawnIn does, traced (ptrace(2)) from exec until its
+// main thread returns from its first `syscall_nr` call, and then lets it go
+// with `sig` pending: a signal at an exact point of net_bench's setup,
+// whatever the machine's load. Returns its pid; -1 when it exited first.
+pid_t SpawnSignalledAfter(long syscall_nr, int sig,
+                          const std::vector<std::string>& argv,
+                          const std::string& output_path, int mount_ns_fd) {
+  const pid_t pid = SpawnIn(-1, argv, output_path, mount_ns_fd,
+                            /*traced=*/true);
+  int status = 0;
+  // The first stop: the SIGTRAP of exec.
+  if (::waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status)) return -1;
+  ::ptrace(PTRACE_SETOPTIONS, pid, nullptr,
+           PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL);
+  bool inside = false;  // stopped in a `syscall_nr` call
+  int deliver = 0;      // a signal of its own, passed on
+  while (::ptrace(PTRACE_SYSCALL, pid, nullptr, deliver) == 0 &&
+         ::waitpid(pid, &status, 0) == pid && WIFSTOPPED(status)) {
+    deliver = 0;
+    if (WSTOPSIG(status) != (SIGTRAP | 0x80)) {
+      deliver = WSTOPSIG(status);
+      continue;
+    }
+    __ptrace_syscall_info info{};
+    ::ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(info), &info);
+    if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+      inside = static_cast<long>(info.entry.nr) == syscall_nr;
+    } else if (info.op == PTRACE_SYSCALL_INFO_EXIT && inside) {
+      ::kill(pid, sig);  // pending until it runs again
+      ::ptrace(PTRACE_DETACH, pid, nullptr, 0);
+      return pid;
+    }
+  }
+  return -1;
 }
 
 // The live (not zombie) processes whose parent is `parent` and whose
-// command is `comm`.
-std::vector<pid_t> ChildrenOf(pid_t parent, const std::string& comm) {
+// command is `comm` ("": any).
+std::vector<pid_t> ChildrenOf(pid_t parent, const std::string& comm = "") {
   std::vector<pid_t> found;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
@@ -89,25 +102,10 @@ std::vector<pid_t> ChildrenOf(pid_t parent, const std::string& comm) {
     pid_t ppid = 0;
     rest >> state >> ppid;
     if (ppid == parent && state != 'Z' &&
-        stat.substr(open + 1, close - open - 1) == comm)
+        (comm.empty() || stat.substr(open + 1, close - open - 1) == comm))
       found.push_back(std::stoi(stat.substr(0, open)));
   }
   return found;
-}
-
-// The --netns_bind_mount files and nsfs mounts of the process `pid`.
-int BindMountsOf(pid_t pid) {
-  const std::string name = "net_bench-" + std::to_string(pid) + "-";
-  int n = 0;
-  std::error_code ec;
-  for (const auto& e :
-       std::filesystem::directory_iterator("/var/run/netns", ec))
-    if (e.path().filename().string().rfind(name, 0) == 0) ++n;
-  std::ifstream mounts("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(mounts, line))
-    if (line.find("/netns/" + name) != std::string::npos) ++n;
-  return n;
 }
 
 std::set<std::string> IperfTempDirs() {
@@ -130,24 +128,22 @@ bool WaitFor(F done, std::chrono::milliseconds timeout) {
   return true;
 }
 
-// A signal as soon as net_bench handles it, long before the topology is
-// up (--netns_bind_mount: the setup makes mounts that must go too): exit
+// A signal in the middle of the setup, right after its first bind mount
+// (--netns_bind_mount), half way through building the topology: exit
 // status 128+signal, one line, nothing left.
 void InterruptDuringSetup(int sig) {
   testing::TempDir dir;
+  testing::PrivateNetnsDir netns_dir;
   const std::string json = dir.File("setup.json");
-  const pid_t pid =
-      SpawnIn(-1,
-              NetBenchArgs({"--modes=OneCopy", "--sizes=1K", "--threads=1",
-                            "--netns_bind_mount", "--benchmark_min_time=0.01"},
-                           json),
-              json + ".log");
-  // Busy: the setup takes a few milliseconds.
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!Catches(pid, sig) && std::chrono::steady_clock::now() < deadline) {
-  }
-  ::kill(pid, sig);
-  const int status = WaitOrKill(pid, 15s);
+  const pid_t pid = SpawnSignalledAfter(
+      SYS_mount, sig,
+      NetBenchArgs({"--modes=OneCopy", "--sizes=1K", "--threads=1",
+                    "--netns_bind_mount", "--benchmark_min_time=0.01"},
+                   json),
+      json + ".log", netns_dir.fd());
+  ASSERT_GT(pid, 0) << "net_bench exited before its first mount(2): "
+                    << ReadFile(json + ".log");
+  const int status = WaitOrKill(pid, kTopologyUp);
   ASSERT_TRUE(WIFEXITED(status))
       << "status " << status << ": " << ReadFile(json + ".log");
   EXPECT_EQ(WEXITSTATUS(status), 128 + sig);
@@ -155,8 +151,7 @@ void InterruptDuringSetup(int sig) {
             std::string("net_bench: interrupted by SIG") + ::sigabbrev_np(sig) +
                 "; nothing was run\n");
   EXPECT_FALSE(std::filesystem::exists(json));
-  EXPECT_EQ(BindMountsOf(pid), 0);
-  EXPECT_FALSE(testing::InterfaceExists(netns::Topology::kServerInterface));
+  EXPECT_EQ(BindMountsOf(pid, netns_dir.holder()), 0);
 }
 
 TEST(SignalsTest, SigintDuringSetupExits130AndLeavesNothing) {
@@ -197,16 +192,28 @@ class BaselineSignalsTest : public ::testing::Test {
                               "--benchmark_min_time=0.5"},
                              json),
                 json + ".log");
-    EXPECT_TRUE(
-        WaitFor([&] { return ChildrenOf(pid, "iperf3").size() == 2; }, 20s))
+    EXPECT_TRUE(WaitFor([&] { return ChildrenOf(pid, "iperf3").size() == 2; },
+                        kTopologyUp))
         << ReadFile(json + ".log");
-    held_ = HeldNamespaces(pid);
     iperf3_ = ChildrenOf(pid, "iperf3");
+    // net_bench's two namespaces are held by net_bench and its iperf3
+    // children, nothing else: once they are gone, the kernel frees them.
+    const std::set<ino_t> held = NetNamespacesOf(pid);
+    EXPECT_EQ(held.size(), 2u);
+    const std::set<pid_t> children(iperf3_.begin(), iperf3_.end());
+    for (ino_t ino : held) {
+      const std::set<pid_t> others = OtherHoldersOf(ino, pid);
+      EXPECT_TRUE(std::includes(children.begin(), children.end(),
+                                others.begin(), others.end()))
+          << "namespace " << ino << " held by a process other than "
+          << "net_bench and its iperf3";
+    }
     return pid;
   }
 
-  // Nothing of the run left: no iperf3, no namespace, no temporary files.
-  // At once: an orphaned iperf3 would end by itself after its 3 s.
+  // Nothing of the run left: no iperf3 (the only other holders of its
+  // namespaces), no temporary files. At once: an orphaned iperf3 would end
+  // by itself after its run.
   void ExpectNothingLeft() {
     EXPECT_TRUE(WaitFor(
         [&] {
@@ -217,13 +224,10 @@ class BaselineSignalsTest : public ::testing::Test {
         },
         1s))
         << "an iperf3 outlived net_bench";
-    EXPECT_EQ(held_.size(), 2u);
-    for (ino_t ino : held_) EXPECT_FALSE(testing::NamespaceHeld(ino)) << ino;
     EXPECT_EQ(IperfTempDirs(), temp_dirs_before_);
   }
 
   std::set<std::string> temp_dirs_before_;
-  std::set<ino_t> held_;
   std::vector<pid_t> iperf3_;
 };
 
@@ -258,8 +262,12 @@ TEST_F(BaselineSignalsTest, SigkillTakesIperf3Along) {
 
 // --netns_bind_mount is not crash-safe (--help says so): a SIGKILLed run
 // leaves its two mounts, and the next run with the flag removes them.
+// Both runs in a /var/run/netns of the test's own: any --netns_bind_mount
+// run on the machine would remove the killed one's mounts.
 TEST(SignalsTest, NextBindMountRunRemovesTheMountsOfAKilledOne) {
   testing::TempDir dir;
+  testing::PrivateNetnsDir netns_dir;
+  const pid_t seen_by = netns_dir.holder();
   const std::string json = dir.File("killed.json");
   const pid_t killed = SpawnIn(
       -1,
@@ -267,12 +275,13 @@ TEST(SignalsTest, NextBindMountRunRemovesTheMountsOfAKilledOne) {
           {"--netns_bind_mount", "--modes=OneCopy", "--sizes=1K", "--threads=1",
            "--benchmark_filter=^Stream/", "--benchmark_min_time=5"},
           json),
-      json + ".log");
-  ASSERT_TRUE(WaitFor([&] { return BindMountsOf(killed) == 4; }, 20s))
+      json + ".log", netns_dir.fd());
+  ASSERT_TRUE(
+      WaitFor([&] { return BindMountsOf(killed, seen_by) == 4; }, kTopologyUp))
       << ReadFile(json + ".log");
   ::kill(killed, SIGKILL);
   ASSERT_EQ(::waitpid(killed, nullptr, 0), killed);
-  EXPECT_EQ(BindMountsOf(killed), 4);  // two files, two mounts
+  EXPECT_EQ(BindMountsOf(killed, seen_by), 4);  // two files, two mounts
 
   const std::string next = dir.File("next.json");
   const pid_t pid = SpawnIn(
@@ -281,18 +290,23 @@ TEST(SignalsTest, NextBindMountRunRemovesTheMountsOfAKilledOne) {
           {"--netns_bind_mount", "--modes=OneCopy", "--sizes=1K", "--threads=1",
            "--benchmark_filter=^Stream/", "--benchmark_min_time=0.01"},
           next),
-      next + ".log");
-  const int status = WaitOrKill(pid, 60s);
+      next + ".log", netns_dir.fd());
+  const int status = WaitOrKill(pid, kTopologyUp);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << ReadFile(next + ".log");
-  EXPECT_EQ(BindMountsOf(killed), 0);
-  EXPECT_EQ(BindMountsOf(pid), 0);
+  EXPECT_EQ(BindMountsOf(killed, seen_by), 0);
+  EXPECT_EQ(BindMountsOf(pid, seen_by), 0);
   EXPECT_EQ(CountOf(ReadFile(next + ".log"),
                     "net_bench-" + std::to_string(killed) + "-"),
             2)
       << ReadFile(next + ".log");
 }
 
+// net_bench holds its namespaces as fds only: nothing but its own threads
+// and fds holds them, no mount, no other process, so the kernel frees them
+// (and the veth pair with them) when SIGKILL ends it. What can be checked
+// is what belongs to the process: a namespace, once freed, cannot be looked
+// for (its inode number goes to the next namespace made on the machine).
 TEST(SignalsTest, SigkillDuringSweepLeavesNothingBehind) {
   testing::TempDir dir;
   const std::string json = dir.File("killed.json");
@@ -302,23 +316,29 @@ TEST(SignalsTest, SigkillDuringSweepLeavesNothingBehind) {
                             "--threads=1,2", "--benchmark_min_time=2"},
                            json),
               json + ".log");
-  // Wait until the topology exists (two namespaces held), mid-sweep.
+  // Wait until the topology exists (two namespaces held, the veth pair
+  // between them), mid-sweep.
   std::set<ino_t> held;
-  for (int i = 0; i < 200 && held.size() < 2; ++i) {
-    std::this_thread::sleep_for(25ms);
-    held = HeldNamespaces(pid);
-  }
-  ASSERT_GE(held.size(), 2u) << ReadFile(json + ".log");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        held = NetNamespacesOf(pid);
+        return held.size() >= 2 && testing::VethOf(pid).empty();
+      },
+      kTopologyUp))
+      << testing::VethOf(pid) << "\n"
+      << ReadFile(json + ".log");
+  // Two, or four while Topology/SetupTeardown builds one more.
+  for (ino_t ino : held)
+    EXPECT_EQ(OtherHoldersOf(ino, pid), std::set<pid_t>{}) << ino;
+  EXPECT_EQ(BindMountsOf(pid), 0);
+  EXPECT_EQ(ChildrenOf(pid), std::vector<pid_t>{});
   std::this_thread::sleep_for(500ms);  // inside a benchmark now
   ::kill(pid, SIGKILL);
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   EXPECT_TRUE(WIFSIGNALED(status));
-  for (ino_t ino : held) EXPECT_FALSE(testing::NamespaceHeld(ino)) << ino;
-  EXPECT_FALSE(testing::InterfaceExists(netns::Topology::kServerInterface));
-  EXPECT_FALSE(testing::InterfaceExists(netns::Topology::kClientInterface));
-  EXPECT_EQ(testing::NetBenchNetnsMounts(), 0);
-  EXPECT_NE(::kill(pid, 0), 0);  // reaped: no process left
+  EXPECT_EQ(NetNamespacesOf(pid), std::set<ino_t>{});  // gone with it
+  EXPECT_EQ(BindMountsOf(pid), 0);
 }
 
 TEST(SignalsTest, SigintStopsCleanlyWithTheFinishedResults) {
@@ -333,14 +353,14 @@ TEST(SignalsTest, SigintStopsCleanlyWithTheFinishedResults) {
       json + ".log");
   // Interrupt once the first benchmark's result line is out (Google
   // Benchmark flushes each line), i.e. during the second one.
-  bool first_done = false;
-  for (int i = 0; i < 600 && !first_done; ++i) {
-    std::this_thread::sleep_for(50ms);
-    first_done = ReadFile(json + ".log")
-                     .find("Stream/OneCopy/size:1024/manual_time/threads:1 ") !=
-                 std::string::npos;
-  }
-  ASSERT_TRUE(first_done) << ReadFile(json + ".log");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return ReadFile(json + ".log")
+                   .find("Stream/OneCopy/size:1024/manual_time/threads:1 ") !=
+               std::string::npos;
+      },
+      kTopologyUp))
+      << ReadFile(json + ".log");
   std::this_thread::sleep_for(200ms);
   ::kill(pid, SIGINT);
   const int status = WaitOrKill(pid, 15s);
@@ -352,7 +372,6 @@ TEST(SignalsTest, SigintStopsCleanlyWithTheFinishedResults) {
   EXPECT_NE(out.find("\"Gbps\""), std::string::npos) << out;  // a finished one
   EXPECT_EQ(CountOf(out, "interrupted by SIGINT"), 1) << out;
   EXPECT_EQ(out.find("Broken pipe"), std::string::npos) << out;
-  EXPECT_FALSE(testing::InterfaceExists(netns::Topology::kServerInterface));
 }
 
 TEST(SignalsTest, TwoRunsSideBySideBothSucceed) {

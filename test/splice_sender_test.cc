@@ -26,6 +26,10 @@
 namespace netbench {
 namespace {
 
+// SpliceZeroCopy splices into connections whose peer goes away (an error
+// path shuts them down): SIGPIPE is ignored, as net_bench's main does.
+[[maybe_unused]] const bool sigpipe_ignored = testing::IgnoreSigpipe();
+
 using std::chrono::milliseconds;
 
 class SpliceSenderTest : public testing::SharedTopology<::testing::Test> {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -19,11 +20,12 @@
 namespace netbench::netns {
 namespace {
 
+using testing::BindMountsOf;
 using testing::ConnectAcross;
-using testing::InterfaceExists;
-using testing::NamespaceHeld;
+using testing::InterfaceExistsIn;
 using testing::NamespaceInode;
-using testing::NetBenchNetnsMounts;
+using testing::NetNamespacesOf;
+using testing::OtherHoldersOf;
 using testing::PingPong;
 
 struct InterfaceState {
@@ -97,29 +99,40 @@ TEST(TopologyTest, CustomSubnetAndOptmem) {
   EXPECT_EQ(PingPong(ConnectAcross(t)), "");
 }
 
+// What a topology leaves is what this process holds: the namespaces come and
+// go with its fds (nothing else holds them meanwhile, so the kernel frees
+// them, and the veth pair with them, when they go), and no bind mount.
 TEST(TopologyTest, DestroyingLeavesNothing) {
-  ino_t server_ino = 0, client_ino = 0;
+  const pid_t self = ::getpid();
+  const std::set<ino_t> before = NetNamespacesOf(self);
   {
     Topology t;
-    server_ino = NamespaceInode(t.ns_fd(Side::kServer));
-    client_ino = NamespaceInode(t.ns_fd(Side::kClient));
-    EXPECT_TRUE(NamespaceHeld(server_ino));
+    const ino_t server = NamespaceInode(t.ns_fd(Side::kServer));
+    const ino_t client = NamespaceInode(t.ns_fd(Side::kClient));
+    std::set<ino_t> expected = before;
+    expected.insert({server, client});
+    EXPECT_EQ(NetNamespacesOf(self), expected);
+    EXPECT_EQ(OtherHoldersOf(server, self), std::set<pid_t>{});
+    EXPECT_EQ(OtherHoldersOf(client, self), std::set<pid_t>{});
+    EXPECT_EQ(
+        testing::VethBetween(t.ns_fd(Side::kServer), t.ns_fd(Side::kClient)),
+        "");
   }
-  EXPECT_FALSE(NamespaceHeld(server_ino));
-  EXPECT_FALSE(NamespaceHeld(client_ino));
-  EXPECT_FALSE(InterfaceExists(Topology::kServerInterface));
-  EXPECT_FALSE(InterfaceExists(Topology::kClientInterface));
-  EXPECT_EQ(NetBenchNetnsMounts(), 0);
+  EXPECT_EQ(NetNamespacesOf(self), before);
+  EXPECT_EQ(BindMountsOf(self), 0);
 }
 
+// In a mount namespace of the test's own, so that no other net_bench sees
+// the mounts (and no other test's are counted).
 TEST(TopologyTest, DebugBindMountsAreRemoved) {
+  testing::PrivateNetnsDir dir(/*enter=*/true);
   TopologyOptions options;
   options.bind_mount = true;
   {
     Topology t(options);
-    EXPECT_EQ(NetBenchNetnsMounts(), 2);
+    EXPECT_EQ(BindMountsOf(::getpid(), dir.holder()), 4);  // 2 files, 2 mounts
   }
-  EXPECT_EQ(NetBenchNetnsMounts(), 0);
+  EXPECT_EQ(BindMountsOf(::getpid(), dir.holder()), 0);
 }
 
 TEST(TopologyTest, SigkilledBuilderLeavesNothing) {
@@ -141,16 +154,22 @@ TEST(TopologyTest, SigkilledBuilderLeavesNothing) {
   ASSERT_EQ(read(pipe_fds[0], inodes, sizeof(inodes)),
             static_cast<ssize_t>(sizeof(inodes)));
   close(pipe_fds[0]);
-  EXPECT_TRUE(NamespaceHeld(inodes[0]));
+  // Only the builder holds its namespaces, as fds: its death frees them.
+  EXPECT_EQ(NetNamespacesOf(child), std::set<ino_t>(inodes, inodes + 2));
+  for (ino_t ino : inodes)
+    EXPECT_EQ(OtherHoldersOf(ino, child), std::set<pid_t>{}) << ino;
+  {
+    UniqueFd server = testing::OpenNetNamespaceOf(child, inodes[0]);
+    UniqueFd client = testing::OpenNetNamespaceOf(child, inodes[1]);
+    ASSERT_TRUE(server && client);
+    EXPECT_EQ(testing::VethBetween(server.get(), client.get()), "");
+  }
   kill(child, SIGKILL);
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
   EXPECT_TRUE(WIFSIGNALED(status));
-  EXPECT_FALSE(NamespaceHeld(inodes[0]));
-  EXPECT_FALSE(NamespaceHeld(inodes[1]));
-  EXPECT_FALSE(InterfaceExists(Topology::kServerInterface));
-  EXPECT_FALSE(InterfaceExists(Topology::kClientInterface));
-  EXPECT_EQ(NetBenchNetnsMounts(), 0);
+  EXPECT_EQ(NetNamespacesOf(child), std::set<ino_t>{});
+  EXPECT_EQ(BindMountsOf(child), 0);
 }
 
 TEST(TopologyTest, TwoTopologiesAtOnceDoNotCollide) {
@@ -177,6 +196,7 @@ TEST(TopologyTest, RootlessThroughUserNamespace) {
 }
 
 TEST(TopologyTest, BadParametersFailClearlyAndLeaveNothing) {
+  const std::set<ino_t> before = NetNamespacesOf(::getpid());
   const auto expect_error = [](TopologyOptions o, const char* needle) {
     try {
       Topology t(o);
@@ -200,8 +220,8 @@ TEST(TopologyTest, BadParametersFailClearlyAndLeaveNothing) {
   expect_error(o, "prefix must be 8..30");
   o.subnet = "198.18.0.0/2x";
   expect_error(o, "prefix is not a number");
-  EXPECT_FALSE(InterfaceExists(Topology::kServerInterface));
-  EXPECT_EQ(NetBenchNetnsMounts(), 0);
+  EXPECT_EQ(NetNamespacesOf(::getpid()), before);
+  EXPECT_EQ(BindMountsOf(::getpid()), 0);
 }
 
 }  // namespace
