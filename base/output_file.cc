@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -116,7 +115,8 @@ OutputFile::OutputFile(const std::string& path) : path_(path) {
     }
     ::fcntl(fd_.get(), F_SETFL, ::fcntl(fd_.get(), F_GETFL) & ~O_NONBLOCK);
   } else {
-    // Through a symbolic link, the file it names is the one replaced.
+    // Through a symbolic link, the file it names is the one replaced (a
+    // dangling link is replaced itself).
     if (char* real = ::realpath(path.c_str(), nullptr)) {
       target_path = real;
       std::free(real);

@@ -126,6 +126,7 @@ def flood(args):
 
     def flooder(source):
         mine = []
+        greeted = set()  # the sockets whose Challenge came: what follows is an Ack
         while not stop.is_set():
             while len(mine) < FLOOD_PER_SOURCE and not stop.is_set():
                 try:
@@ -141,20 +142,21 @@ def flood(args):
                     opened[0] += 1
             for s in list(mine):
                 try:
-                    data = s.recv(256)
+                    data = s.recv(sp.CHALLENGE.size if s not in greeted else sp.ACK.size)
                 except BlockingIOError:
                     continue
                 except OSError as e:
                     data, why = b"", type(e).__name__
                 else:
                     why = None
-                if len(data) >= 8 and \
+                if s not in greeted and len(data) >= 8 and \
                         int.from_bytes(data[:4], "little") == sp.CHALLENGE_MAGIC:
                     if data[7]:
+                        greeted.add(s)
                         continue  # a challenge: the flooder stays silent
                     why = "refused: " + sp.text(data[40:128]).split(":")[0]
                 elif len(data) >= 8 and int.from_bytes(data[:4], "little") == sp.ACK_MAGIC:
-                    why = "dropped: " + sp.text(data[8:128]).split(":")[0]
+                    why = "in the Ack: " + sp.text(data[8:128]).split(":")[0]
                 elif data:
                     why = "%d bytes" % len(data)
                 elif why is None:
@@ -162,6 +164,7 @@ def flood(args):
                 with lock:
                     reasons[why] = reasons.get(why, 0) + 1
                 mine.remove(s)
+                greeted.discard(s)
                 s.close()
             stop.wait(0.05)
         for s in mine:
@@ -171,6 +174,15 @@ def flood(args):
     for t in threads:
         t.start()
     time.sleep(3)
+    peak = {"threads": 0, "rss": 0}
+
+    def sampler():
+        while not stop.is_set():
+            peak["threads"] = max(peak["threads"], sp.threads(serve.proc.pid) or 0)
+            peak["rss"] = max(peak["rss"], sp.rss_kb(serve.proc.pid) or 0)
+            stop.wait(0.1)
+    threads.append(threading.Thread(target=sampler))
+    threads[-1].start()
     ok = failed = 0
     causes = {}
     for threads_flag in ["--threads=1"] * 4 + ["--threads=8"]:
@@ -197,6 +209,8 @@ def flood(args):
                                      causes if causes else ""))
     print("flood the flood opened %d connections; what it was told: %s" % (opened[0], dict(
         sorted(reasons.items(), key=lambda kv: -kv[1])[:6])))
+    print("flood serve during it: at most %d threads, %.1f MB RSS (idle: %d, %.1f MB)" % (
+        peak["threads"], peak["rss"] / 1024, serve.idle_threads, serve.idle_rss / 1024))
     summaries = [l for l in lines if "refused or failed" in l]
     print("flood serve log lines: %d%s" % (
         len(lines), (", e.g. " + summaries[0][:200]) if summaries else ""))
