@@ -29,16 +29,17 @@ struct SideRecord {
   uint64_t syscalls = 0;
 
   // Zero-copy truth, filled only by the modes that ask for notifications.
-  uint64_t zc_sends = 0;          // sends that asked for zero-copy
+  uint64_t zc_sends = 0;          // zero-copy sends that sent data
   uint64_t zc_notifications = 0;  // completion notifications read
   // The copied verdict, counted per notification, as the kernel gives it
   // (zc_copied_ratio is zc_copied / zc_completed):
   //  - ZeroCopy: error-queue records that completed sends of ours, each a
   //    range of sends whose SO_EE_CODE_ZEROCOPY_COPIED bit is the record's,
   //    not each send's (lib/zerocopy_completions.h says why);
-  //  - UringZeroCopy: notification CQEs, one per send request, whose
-  //    IORING_NOTIF_USAGE_ZC_COPIED says some of its data was copied, or
-  //    none of it went out zero-copy (lib/uring_send_accounting.h).
+  //  - UringZeroCopy: notification CQEs, one per send request that sent
+  //    data, whose IORING_NOTIF_USAGE_ZC_COPIED says some of its data was
+  //    copied, or none of it went out zero-copy
+  //    (lib/uring_send_accounting.h).
   uint64_t zc_completed = 0;  // notifications that completed sends of ours
   uint64_t zc_copied = 0;     // of those, the ones that say "copied"
   uint64_t zc_enobufs = 0;    // ENOBUFS (optmem exhausted) met and drained

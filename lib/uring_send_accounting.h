@@ -17,10 +17,15 @@
 //    res carries IORING_NOTIF_USAGE_ZC_COPIED when some of the request's
 //    data was copied, or none of it went out zero-copy
 //    (io_notif_tw_complete: zc_copied || !zc_used), a request that sent
-//    nothing included. So zc_copied counts the notifications whose request
-//    did not go entirely zero-copy; in a run that succeeds every request
-//    sent data (a failed or empty send fails the run), and over veth every
-//    one of them says copied (local delivery copies, skb_orphan_frags_rx).
+//    nothing included. Such a request (a failed one with F_MORE, e.g. the
+//    -ENOMEM the sender retries) says nothing about copying: its
+//    notification is counted as read (zc_notifications) but is no verdict
+//    (not in zc_completed, zc_copied). Its result comes before it (the
+//    request completes before its cleanup flushes the notification), and
+//    every such notification carries the flag, so the totals are exact
+//    whichever flagged notification is set aside. zc_copied then counts the
+//    requests that sent data and did not go entirely zero-copy; over veth,
+//    all of them (local delivery copies, skb_orphan_frags_rx).
 
 #include <cstddef>
 #include <cstdint>
@@ -32,7 +37,8 @@ namespace netbench {
 
 // The sends of one sender, one in flight at a time, from a working set of
 // `slots` messages (a send's user_data is its slot). Counts into `*stats`:
-// zc_sends, zc_notifications, zc_completed, zc_copied. Allocates only at
+// zc_sends (requests that sent data, as MSG_ZEROCOPY counts the calls that
+// take an id), zc_notifications, zc_completed, zc_copied. Allocates only at
 // construction.
 class UringSendAccounting {
  public:
@@ -64,6 +70,9 @@ class UringSendAccounting {
   uint64_t outstanding_ = 0;
   bool in_flight_ = false;  // a send was submitted and its result not seen
   int32_t result_ = 0;
+  // Requests that sent nothing whose (flagged) notification is still to
+  // be set aside.
+  uint64_t verdictless_ = 0;
 };
 
 }  // namespace netbench

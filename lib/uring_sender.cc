@@ -244,6 +244,10 @@ class UringSender final : public Sender {
           NoteUsageReportUnavailable();
           continue;
         }
+        if (res == -ENOMEM && zerocopy_ && sends_.outstanding() > 0) {
+          WaitForPinnedPages(deadline);
+          continue;
+        }
         ThrowIoError(step(), -res, timeout_);
       }
       usage_confirmed_ = true;
@@ -287,6 +291,22 @@ class UringSender final : public Sender {
     }
     next_ = next_ + 1 == pool_size_ ? 0 : next_ + 1;
     return slot;
+  }
+
+  // -ENOMEM from a zero-copy send: io_uring charges the pages of every
+  // zero-copy send from memory it has not registered to the user, against
+  // RLIMIT_MEMLOCK, until its notification (io_notif_account_mem): an
+  // ordinary user's 8 MiB hold two 4 MiB sends, fewer beside the user's
+  // other senders. Not a failure, as ENOBUFS is not for ZeroCopy: a
+  // notification gives pages back (the failed request's own comes too), then
+  // the send is tried again, until `deadline`.
+  void WaitForPinnedPages(Clock::time_point deadline) {
+    const uint64_t before = sends_.outstanding();
+    WaitUntil([this, before] { return sends_.outstanding() < before; },
+              deadline, timeout_,
+              "io_uring send-zc notification (RLIMIT_MEMLOCK used up by "
+              "zero-copy sends)",
+              /*until_hangup=*/true);
   }
 
   // Submits one send of `iov[0..iovcnt)` from `slot` and waits for its

@@ -139,7 +139,9 @@ struct TransferResult {
 struct HoldBack {
   int rcvbuf = 4096;  // the receiver's SO_RCVBUF, set before it connects
   std::chrono::milliseconds hold{300};  // the receiver reads nothing so long
-  int sndbuf = 32 << 20;  // the sender's SO_SNDBUFFORCE: room for it all
+  // The sender's SO_SNDBUFFORCE, room for it all (rootless: SO_SNDBUF,
+  // capped by net.core.wmem_max).
+  int sndbuf = 32 << 20;
   size_t working_set_messages = 4;  // what SenderOptions::working_set holds
 };
 
@@ -168,9 +170,10 @@ struct ChildOutcome {
   std::string message;  // the failure, or why user namespaces are refused
 };
 
-// Forks a child that drops to the unprivileged user `nobody`, enters a user
-// namespace (netns::AcquireNamespacePrivilege) and runs `body`, which
-// returns "" on success or what failed. Waits for it and reports.
+// Forks a child that drops to an unprivileged user of its own (no other
+// process runs as it), enters a user namespace
+// (netns::AcquireNamespacePrivilege) and runs `body`, which returns "" on
+// success or what failed. Waits for it and reports.
 ChildOutcome RunRootless(const std::function<std::string()>& body);
 
 }  // namespace netbench::testing

@@ -43,9 +43,9 @@ TEST_P(TransferTest, EverySizeArrivesIntact) {
   }
 }
 
-// The same in the rootless topology: a child that runs as `nobody` builds its
-// own topology through a user namespace and moves every size with every
-// supported mode.
+// The same in the rootless topology: a child that runs as an ordinary user
+// builds its own topology through a user namespace and moves every size with
+// every supported mode.
 TEST(RootlessTransferTest, EveryModeAndSizeArrivesIntact) {
   const auto outcome = testing::RunRootless([] {
     netns::Topology topology;

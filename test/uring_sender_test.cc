@@ -7,6 +7,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -220,6 +221,34 @@ INSTANTIATE_TEST_SUITE_P(Modes, UringSenderTest, ::testing::Bool(),
                          [](const auto& p) {
                            return std::string(ModeName(ModeOf(p.param)));
                          });
+
+// An ordinary user's zero-copy sends are charged against RLIMIT_MEMLOCK
+// until their notifications (io_notif_account_mem: a 64 KiB send, 18
+// pages). With room for one send and not two, and a receiver that holds the
+// data back (so that the first send's notification is late), the second
+// send meets -ENOMEM: the sender must wait for the notification, not fail.
+TEST(UringMemlockTest, ASendOverTheMemlockLimitWaitsForNotifications) {
+  if (std::string why = ProbeUring(true); !why.empty())
+    GTEST_SKIP() << "UringZeroCopy not supported here: " << why;
+  const auto outcome = testing::RunRootless([]() -> std::string {
+    const rlimit room{24 * 4096, 24 * 4096};  // 24 pages
+    if (::setrlimit(RLIMIT_MEMLOCK, &room) != 0) return "setrlimit failed";
+    netns::Topology topology;
+    constexpr int kCount = 16;
+    const testing::HoldBack hold;
+    const auto r =
+        testing::TransferVerified(topology, Mode::kUringZeroCopy, 65536, kCount,
+                                  RxMode::kCopy, nullptr, 5700, &hold);
+    if (!r.error.empty()) return r.error;
+    if (r.verified != kCount)
+      return "verified " + std::to_string(r.verified) + " messages";
+    return "";
+  });
+  if (outcome.no_user_namespaces)
+    GTEST_SKIP() << "the kernel forbids user namespaces here: "
+                 << outcome.message;
+  EXPECT_TRUE(outcome.ok) << outcome.message;
+}
 
 #if defined(__x86_64__)
 constexpr uint32_t kAuditArch = AUDIT_ARCH_X86_64;
