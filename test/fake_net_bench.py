@@ -42,7 +42,7 @@ COUNTERS = {"Gbps": ("throughput (Gbit/s)", "higher"),
             "rtt_p50_us": ("RR round trip, p50 (µs)", "lower"),
             "tx_cpu_ns_per_byte": ("sender CPU (ns/byte)", "lower"),
             "rx_cpu_ns_per_byte": ("receiver CPU (ns/byte)", "lower"),
-            "zc_copied_ratio": ("zero-copy sends copied (share)", "lower"),
+            "zc_copied_ratio": ("zero-copy notifications saying copied (share)", "lower"),
             "zc_enobufs_per_msg": ("zero-copy ENOBUFS per message", "lower")}
 
 

@@ -269,7 +269,7 @@ def copied_ratio(results, out_dir):
     ax.set_xticklabels([format_size(s) for s in sizes])
     ax.set_xlabel("message size")
     ax.set_ylim(0, 1.1)
-    ax.set_ylabel("share of zero-copy sends copied (0 = none, 1 = all)")
+    ax.set_ylabel("share of zero-copy notifications saying copied (0 = none, 1 = all)")
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(fontsize=8)
     name = "zc_copied_ratio.png"
