@@ -105,8 +105,10 @@ std::string ValidateGo(const Go& go) {
   constexpr int64_t kHour = int64_t{3600} * 1000 * 1000 * 1000;
   if (go.window_ns <= 0 || go.window_ns > kHour)
     return "its window is out of range";
+  // The window may start before the Go is sent (no warm-up, or a thread
+  // that was slow to send it): the server then opens it at once.
   const int64_t lead = go.window_start_ns - go.sent_ns;
-  if (lead < 0 || lead > kHour) return "its warm-up is out of range";
+  if (lead < -kHour || lead > kHour) return "its warm-up is out of range";
   return "";
 }
 

@@ -115,8 +115,11 @@ TEST(GoTest, AcceptsASaneScheduleOnly) {
   bad = go;
   bad.window_ns = 0;
   EXPECT_NE(ValidateGo(bad), "");
+  Go late = go;
+  late.window_start_ns = go.sent_ns - 1;  // no warm-up left: open at once
+  EXPECT_EQ(ValidateGo(late), "");
   bad = go;
-  bad.window_start_ns = go.sent_ns - 1;  // a warm-up that ended before it
+  bad.window_start_ns = go.sent_ns + int64_t{2} * 3600 * 1000'000'000;
   EXPECT_NE(ValidateGo(bad), "");
 }
 
