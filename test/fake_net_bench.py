@@ -26,6 +26,7 @@ What it honours, as net_bench does:
 What it makes up (flags the real one does not have):
   --fake_speed=Mode:F,...  a mode's speed relative to 1 (default 1)
   --fake_noise=SD          per-run log-normal noise (default 0.01)
+  --fake_noise_at=SIZE:SD,...  that noise at those message sizes instead
   --fake_fail=Mode         that mode's runs fail ('peer closed'), exit 1
   --fake_sleep=S           seconds each run takes (default 0)
 """
@@ -65,7 +66,7 @@ def bad_input(message):
 
 def parse(argv):
     flags = {"modes": "TwoCopy,OneCopy,ZeroCopy", "sizes": "4096", "threads": "1",
-             "patterns": "Stream,RR", "benchmark_min_time": "0.5", "fake_noise": "0.01",
+             "patterns": "Stream,RR", "benchmark_min_time": "0.5", "fake_noise": "0.01", "fake_noise_at": "",
              "fake_sleep": "0", "fake_speed": "", "benchmark_repetitions": "1"}
     for a in argv:
         m = re.match(r"^--([a-z_]+)(?:=(.*))?$", a)
@@ -177,7 +178,10 @@ def run_entry(name, flags, rng, drift, index, repetitions):
                     error_message="peer closed", repetitions=repetitions,
                     repetition_index=index)
     speed = dict(s.split(":") for s in flags["fake_speed"].split(",") if s).get(mode, 1)
-    factor = float(speed) * math.exp(drift + rng.gauss(0, float(flags["fake_noise"])))
+    size = name.split("size:")[1].split("/")[0]
+    noise = dict(s.split(":") for s in flags["fake_noise_at"].split(",") if s).get(
+        size, flags["fake_noise"])
+    factor = float(speed) * math.exp(drift + rng.gauss(0, float(noise)))
     entry["label"] = "wait=block cpus tx=0 rx=1"
     entry.update(tx_cpu_ns_per_byte=0.5 / factor, rx_cpu_ns_per_byte=0.3 / factor)
     if pattern == "Stream":

@@ -1494,6 +1494,26 @@ class SamplerWithFakeNetBench(unittest.TestCase):
             self.assertLess(p["rounds"], 16)
         self.assertLess(record["elapsed_s"], 6)
 
+    def test_what_the_first_pass_leaves_goes_to_the_point_nearest_to_decided(self):
+        # Two modes alike: at 64 KiB with 1.5% noise per run equivalence
+        # needs about 11 rounds; at 4 KiB with 8% it would need far more
+        # than the schedule's 32. Runs take 0.05 s, so the first pass's 60%
+        # of 3 s stops both for their share; the rest goes to 64 KiB alone.
+        with tempfile.TemporaryDirectory() as root:
+            status, out, err = sample(root, "--sizes=4K,64K", "--patterns=Stream", "--seed=2",
+                                      "--modes=OneCopy,TwoCopy", "--fake_noise_at=4096:0.08,"
+                                      "65536:0.015", "--fake_sleep=0.05", "--budget=3s",
+                                      "--calibrate=false")
+            self.assertEqual(status, 0, err)
+            with open(os.path.join(only_run(root), "net_bench.json")) as f:
+                record = json.loads(json.load(f)["context"]["sampling"])
+        small, large = record["points"]
+        self.assertEqual(small["stopped"], "budget", out)
+        self.assertGreater(large["rounds"], small["rounds"], out)
+        self.assertIn(large["stopped"], ("decided", "budget"), out)
+        second = [l for l in out.splitlines() if l.startswith("[2/2]")]
+        self.assertTrue(any("-> budget" in l for l in second[:-1]) or len(second) > 1, out)
+
     def test_profile_lands_in_the_results_folder_with_every_stage(self):
         # Undecidable, so the point runs every stage of the schedule; each
         # run adds FOLDED_PER_RUN samples to its benchmark's folded file.

@@ -200,6 +200,29 @@ class BenjaminiHochberg(unittest.TestCase):
         self.assertEqual(close.verdict.kind, UNDECIDED)
 
 
+class RoundsToDecide(unittest.TestCase):
+    """The sampler's projection: an interval narrows as 1/sqrt(rounds)."""
+
+    def verdict(self, theta, half, kind=UNDECIDED):
+        e = Estimate(theta=theta, se=half / 3, df=7, n=8, paired=True)
+        return verdicts.Verdict(kind, e, theta - half, theta + half)
+
+    def test_a_near_tie_needs_its_interval_inside_the_margin(self):
+        # theta 0: equivalence needs a half-width below ln(1.03) = 2.96%;
+        # 5.92% at 8 rounds is twice that, so four times the rounds.
+        v = self.verdict(0.0, 2 * math.log1p(0.03))
+        self.assertAlmostEqual(verdicts.rounds_to_decide(v, 8), 32)
+
+    def test_a_clear_difference_needs_its_interval_off_zero(self):
+        # theta 10%: a difference once the half-width is below 10%.
+        v = self.verdict(0.10, 0.20)
+        self.assertAlmostEqual(verdicts.rounds_to_decide(v, 6), 24)
+
+    def test_decided_needs_no_more_and_no_estimate_cannot_be_projected(self):
+        self.assertEqual(verdicts.rounds_to_decide(self.verdict(0.1, 0.01, FASTER), 3), 3)
+        self.assertEqual(verdicts.rounds_to_decide(verdicts.Verdict(UNDECIDED), 3), math.inf)
+
+
 class SequentialProcedure(unittest.TestCase):
     """tools/run's schedule, stopping rule and final adjustment together."""
 

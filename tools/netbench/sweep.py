@@ -20,9 +20,13 @@ TwoCopy (answers.Analysis), decided at the provisional threshold q/4 with
 K = len(SCHEDULE) looks. The point stops when all are decided, when the
 next stage (its time estimated from the stages so far) would not end within
 the point's share of the budget, or at the schedule's end; a point whose
-benchmark failed stops at once. A point's share is the budget left (less
-the final calibration's) divided by the points left, so the time a decided
-point leaves goes to the rest. Every point gets its first stage, even over
+benchmark failed stops at once. In a first pass a point's share is
+FIRST_PASS of the budget left (less the final calibration's) divided by the
+points left, so the time a decided point leaves goes to the rest; a second
+pass then gives what is left to the points the first stopped for their
+share, nearest to decided first, as projected from their intervals
+(verdicts.rounds_to_decide), and none to a point that would need more than
+the schedule's rounds. Every point gets its first stage, even over
 budget. Calibration (--calibrate) runs before the first point and after the
 last, the other non-grid benchmarks (Topology/, Baseline/) once.
 
@@ -60,7 +64,7 @@ from . import report
 from .results import (Results, ResultsError, format_duration, format_size, load,
                       parse_name, plural)
 from .verdicts import (DEFAULT_MARGIN, LOOKS, Q, SCHEDULE, next_rounds, parse_margin,
-                       provisional_threshold, stop_reason)
+                       provisional_threshold, rounds_to_decide, stop_reason)
 
 # The one place for the run's window and warm-up (the engineer tunes them):
 # --benchmark_min_time is each run's measured window, in seconds; --warmup
@@ -70,6 +74,10 @@ DEFAULT_WARMUP = None
 DEFAULT_BUDGET = "10m"
 # The machine's own spread (Calibration/) goes into every report.
 DEFAULT_FLAGS = ["--calibrate"]
+# The share of the budget the first pass spreads evenly over the points;
+# the rest, and what decided points leave, goes to the points nearest to
+# decided (Sampler.second_pass).
+FIRST_PASS = 0.6
 # Repetitions of each calibration row before the first and after the last point.
 CALIBRATION_REPETITIONS = 3
 # Flags the sampler sets itself, refused from the user with the reason.
@@ -363,6 +371,10 @@ class PointRun:
     stages: list = field(default_factory=list)
     seeds: list = field(default_factory=list)
     stopped: str = None
+    index: int = 0
+    # The rounds its undecided questions would need in all, as projected
+    # from its last look (verdicts.rounds_to_decide).
+    rounds_needed: float = 0.0
 
     @property
     def rounds(self):
@@ -516,10 +528,11 @@ class Sampler:
         for i, p in enumerate(plan.points):
             if self.fatal:
                 break
-            share = max(0.0, self.left() - reserve) / (len(plan.points) - i)
+            share = FIRST_PASS * max(0.0, self.left() - reserve) / (len(plan.points) - i)
             points.append(self.sample_point(p, i, share))
             if i == 0:
                 self._warn_if_short(points[0])
+        self.second_pass(points, reserve)
         if plan.calibration and not self.fatal:
             calibration.append(self.calibrate())
         stages = calibration + others + [s for p in points for s in p.stages]
@@ -542,30 +555,62 @@ class Sampler:
     def sample_point(self, plan, index, share):
         """Stages of one point until it stops (see stop_reason)."""
         point = PointRun(plan)
+        point.index = index
         deadline = self.clock() + share
-        while True:
-            rounds = next_rounds(point.rounds) - point.rounds
-            seed = derive_seed(self.options.seed, plan.key, len(point.stages))
-            stage = self._checked(self.invoke(plan.names, rounds,
-                                              ["--rounds=%d" % rounds, "--seed=%d" % seed]))
-            point.stages.append(stage)
-            point.seeds.append(seed)
-            self.times.add(rounds * len(plan.names), stage.seconds)
-            if self.fatal:
-                point.stopped = "failed"
-                return point
-            analysis = answers.Analysis(point.results(), self.options.margin,
-                                        threshold=self.threshold, looks=LOOKS)
-            decided, asked = analysis.tally()
-            upcoming = next_rounds(point.rounds)
-            point.stopped = stop_reason(
-                point.rounds, decided == asked, bool(stage.errors),
-                deadline - self.clock(),
-                self.times.estimate((upcoming - point.rounds) * len(plan.names))
-                if upcoming else 0.0)
-            self._print(self._progress(index, point, analysis, (decided, asked), stage))
-            if point.stopped:
-                return point
+        while not self._stage(point, deadline):
+            pass
+        return point
+
+    def _stage(self, point, deadline):
+        """Runs the point's next stage; returns why it stopped (stop_reason)
+        or None. Keeps the point's projection (rounds_needed) up to date."""
+        plan = point.plan
+        rounds = next_rounds(point.rounds) - point.rounds
+        seed = derive_seed(self.options.seed, plan.key, len(point.stages))
+        stage = self._checked(self.invoke(plan.names, rounds,
+                                          ["--rounds=%d" % rounds, "--seed=%d" % seed]))
+        point.stages.append(stage)
+        point.seeds.append(seed)
+        self.times.add(rounds * len(plan.names), stage.seconds)
+        if self.fatal:
+            point.stopped = "failed"
+            return point.stopped
+        analysis = answers.Analysis(point.results(), self.options.margin,
+                                    threshold=self.threshold, looks=LOOKS)
+        decided, asked = analysis.tally()
+        point.rounds_needed = max(
+            (rounds_to_decide(c.verdict, point.rounds, self.options.margin)
+             for c in analysis.family.comparisons.values()), default=point.rounds)
+        point.stopped = stop_reason(
+            point.rounds, decided == asked, bool(stage.errors), deadline - self.clock(),
+            self.next_stage_seconds(point))
+        self._print(self._progress(point.index, point, analysis, (decided, asked), stage))
+        return point.stopped
+
+    def next_stage_seconds(self, point):
+        """The estimated time of the point's next stage (0 at the schedule's end)."""
+        upcoming = next_rounds(point.rounds)
+        if upcoming is None:
+            return 0.0
+        return self.times.estimate((upcoming - point.rounds) * len(point.plan.names))
+
+    def second_pass(self, points, reserve):
+        """What the first pass left of the budget goes to the points it
+        stopped for their share, nearest to decided first: each time, the
+        one whose questions the projection (rounds_to_decide) says need the
+        fewest further rounds within the schedule, one stage at a time. A
+        point that would need more than the schedule's rounds gets none:
+        its time would decide nothing. Every stage is still one of the
+        schedule's looks, so the verdicts' adjustment (K) holds."""
+        while not self.fatal:
+            waiting = [p for p in points if p.stopped == "budget"
+                       and p.rounds_needed <= SCHEDULE[-1]]
+            if not waiting:
+                return
+            point = min(waiting, key=lambda p: p.rounds_needed - p.rounds)
+            if self.next_stage_seconds(point) > self.left() - reserve:
+                return
+            self._stage(point, self.clock() + max(0.0, self.left() - reserve))
 
     def _progress(self, index, point, analysis, tally, stage):
         """'[5/32] Stream 16 KiB 2 thr  rounds 8  decided 11/12  best OneCopy

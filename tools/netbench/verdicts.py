@@ -117,6 +117,25 @@ def stop_reason(rounds, decided, failed, seconds_left, next_stage_seconds):
     return None
 
 
+def rounds_to_decide(verdict, rounds, margin=DEFAULT_MARGIN):
+    """About how many rounds in all `verdict`'s comparison needs to be
+    decided, from its interval at `rounds` rounds: an interval narrows as
+    1/sqrt(rounds), and it decides once its half-width is below the larger
+    of |theta| (a difference) and ln(1 + margin) - |theta| (equivalence).
+    The t quantile falls as rounds grow, so this errs long. Infinite when
+    the comparison has no estimate or no spread to project from."""
+    if verdict.decided:
+        return rounds
+    if not verdict.estimate or verdict.low is None or verdict.high is None:
+        return math.inf
+    half = (verdict.high - verdict.low) / 2
+    theta = abs(verdict.estimate.theta)
+    needed = max(theta, math.log1p(margin) - theta)
+    if half <= 0 or needed <= 0:
+        return math.inf
+    return rounds * (half / needed) ** 2
+
+
 def log_speed(value, higher_is_better):
     """ln(speed): speed is the value when higher is better, else 1/value.
     None for a value that is not positive (no speed to take a log of)."""
