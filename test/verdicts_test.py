@@ -51,7 +51,7 @@ def sequential(rng, theta, sigma, looks=LOOKS):
         rounds = target
         c = Comparison(verdicts.paired_estimate(a, b, True), looks)
         decided = c.decide(MARGIN, verdicts.provisional_threshold()).decided
-        if verdicts.stop_reason(rounds, decided, False, float("inf"), 0.0):
+        if verdicts.stop_reason(rounds, decided, False):
             break
     verdicts.decide_all([c], MARGIN)
     return c.verdict, rounds

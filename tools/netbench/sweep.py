@@ -20,14 +20,12 @@ TwoCopy (answers.Analysis), decided at the provisional threshold q/4 with
 K = len(SCHEDULE) looks. The point stops when all are decided, when the
 next stage (its time estimated from the stages so far) would not end within
 the point's share of the budget, or at the schedule's end; a point whose
-benchmark failed stops at once. In a first pass a point's share is
-FIRST_PASS of the budget left (less the final calibration's) divided by the
-points left, so the time a decided point leaves goes to the rest; a second
-pass then gives what is left to the points the first stopped for their
-share, nearest to decided first, as projected from their intervals
-(verdicts.rounds_to_decide), and none to a point that would need more than
-the schedule's rounds. Every point gets its first stage, even over
-budget. Calibration (--calibrate) runs before the first point and after the
+benchmark failed stops at once. The points are sampled in passes over the
+grid (Sampler.passes): the first gives every point its first look, each
+next one every undecided point its next stage, nearest to decided first as
+projected from its intervals (verdicts.rounds_to_decide), so that a point's
+rounds spread over the whole run and the budget goes where it decides
+questions. Every point gets its first stage, even over budget. Calibration (--calibrate) runs before the first point and after the
 last, the other non-grid benchmarks (Topology/, Baseline/) once.
 
 With net_bench's --profile (or --profile_alternate), every stage is
@@ -74,10 +72,6 @@ DEFAULT_WARMUP = None
 DEFAULT_BUDGET = "10m"
 # The machine's own spread (Calibration/) goes into every report.
 DEFAULT_FLAGS = ["--calibrate"]
-# The share of the budget the first pass spreads evenly over the points;
-# the rest, and what decided points leave, goes to the points nearest to
-# decided (Sampler.second_pass).
-FIRST_PASS = 0.6
 # Repetitions of each calibration row before the first and after the last point.
 CALIBRATION_REPETITIONS = 3
 # Flags the sampler sets itself, refused from the user with the reason.
@@ -525,14 +519,8 @@ class Sampler:
         if plan.others and not self.fatal:
             others.append(self.invoke_others(plan.others, 1, []))
         reserve = calibration[0].seconds if calibration else 0.0
-        for i, p in enumerate(plan.points):
-            if self.fatal:
-                break
-            share = FIRST_PASS * max(0.0, self.left() - reserve) / (len(plan.points) - i)
-            points.append(self.sample_point(p, i, share))
-            if i == 0:
-                self._warn_if_short(points[0])
-        self.second_pass(points, reserve)
+        points = [PointRun(p, index=i) for i, p in enumerate(plan.points)]
+        self.passes(points, reserve)
         if plan.calibration and not self.fatal:
             calibration.append(self.calibrate())
         stages = calibration + others + [s for p in points for s in p.stages]
@@ -552,18 +540,10 @@ class Sampler:
                 stage.status, ": " + stage.why if stage.why else ""), file=sys.stderr)
         return stage
 
-    def sample_point(self, plan, index, share):
-        """Stages of one point until it stops (see stop_reason)."""
-        point = PointRun(plan)
-        point.index = index
-        deadline = self.clock() + share
-        while not self._stage(point, deadline):
-            pass
-        return point
-
-    def _stage(self, point, deadline):
-        """Runs the point's next stage; returns why it stopped (stop_reason)
-        or None. Keeps the point's projection (rounds_needed) up to date."""
+    def _stage(self, point):
+        """Runs the point's next stage; returns why it stopped ("failed",
+        "decided" or "schedule end") or None. Keeps the point's projection
+        (rounds_needed) up to date."""
         plan = point.plan
         rounds = next_rounds(point.rounds) - point.rounds
         seed = derive_seed(self.options.seed, plan.key, len(point.stages))
@@ -581,9 +561,7 @@ class Sampler:
         point.rounds_needed = max(
             (rounds_to_decide(c.verdict, point.rounds, self.options.margin)
              for c in analysis.family.comparisons.values()), default=point.rounds)
-        point.stopped = stop_reason(
-            point.rounds, decided == asked, bool(stage.errors), deadline - self.clock(),
-            self.next_stage_seconds(point))
+        point.stopped = stop_reason(point.rounds, decided == asked, bool(stage.errors))
         self._print(self._progress(point.index, point, analysis, (decided, asked), stage))
         return point.stopped
 
@@ -594,23 +572,42 @@ class Sampler:
             return 0.0
         return self.times.estimate((upcoming - point.rounds) * len(point.plan.names))
 
-    def second_pass(self, points, reserve):
-        """What the first pass left of the budget goes to the points it
-        stopped for their share, nearest to decided first: each time, the
-        one whose questions the projection (rounds_to_decide) says need the
-        fewest further rounds within the schedule, one stage at a time. A
-        point that would need more than the schedule's rounds gets none:
-        its time would decide nothing. Every stage is still one of the
-        schedule's looks, so the verdicts' adjustment (K) holds."""
+    def passes(self, points, reserve):
+        """Samples the points in passes over the grid: the first gives every
+        point its first look; each next one gives every point still
+        undecided its next stage, nearest to decided first (the rounds its
+        questions need, projected from its intervals by
+        verdicts.rounds_to_decide), the points that would need more than
+        the schedule's rounds last. So each point's rounds are spread over
+        the whole run, as the machine's state drifts, instead of taken in
+        one block, and the budget goes where it decides questions. A pass
+        skips a stage that would not end within the budget; the sampling
+        ends when none fits, or when no point is left undecided. Every
+        stage is one of the schedule's looks, so the verdicts' adjustment
+        (K) holds."""
+        for point in points:
+            if self.fatal:
+                return
+            self._stage(point)
+            if point.index == 0:
+                self._warn_if_short(point)
         while not self.fatal:
-            waiting = [p for p in points if p.stopped == "budget"
-                       and p.rounds_needed <= SCHEDULE[-1]]
-            if not waiting:
-                return
-            point = min(waiting, key=lambda p: p.rounds_needed - p.rounds)
-            if self.next_stage_seconds(point) > self.left() - reserve:
-                return
-            self._stage(point, self.clock() + max(0.0, self.left() - reserve))
+            waiting = sorted((p for p in points if p.stopped is None),
+                             key=lambda p: (p.rounds_needed > SCHEDULE[-1],
+                                            p.rounds_needed - p.rounds))
+            ran = False
+            for point in waiting:
+                if self.fatal:
+                    return
+                if self.next_stage_seconds(point) > self.left() - reserve:
+                    continue
+                self._stage(point)
+                ran = True
+            if not ran:
+                break
+        for point in points:
+            if point.stopped is None:
+                point.stopped = "budget"
 
     def _progress(self, index, point, analysis, tally, stage):
         """'[5/32] Stream 16 KiB 2 thr  rounds 8  decided 11/12  best OneCopy

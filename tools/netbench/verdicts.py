@@ -100,20 +100,18 @@ def next_rounds(done):
     return next((n for n in SCHEDULE if n > done), None)
 
 
-def stop_reason(rounds, decided, failed, seconds_left, next_stage_seconds):
+def stop_reason(rounds, decided, failed):
     """The sampler's stopping rule: why a point stops after a look at
-    `rounds` rounds, or None to run its next stage:
+    `rounds` rounds, or None to run its next stage when the budget allows:
     "failed" (a benchmark failed: more rounds would repeat it), "decided"
-    (every question of the point), "schedule end", or "budget" (the next
-    stage would not end within the point's share)."""
+    (every question of the point), or "schedule end". A point the budget
+    ends before is "budget" (tools/netbench/sweep.py)."""
     if failed:
         return "failed"
     if decided:
         return "decided"
     if next_rounds(rounds) is None:
         return "schedule end"
-    if next_stage_seconds > seconds_left:
-        return "budget"
     return None
 
 
