@@ -42,7 +42,7 @@ struct Config {
   // no counter sees, then for its window (--benchmark_min_time, set by main
   // from Google Benchmark's flag). README, "Steady flows", gives the
   // measurement behind the warm-up's default.
-  std::chrono::nanoseconds warmup = std::chrono::milliseconds(100);
+  std::chrono::nanoseconds warmup = std::chrono::milliseconds(50);
   std::chrono::nanoseconds window = std::chrono::milliseconds(500);
   // The working set every sender goes round (lib/message_pool.h); 0: what
   // a socket can hold unacknowledged, tcp_wmem[2] of its namespace, the
