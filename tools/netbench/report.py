@@ -680,8 +680,9 @@ def _sampling_lines(results):
     rounds = sorted(p.get("rounds", 0) for p in points)
     stopped = Counter(p.get("stopped", "?") for p in points)
     text = ("- tools/run sampled %s within a budget of %s: looks after %s rounds (K = %d), "
-            "a point stopping when its questions were decided at the provisional "
-            "threshold %s, when its share of the budget was spent, or at the schedule's end"
+            "in passes over the grid (each undecided point's next stage per pass, nearest "
+            "to decided first), a point stopping when its questions were decided at the "
+            "provisional threshold %s, at the schedule's end, or when the budget ran out"
             % (plural(len(points), "point"), format_duration(s.get("budget_s", 0)),
                ", ".join(str(n) for n in s.get("schedule", [])), results.looks,
                num(s.get("provisional_threshold"))))

@@ -9,8 +9,9 @@ The grid is the reduced grid of the reproducibility issue unless flags say
 otherwise (any net_bench flag is accepted and overrides the default):
   --modes=TwoCopy,OneCopy,ZeroCopy,UringOneCopy --sizes=1K,64K --threads=1,2
   --patterns=Stream,RR --calibrate, and --budget=DEFAULT_BUDGET per run.
-Each run is tools/run's sampling (netbench.sweep): blocked rounds until the
-point's questions are decided or its share of the budget is spent.
+Each run is tools/run's sampling (netbench.sweep): blocked rounds in passes
+over the grid until the points' questions are decided or the budget is
+spent.
 
 Measures, per pattern (its main counter: Stream Gbps, RR rtt_p50_us):
   agree       points whose medians differ by at most 5% between the runs

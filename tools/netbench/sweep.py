@@ -17,9 +17,9 @@ How it samples. The benchmarks net_bench lists are grouped into points
 a seeded random order. After each stage the sampler looks at the point:
 the leader against every other mode and, for Stream, every mode against
 TwoCopy (answers.Analysis), decided at the provisional threshold q/4 with
-K = len(SCHEDULE) looks. The point stops when all are decided, when the
-next stage (its time estimated from the stages so far) would not end within
-the point's share of the budget, or at the schedule's end; a point whose
+K = len(SCHEDULE) looks. The point stops when all are decided or at the
+schedule's end, and the sampling when no point's next stage (its time
+estimated from the stages so far) fits in the budget left; a point whose
 benchmark failed stops at once. The points are sampled in passes over the
 grid (Sampler.passes): the first gives every point its first look, each
 next one every undecided point its next stage, nearest to decided first as
