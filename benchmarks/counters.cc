@@ -172,7 +172,8 @@ const std::array<CounterInfo, 24> kCounters = {{
     // The share of the zero-copy completion notifications received inside
     // the window that said the kernel copied: per notification, the only
     // unit the kernel's verdict is exact for (lib/side_record.h).
-    {"zc_copied_ratio", "zero-copy notifications saying copied (share)", "lower",
+    {"zc_copied_ratio", "zero-copy notifications saying copied (share)",
+     "lower",
      [](const RunTotals& t) -> Value {
        for (const ConnectionRecord& c : t.run.connections)
          if (!c.tx(t.run.pattern).zc_copied_known) return std::nullopt;
