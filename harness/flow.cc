@@ -1,7 +1,5 @@
 #include "harness/flow.h"
 
-#include <functional>
-
 #include "base/socket_io.h"
 #include "base/sys_error.h"
 
@@ -27,6 +25,7 @@ class Flow {
 
   FlowResult Run() {
     const bool rr = e_.pattern == Pattern::kRR;
+    const auto counts = [this] { return CountsNow(); };
     try {
       if (e_.client && rr) {
         RequestAnswers();
@@ -34,7 +33,7 @@ class Flow {
         while (true) {
           SendMessage(e_, messages_);
           ++messages_;
-          if (!window_.AfterStep(counts_)) break;
+          if (!window_.AfterStep(counts)) break;
         }
       } else {
         while (true) {
@@ -47,7 +46,7 @@ class Flow {
             e_.receiver->Receive(e_.message_size, e_.verifier);
           }
           ++messages_;
-          window_.AfterStep(counts_);
+          window_.AfterStep(counts);
         }
       }
     } catch (const PeerClosed& closed) {
@@ -70,6 +69,7 @@ class Flow {
   // the window (the clock is read for it anyway, so the window's clock
   // takes that reading).
   void RequestAnswers() {
+    const auto counts = [this] { return CountsNow(); };
     while (true) {
       const int64_t sent = SteadyNowNs();
       SendAll(e_.fd, &messages_, sizeof(messages_), 0, e_.timeout,
@@ -81,7 +81,7 @@ class Flow {
       if (window_.phase() == FlowWindow::Phase::kWindow && e_.round_trips)
         e_.round_trips->Record(static_cast<uint64_t>(answered - sent));
       ++messages_;
-      if (!window_.AfterStepAt(counts_, answered)) break;
+      if (!window_.AfterStepAt(counts, answered)) break;
     }
   }
 
@@ -98,7 +98,6 @@ class Flow {
   FlowWindow window_;
   uint64_t messages_ = 0;
   uint64_t request_syscalls_ = 0;
-  const std::function<SideRecord()> counts_ = [this] { return CountsNow(); };
 };
 
 }  // namespace

@@ -8,7 +8,15 @@ FlowWindow::FlowWindow(const FlowSchedule& schedule,
                        const std::atomic<bool>* abort)
     : schedule_(schedule), abort_(abort), last_check_ns_(SteadyNowNs()) {}
 
-bool FlowWindow::Check(const SideRecord& counts, int64_t now_ns) {
+void FlowWindow::Cross(const SideRecord& counts) {
+  if (phase_ == Phase::kWarmup) {
+    Open(counts);
+  } else {
+    Shut(counts);
+  }
+}
+
+bool FlowWindow::Check(int64_t now_ns) {
   // The next look about kCheckInterval from now at the pace of the steps
   // since the last one; the stride at most doubles per look, so a pace that
   // slows down (a blocking wait) is caught up with quickly.
@@ -20,10 +28,6 @@ bool FlowWindow::Check(const SideRecord& counts, int64_t now_ns) {
   last_check_steps_ = steps_;
   last_check_ns_ = now_ns;
   next_check_ = steps_ + stride_;
-
-  if (phase_ == Phase::kWarmup && now_ns >= schedule_.window_start_ns)
-    Open(counts);
-  if (phase_ == Phase::kWindow && now_ns >= window_end_ns_) Shut(counts);
   if (abort_ && abort_->load(std::memory_order_relaxed)) {
     aborted_ = true;
     return false;

@@ -55,19 +55,19 @@ class FlowWindow {
                       const std::atomic<bool>* abort = nullptr);
 
   // After every step; `counts()` gives the side's counts so far (totals
-  // since the connection started) and is called only when the clock is
-  // due. Returns false when a driving side should stop: its window closed
-  // tail_ns ago, or aborted.
+  // since the connection started) and is called only when the window opens
+  // or closes. Returns false when a driving side should stop: its window
+  // closed tail_ns ago, or aborted.
   template <typename Counts>
   bool AfterStep(Counts&& counts) {
     if (++steps_ < next_check_) return true;
-    return Check(counts(), SteadyNowNs());
+    return Look(counts, SteadyNowNs());
   }
   // The same, when the caller has just read the clock itself (every step).
   template <typename Counts>
   bool AfterStepAt(Counts&& counts, int64_t now_ns) {
     ++steps_;
-    return Check(counts(), now_ns);
+    return Look(counts, now_ns);
   }
 
   Phase phase() const { return phase_; }
@@ -81,7 +81,20 @@ class FlowWindow {
   std::optional<SideRecord> Close(const SideRecord& counts);
 
  private:
-  bool Check(const SideRecord& counts, int64_t now_ns);
+  template <typename Counts>
+  bool Look(Counts& counts, int64_t now_ns) {
+    if (AtBoundary(now_ns)) Cross(counts());
+    return Check(now_ns);
+  }
+  // Whether the window opens or closes at `now_ns`.
+  bool AtBoundary(int64_t now_ns) const {
+    return (phase_ == Phase::kWarmup && now_ns >= schedule_.window_start_ns) ||
+           (phase_ == Phase::kWindow && now_ns >= window_end_ns_);
+  }
+  // Opens the window, or closes it.
+  void Cross(const SideRecord& counts);
+  // Plans the next look; says whether a driving side goes on.
+  bool Check(int64_t now_ns);
   void Open(const SideRecord& counts);
   void Shut(const SideRecord& counts);
 
