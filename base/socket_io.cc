@@ -5,19 +5,32 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 #include "base/sys_error.h"
 
 namespace netbench {
 
-void SetSocketTimeouts(int fd, std::chrono::milliseconds timeout) {
+namespace {
+
+void SetTimeout(int fd, int option, const char* name,
+                std::chrono::milliseconds timeout) {
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
   tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-  if (::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)
-    ThrowErrno("setsockopt(SO_SNDTIMEO)");
-  if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
-    ThrowErrno("setsockopt(SO_RCVTIMEO)");
+  if (::setsockopt(fd, SOL_SOCKET, option, &tv, sizeof(tv)) != 0)
+    ThrowErrno(std::string("setsockopt(") + name + ")");
+}
+
+}  // namespace
+
+void SetSocketTimeouts(int fd, std::chrono::milliseconds timeout) {
+  SetTimeout(fd, SO_SNDTIMEO, "SO_SNDTIMEO", timeout);
+  SetTimeout(fd, SO_RCVTIMEO, "SO_RCVTIMEO", timeout);
+}
+
+void SetReceiveTimeout(int fd, std::chrono::milliseconds timeout) {
+  SetTimeout(fd, SO_RCVTIMEO, "SO_RCVTIMEO", timeout);
 }
 
 void SetNoDelay(int fd, bool on) {

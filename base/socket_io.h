@@ -16,6 +16,8 @@ namespace netbench {
 // Sets SO_SNDTIMEO and SO_RCVTIMEO so that no blocking send or receive on
 // `fd` waits longer than `timeout`.
 void SetSocketTimeouts(int fd, std::chrono::milliseconds timeout);
+// SO_RCVTIMEO alone: a UDP socket's idle wait, its sends bounded apart.
+void SetReceiveTimeout(int fd, std::chrono::milliseconds timeout);
 
 // Sets TCP_NODELAY.
 void SetNoDelay(int fd, bool on);

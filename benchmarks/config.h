@@ -13,6 +13,7 @@
 #include "harness/auth.h"
 #include "harness/protocol.h"
 #include "harness/startup_budget.h"
+#include "lib/datagram_receiver.h"
 #include "lib/mode.h"
 #include "lib/payload.h"
 #include "lib/placement.h"
@@ -29,9 +30,18 @@ struct Config {
   bool modes_explicit = false;
   std::vector<size_t> sizes = {1024, 4096, 16384, 65536};
   std::vector<int> threads = {1, 2, 4, 8};
-  std::vector<Pattern> patterns = {Pattern::kStream, Pattern::kRR};
+  std::vector<Pattern> patterns = {Pattern::kStream, Pattern::kRR,
+                                   Pattern::kUdpStream, Pattern::kUdpRR};
   bool nodelay = true;
   RxMode rx = RxMode::kCopy;
+  // UDP patterns (lib/datagram.h): the datagram size (0: the path MTU less
+  // the IP and UDP headers, found by the Environment), the receive modes
+  // (a grid dimension: rx:<name> in the benchmark name), sendmmsg's and
+  // recvmmsg's batch, and the sending side's pace in bits/s (0: unpaced).
+  size_t datagram = 0;
+  std::vector<UdpRx> udp_rx = {UdpRx::kRecvmsg, UdpRx::kRecvmmsg, UdpRx::kGro};
+  size_t batch = 16;
+  uint64_t rate = 0;
   bool verify = false;
   TopologyKind topology = TopologyKind::kVeth;
   std::string peer_host;  // kPeer
@@ -90,6 +100,10 @@ struct Config {
   // millisecond on a LAN, 0.3 s across the world); a stranger's silent
   // connection is cut after this.
   std::chrono::milliseconds handshake_timeout{2000};
+  // The fastest one connection's server side sends datagrams (UdpRR's
+  // answers), bits/s: a client cannot make serve flood its own address
+  // faster than this.
+  uint64_t max_udp_rate = uint64_t{10} * 1000 * 1000 * 1000;
 
   // --profile (DESIGN.md section 7): sample every CPU of `cpus` during each
   // window and attribute the samples to categories (lib/cpu_categories.h).

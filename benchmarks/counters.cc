@@ -76,9 +76,42 @@ Value ZeroCopy(const RunTotals& t, Value value) {
   return t.run.zero_copy_notified ? value : std::nullopt;
 }
 
+bool Udp(const RunTotals& t) {
+  return TransportOf(t.run.pattern) == Transport::kUdp;
+}
+
+// A UDP run's datagrams per call on one side: sent or received over the
+// side's syscalls (in UdpRR's client these include the requests' sends).
+Value DatagramsPerCall(const RunTotals& t, bool tx) {
+  if (!Udp(t)) return std::nullopt;
+  const Value datagrams =
+      SumSide(t, tx, Always([](const SideRecord& r) { return r.datagrams; }));
+  const Value calls =
+      SumSide(t, tx, Always([](const SideRecord& r) { return r.syscalls; }));
+  if (!datagrams || !calls || *calls <= 0) return std::nullopt;
+  return *datagrams / *calls;
+}
+
+// The UDP receiving side's loss: UdpStream's datagrams the sequence
+// numbers say were lost, over those plus the ones received; UdpRR's
+// requests whose answer never came, over the requests.
+Value LossShare(const RunTotals& t) {
+  if (!Udp(t)) return std::nullopt;
+  const bool stream = ClientSends(t.run.pattern);
+  const Value lost = SumSide(t, false, Always([stream](const SideRecord& r) {
+                               return stream ? r.datagrams_lost
+                                             : r.messages_lost;
+                             }));
+  const Value got = SumSide(t, false, Always([stream](const SideRecord& r) {
+                              return stream ? r.datagrams : r.messages;
+                            }));
+  if (!lost || !got || *lost + *got <= 0) return std::nullopt;
+  return *lost / (*lost + *got);
+}
+
 // The counter vocabulary and how each counter is computed: adding a counter
 // is one row here (and, for a new per-side input, a SideRecord field).
-const std::array<CounterInfo, 24> kCounters = {{
+const std::array<CounterInfo, 30> kCounters = {{
     {"Gbps", "throughput (Gbit/s)", "higher",
      [](const RunTotals& t) -> Value { return t.rx.bytes_per_ns * 8; }},
     {"bytes_per_second", "throughput (bytes/s)", "higher",
@@ -196,6 +229,48 @@ const std::array<CounterInfo, 24> kCounters = {{
                                        return r.zc_enobufs;
                                      })));
      }},
+    // UDP: what was delivered, what was lost, and what it cost.
+    {"datagrams_per_second", "UDP datagrams delivered per second", "higher",
+     [](const RunTotals& t) -> Value {
+       if (!Udp(t)) return std::nullopt;
+       double per_ns = 0;
+       for (const ConnectionRecord& c : t.run.connections) {
+         const SideRecord& r = c.rx(t.run.pattern);
+         const double window = static_cast<double>(r.end_ns - r.start_ns);
+         if (window > 0) per_ns += static_cast<double>(r.datagrams) / window;
+       }
+       return per_ns * 1e9;
+     }},
+    {"udp_loss_share", "UDP loss (share of datagrams, UdpRR: of requests)",
+     "lower", [](const RunTotals& t) { return LossShare(t); }},
+    {"udp_reorder_share", "UDP datagrams that came after a later one (share)",
+     "lower",
+     [](const RunTotals& t) -> Value {
+       if (!Udp(t) || !ClientSends(t.run.pattern)) return std::nullopt;
+       const Value late = SumSide(t, false, Always([](const SideRecord& r) {
+                                    return r.datagrams_reordered;
+                                  }));
+       const Value got = SumSide(
+           t, false, Always([](const SideRecord& r) { return r.datagrams; }));
+       if (!late || !got || *got <= 0) return std::nullopt;
+       return *late / *got;
+     }},
+    // Both sides' CPU over the bytes that arrived: what a lost datagram
+    // cost is charged to the ones delivered.
+    {"cpu_ns_per_delivered_byte", "sender + receiver CPU per delivered byte (ns)",
+     "lower",
+     [](const RunTotals& t) -> Value {
+       if (!Udp(t) || t.rx.bytes <= 0) return std::nullopt;
+       const Value tx = SumSide(
+           t, true, Always([](const SideRecord& r) { return r.cpu_ns; }));
+       const Value rx = SumSide(
+           t, false, Always([](const SideRecord& r) { return r.cpu_ns; }));
+       return (*tx + *rx) / t.rx.bytes;
+     }},
+    {"tx_datagrams_per_call", "UDP datagrams per send call", "",
+     [](const RunTotals& t) { return DatagramsPerCall(t, true); }},
+    {"rx_datagrams_per_call", "UDP datagrams per receive call", "",
+     [](const RunTotals& t) { return DatagramsPerCall(t, false); }},
     {"rx_mapped_share", "received bytes mapped (share)", "higher",
      [](const RunTotals& t) -> Value {
        if (!t.run.rx_zerocopy) return std::nullopt;

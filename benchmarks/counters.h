@@ -45,10 +45,10 @@ struct ConnectionRecord {
   SideRecord server;  // the server thread's window, from its Report
 
   const SideRecord& tx(Pattern p) const {
-    return p == Pattern::kStream ? client : server;
+    return ClientSends(p) ? client : server;
   }
   const SideRecord& rx(Pattern p) const {
-    return p == Pattern::kStream ? server : client;
+    return ClientSends(p) ? server : client;
   }
 };
 

@@ -11,6 +11,8 @@
 #include "base/sys_error.h"
 #include "benchmarks/vocabulary.h"
 #include "harness/server_limits.h"
+#include "harness/udp_socket.h"
+#include "lib/datagram.h"
 #include "lib/cpu_sampler.h"
 #include "lib/message_pool.h"
 #include "lib/perf_counters.h"
@@ -107,6 +109,7 @@ Environment::Environment(const Config& config, netns::Privilege privilege)
   switch (config.topology) {
     case TopologyKind::kVeth: {
       topology_ = std::make_unique<netns::Topology>(config.topology_options);
+      so.ns_fd = topology_->ns_fd(netns::Side::kServer);
       UniqueFd listener;
       {
         netns::ScopedNetns in(topology_->ns_fd(netns::Side::kServer));
@@ -132,6 +135,36 @@ Environment::Environment(const Config& config, netns::Privilege privilege)
   }
   if (config_.working_set == 0)
     config_.working_set = SocketCapacity(topology_.get());
+  datagram_ = SettleDatagram(config_, target_);
+}
+
+namespace {
+
+bool RunsUdp(const Config& config) {
+  for (Pattern p : config.patterns)
+    if (TransportOf(p) == Transport::kUdp) return true;
+  return false;
+}
+
+}  // namespace
+
+size_t SettleDatagram(const Config& config, const ClientTarget& target) {
+  if (!RunsUdp(config)) return 0;
+  // IP and UDP headers (RFC 791, RFC 768).
+  constexpr size_t kHeaders = 28;
+  const int mtu = PathMtu(target.ns_fd, target.server);
+  const size_t fits = std::min(kMaxUdpPayload, static_cast<size_t>(mtu) - kHeaders);
+  if (config.datagram > fits)
+    throw FlagError("--datagram=" + std::to_string(config.datagram) +
+                    ": the path MTU is " + std::to_string(mtu) +
+                    ", so a datagram carries at most " + std::to_string(fits) +
+                    " bytes unfragmented");
+  const size_t datagram = config.datagram ? config.datagram : fits;
+  for (size_t size : config.sizes)
+    if (std::string why = DatagramLayoutProblem(size, datagram); !why.empty())
+      throw FlagError("--sizes with --datagram=" + std::to_string(datagram) +
+                      ": " + why);
+  return datagram;
 }
 
 Environment::~Environment() {
@@ -173,6 +206,7 @@ std::vector<std::pair<std::string, std::string>> Environment::Context() const {
                          std::to_string(topology_->subnet().prefix));
       c.emplace_back("privilege", netns::PrivilegeName(privilege_));
       c.emplace_back("mtu", std::to_string(topology_->mtu()));
+      if (datagram_) c.emplace_back("udp_datagram", std::to_string(datagram_));
       c.emplace_back("optmem_max", std::to_string(topology_->optmem_max()) +
                                        (topology_->optmem_per_namespace()
                                             ? ""
@@ -182,12 +216,14 @@ std::vector<std::pair<std::string, std::string>> Environment::Context() const {
       c.emplace_back("topology", "loopback 127.0.0.1");
       c.emplace_back("privilege", "none needed");
       c.emplace_back("mtu", "loopback's");
+      if (datagram_) c.emplace_back("udp_datagram", std::to_string(datagram_));
       c.emplace_back("optmem_max", std::to_string(HostOptmemMax()));
       break;
     case TopologyKind::kPeer:
       c.emplace_back("topology", "peer " + target_.Describe());
       c.emplace_back("privilege", "none needed");
       c.emplace_back("mtu", "the host's");
+      if (datagram_) c.emplace_back("udp_datagram", std::to_string(datagram_));
       c.emplace_back("optmem_max", std::to_string(HostOptmemMax()));
       break;
   }
@@ -210,6 +246,10 @@ std::vector<std::pair<std::string, std::string>> RunContext(
   c.emplace_back("nodelay", config.nodelay ? "true" : "false");
   c.emplace_back("rx", std::string(RxModeName(config.rx)));
   c.emplace_back("verify", config.verify ? "true" : "false");
+  if (RunsUdp(config)) {
+    c.emplace_back("udp_batch", std::to_string(config.batch));
+    c.emplace_back("udp_rate", std::to_string(config.rate));
+  }
   const Placement placement(config.affinity, config.cpus);
   c.emplace_back("affinity", placement.Describe());
   c.emplace_back("cpus", FormatCpuList(config.cpus));

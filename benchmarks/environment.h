@@ -39,6 +39,9 @@ class Environment {
   int server_ns_fd() const {
     return topology_ ? topology_->ns_fd(netns::Side::kServer) : -1;
   }
+  // The UDP patterns' datagram size: --datagram, or the path MTU to the
+  // server less 28 (IP and UDP headers); 0 when no UDP pattern runs.
+  size_t datagram() const { return datagram_; }
   // Cuts every live connection, on both sides (SIGINT).
   void CutAllConnections();
   // The run's context for Google Benchmark's output (AddCustomContext): the
@@ -52,7 +55,13 @@ class Environment {
   std::unique_ptr<netns::Topology> topology_;
   std::unique_ptr<Server> server_;
   ClientTarget target_;
+  size_t datagram_ = 0;
 };
+
+// The UDP patterns' datagram (Environment::datagram): throws FlagError when
+// --datagram is above the path MTU, or cuts a size into datagrams too short
+// for their header.
+size_t SettleDatagram(const Config& config, const ClientTarget& target);
 
 // The context keys that need no topology (kernel, hardware counters,
 // placement, waiting, the vocabularies): the whole context of a run whose

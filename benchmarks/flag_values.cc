@@ -160,3 +160,46 @@ size_t ParseSize(const std::string& text) {
 }
 
 }  // namespace netbench
+
+namespace netbench {
+
+uint64_t ParseRate(const std::string& flag, const std::string& text,
+                   uint64_t min, uint64_t max) {
+  std::string digits = text;
+  uint64_t unit = 1;
+  if (!digits.empty()) {
+    switch (digits.back()) {
+      case 'K':
+      case 'k':
+        unit = 1000;
+        break;
+      case 'M':
+      case 'm':
+        unit = 1000 * 1000;
+        break;
+      case 'G':
+      case 'g':
+        unit = 1000 * 1000 * 1000;
+        break;
+      default:
+        break;
+    }
+    if (unit != 1) digits.pop_back();
+  }
+  const uint64_t n = ParseInteger<uint64_t>(flag, digits, 0, max);
+  if (n > max / unit || (n != 0 && n * unit < min))
+    throw FlagError("--" + flag + ": " + text + " is out of range 0 or " +
+                    RateText(min) + ".." + RateText(max) + " bits/s");
+  return n * unit;
+}
+
+std::string RateText(uint64_t bits_per_second) {
+  constexpr uint64_t kUnits[] = {1000000000, 1000000, 1000};
+  constexpr const char* kSuffix[] = {"G", "M", "K"};
+  for (int i = 0; i < 3; ++i)
+    if (bits_per_second >= kUnits[i] && bits_per_second % kUnits[i] == 0)
+      return std::to_string(bits_per_second / kUnits[i]) + kSuffix[i];
+  return std::to_string(bits_per_second);
+}
+
+}  // namespace netbench

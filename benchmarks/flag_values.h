@@ -57,6 +57,13 @@ std::chrono::nanoseconds ParseDuration(const std::string& flag,
 void ParseHostPort(const std::string& flag, const std::string& text,
                    std::string* host, uint16_t* port);
 
+// "2G", "500M", "100K", "1500000": bits per second (decimal suffixes, as
+// iperf3's -b), 0 or min..max.
+uint64_t ParseRate(const std::string& flag, const std::string& text,
+                   uint64_t min, uint64_t max);
+// 2000000000 -> "2G".
+std::string RateText(uint64_t bits_per_second);
+
 // A --sizes item: "64K" -> 65536; "1M" -> 1048576; "1000" -> 1000.
 size_t ParseSize(const std::string& text);
 

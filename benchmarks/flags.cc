@@ -12,6 +12,7 @@
 #include "base/sys_error.h"
 #include "benchmarks/config.h"
 #include "benchmarks/flag_values.h"
+#include "lib/datagram.h"
 
 namespace netbench {
 namespace {
@@ -122,6 +123,50 @@ const FlagSpec kFlags[] = {
        c.rx = *rx;
      },
      [](const Config& c) { return std::string(RxModeName(c.rx)); }},
+    {"udp_rx", "A,B", Scope::kBenchmark,
+     "UDP receive modes, each a point of the grid (rx:<name> in the "
+     "benchmark name): @UDPRX@",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.udp_rx.clear();
+       for (const auto& r : SplitList(name, value)) {
+         auto rx = ParseUdpRx(r);
+         if (!rx)
+           throw FlagError("--udp_rx: unknown UDP receive mode '" + r + "' (" +
+                           UdpRxNames() + ")");
+         if (std::find(c.udp_rx.begin(), c.udp_rx.end(), *rx) ==
+             c.udp_rx.end())
+           c.udp_rx.push_back(*rx);
+       }
+     },
+     [](const Config& c) {
+       return Join<UdpRx>(c.udp_rx, [](const UdpRx& r) {
+         return std::string(UdpRxName(r));
+       });
+     }},
+    {"datagram", "BYTES", Scope::kBenchmark,
+     "UDP: the datagram size a message is cut into, 16..65507 and at most "
+     "the path MTU less 28 (IP and UDP headers)",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.datagram = ParseInteger<size_t>(name, value, kDatagramHeader,
+                                         kMaxUdpPayload);
+     },
+     [](const Config&) {
+       return std::string("the path MTU less 28: 1472 at MTU 1500");
+     }},
+    {"batch", "N", Scope::kBenchmark,
+     "UDP: datagrams per sendmmsg() (UdpSendmmsg) and recvmmsg() "
+     "(--udp_rx=recvmmsg), 1..1024",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.batch = ParseInteger<size_t>(name, value, 1, kMaxBatch);
+     },
+     [](const Config& c) { return std::to_string(c.batch); }},
+    {"rate", "BITS/S", Scope::kBenchmark,
+     "UDP: pace each connection's sender to this many bits/s, K/M/G "
+     "suffixes (decimal, as iperf3 -b), e.g. 2G; 0: as fast as it can",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.rate = ParseRate(name, value, 1000, uint64_t{400} * 1000 * 1000 * 1000);
+     },
+     [](const Config& c) { return RateText(c.rate); }},
     {"optmem", "N", Scope::kBenchmark,
      "net.core.optmem_max in both namespaces (Linux 6.8 and later)",
      [](Config& c, const std::string& name, const std::string& value) {
@@ -380,6 +425,17 @@ const FlagSpec kFlags[] = {
          throw FlagError("--" + name + ": " + why);
      },
      [](const Config& c) { return c.max_startups.ToString(); }},
+    {"max_udp_rate", "BITS/S", Scope::kServe,
+     "the fastest one connection's UDP answers go, K/M/G suffixes "
+     "(decimal); a client's --rate above it is capped to it",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.max_udp_rate =
+           ParseRate(name, value, 1000, uint64_t{400} * 1000 * 1000 * 1000);
+       if (c.max_udp_rate == 0)
+         throw FlagError("--max_udp_rate: 0 would leave serve's UDP answers "
+                         "unbounded");
+     },
+     [](const Config& c) { return RateText(c.max_udp_rate); }},
     {"handshake_timeout_ms", "N", Scope::kServe,
      "how long a connection may take from accept to its proof of the key",
      [](Config& c, const std::string& name, const std::string& value) {
@@ -466,6 +522,7 @@ std::string WithVocabularies(std::string_view text) {
   const std::pair<std::string_view, std::string> names[] = {
       {"@MODES@", ModeNames()},
       {"@RXMODES@", RxModeNames()},
+      {"@UDPRX@", UdpRxNames()},
       {"@PATTERNS@", PatternNames()}};
   for (const auto& [key, value] : names)
     for (size_t at; (at = out.find(key)) != std::string::npos;)

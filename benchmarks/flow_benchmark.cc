@@ -12,7 +12,10 @@
 #include "benchmarks/run_group.h"
 #include "harness/flow.h"
 #include "lib/cpu_sampler.h"
+#include "lib/datagram_receiver.h"
+#include "lib/datagram_tally.h"
 #include "lib/integrity.h"
+#include "lib/pacer.h"
 #include "lib/placement.h"
 #include "lib/receiver.h"
 #include "lib/sender.h"
@@ -31,22 +34,21 @@ Go MakeGo(const FlowSchedule& schedule, bool same_clock) {
   return go;
 }
 
-RunRecord RunShape(const Config& config, Pattern pattern, Mode mode,
-                   size_t size, WaitPolicy wait) {
+RunRecord RunShape(const Config& config, const FlowPoint& point,
+                   WaitPolicy wait) {
   RunRecord run;
-  run.pattern = pattern;
-  run.message_size = size;
-  run.zero_copy_notified = IsZeroCopyNotified(mode);
-  run.rx_zerocopy = config.rx == RxMode::kZeroCopy;
+  run.pattern = point.pattern;
+  run.message_size = point.size;
+  run.zero_copy_notified = IsZeroCopyNotified(point.mode);
+  run.rx_zerocopy = TransportOf(point.pattern) == Transport::kTcp &&
+                    config.rx == RxMode::kZeroCopy;
   run.wait = wait;
   return run;
 }
 
 // As Google Benchmark names the run (benchmarks/registration.cc).
-std::string BenchmarkName(Pattern pattern, Mode mode, size_t size,
-                          int threads) {
-  return std::string(PatternName(pattern)) + "/" + std::string(ModeName(mode)) +
-         "/size:" + std::to_string(size) +
+std::string BenchmarkName(const FlowPoint& point, int threads) {
+  return FlowPointName(point) +
          "/manual_time/threads:" + std::to_string(threads);
 }
 
@@ -65,25 +67,45 @@ RunGroup::ProfileRequest ProfileRequestOf(const Config& config) {
 struct ClientSide {
   std::optional<ScopedAffinity> pinned;
   std::optional<ClientConnection> connection;
-  std::unique_ptr<Sender> sender;      // Stream
-  std::unique_ptr<Receiver> receiver;  // RR
+  std::unique_ptr<Sender> sender;                // Stream, UdpStream
+  std::unique_ptr<Receiver> receiver;            // RR
+  std::unique_ptr<DatagramReceiver> datagrams;   // UdpRR
+  std::unique_ptr<DatagramTally> tally;          // UdpRR
+  // The socket the data goes over: the connection's, or its UDP socket.
+  int data_fd() const {
+    return connection->udp_fd() >= 0 ? connection->udp_fd()
+                                     : connection->fd();
+  }
 };
 
-void SetUp(ClientSide& side, const Environment& env, Pattern pattern, Mode mode,
-           size_t size, int index, WaitPolicy wait) {
+void SetUp(ClientSide& side, const Environment& env, const FlowPoint& point,
+           int index, WaitPolicy wait) {
   const Config& config = env.config();
   side.pinned.emplace(env.placement().ClientCpu(index));
   // No new connection once a signal has cut the live ones.
   if (InterruptSignal()) throw SysError(InterruptMessage());
   side.connection.emplace(ClientConnection::Open(
-      env.target(), MakeHello(config, pattern, mode, size, index, wait)));
-  const int fd = side.connection->fd();
-  if (pattern == Pattern::kStream) {
+      env.target(), MakeHello(config, point, index, wait, env.datagram())));
+  const int fd = side.data_fd();
+  const size_t size = point.size;
+  if (ClientSends(point.pattern)) {
     SenderOptions so;
     so.message_size = size;
     so.working_set = config.working_set;
     so.timeout = config.timeout;
-    side.sender = MakeSender(mode, fd, so);
+    if (point.rx) {
+      so.datagram = env.datagram();
+      so.batch = config.batch;
+    }
+    side.sender = MakeSender(point.mode, fd, so);
+  } else if (point.rx) {
+    DatagramReceiverOptions ro;
+    ro.datagram = env.datagram();
+    ro.batch = config.batch;
+    ro.wait = wait;
+    side.datagrams = MakeDatagramReceiver(*point.rx, fd, ro);
+    side.tally =
+        std::make_unique<DatagramTally>(size, env.datagram(), config.verify);
   } else {
     ReceiverOptions ro;
     ro.max_chunk = std::min<size_t>(size, size_t{1} << 20);
@@ -103,18 +125,29 @@ void Fail(benchmark::State& state, RunGroup& group, const std::string& cause) {
 
 }  // namespace
 
+std::string FlowPointName(const FlowPoint& point) {
+  std::string name = std::string(PatternName(point.pattern)) + "/" +
+                     std::string(ModeName(point.mode)) +
+                     "/size:" + std::to_string(point.size);
+  if (point.rx) name += "/rx:" + std::string(UdpRxName(*point.rx));
+  return name;
+}
+
 void RunFlowBenchmark(benchmark::State& state, const Environment& env,
-                      Pattern pattern, Mode mode, size_t size) {
+                      const FlowPoint& point) {
   const Config& config = env.config();
+  const Pattern pattern = point.pattern;
+  const size_t size = point.size;
   RunGroup& group = RunGroup::Instance();
   RunMember member(state, group);
   const WaitPolicy wait = env.WaitFor(pattern, state.threads());
   ClientSide side;
   try {
-    SetUp(side, env, pattern, mode, size, state.thread_index(), wait);
+    SetUp(side, env, point, state.thread_index(), wait);
   } catch (const std::exception& e) {
     Fail(state, group, e.what());
   }
+  Pacer pacer(config.rate);
 
   // Preallocated before the flow: recording never allocates.
   LatencyHistogram round_trips;
@@ -134,17 +167,21 @@ void RunFlowBenchmark(benchmark::State& state, const Environment& env,
           {.warmup = config.warmup,
            .window = config.window,
            .cpus = config.cpus,
-           .name = BenchmarkName(pattern, mode, size, state.threads()),
+           .name = BenchmarkName(point, state.threads()),
            .profile = ProfileRequestOf(config)});
       side.connection->SendGo(MakeGo(schedule, env.target().server_in_process),
                               config.timeout);
       FlowEndpoint e;
       e.pattern = pattern;
       e.client = true;
-      e.fd = side.connection->fd();
+      e.fd = side.data_fd();
       e.message_size = size;
       e.sender = side.sender.get();
       e.receiver = side.receiver.get();
+      e.datagram = point.rx ? env.datagram() : 0;
+      e.datagrams = side.datagrams.get();
+      e.tally = side.tally.get();
+      e.pacer = &pacer;
       e.payload = config.payload;
       e.verify = config.verify;
       if (config.verify && side.receiver) e.verifier = &verifier;
@@ -172,27 +209,33 @@ void RunFlowBenchmark(benchmark::State& state, const Environment& env,
       // last zero-copy completions (every one must be accounted for).
       const Report report = side.connection->Finish(config.timeout);
       if (side.sender) side.sender->Drain(config.timeout);
-      std::string error = CheckReport(report, config, pattern, flow.messages);
+      std::string error =
+          CheckReport(report, config, pattern, flow.messages, flow.datagrams);
       if (error.empty() && config.verify && side.receiver &&
           verifier.messages_verified() != flow.messages)
         error = "verified " + std::to_string(verifier.messages_verified()) +
                 " of " + std::to_string(flow.messages) + " answers";
       if (!error.empty()) throw SysError(error);
       record.server = FromWire(report.side);
-      member.Submit(RunShape(config, pattern, mode, size, wait), &record,
-                    &round_trips);
+      member.Submit(RunShape(config, point, wait), &record, &round_trips);
     } catch (const std::exception& e) {
       Fail(state, group, e.what());
     }
   }
 }
 
-Hello MakeHello(const Config& config, Pattern pattern, Mode mode, size_t size,
-                int connection, WaitPolicy wait) {
+Hello MakeHello(const Config& config, const FlowPoint& point, int connection,
+                WaitPolicy wait, size_t datagram) {
   Hello h;
-  h.pattern = static_cast<uint8_t>(pattern);
-  h.mode = static_cast<uint8_t>(mode);
+  h.pattern = static_cast<uint8_t>(point.pattern);
+  h.mode = static_cast<uint8_t>(point.mode);
   h.rx = static_cast<uint8_t>(config.rx);
+  if (point.rx) {
+    h.rx = static_cast<uint8_t>(*point.rx);
+    h.datagram = static_cast<uint16_t>(datagram);
+    h.batch = static_cast<uint16_t>(config.batch);
+    h.rate = config.rate;
+  }
   h.flags = static_cast<uint8_t>(
       (config.verify ? kHelloVerify : 0) |
       (config.nodelay ? kHelloNoDelay : 0) |
@@ -201,13 +244,30 @@ Hello MakeHello(const Config& config, Pattern pattern, Mode mode, size_t size,
   h.connection = static_cast<uint16_t>(connection);
   h.timeout_ms = static_cast<uint32_t>(config.timeout.count());
   h.working_set = config.working_set;
-  h.size = size;
+  h.size = point.size;
   return h;
 }
 
 std::string CheckReport(const Report& report, const Config& config,
-                        Pattern pattern, uint64_t messages) {
+                        Pattern pattern, uint64_t messages,
+                        uint64_t datagrams) {
   if (!report.ok) return "server: " + Printable(report.error);
+  if (pattern == Pattern::kUdpStream) {
+    // Loss is a result, not a failure; more than was sent is not.
+    if (report.messages > datagrams)
+      return "the server received " + std::to_string(report.messages) +
+             " datagrams, the client sent " + std::to_string(datagrams);
+    if (config.verify && report.verified != report.messages)
+      return "server verified " + std::to_string(report.verified) + " of " +
+             std::to_string(report.messages) + " datagrams";
+    return "";
+  }
+  if (pattern == Pattern::kUdpRR) {
+    if (report.messages > messages)
+      return "the server answered " + std::to_string(report.messages) +
+             " requests, the client sent " + std::to_string(messages);
+    return "";
+  }
   if (report.messages != messages)
     return "the server " +
            std::string(pattern == Pattern::kStream ? "received "

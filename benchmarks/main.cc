@@ -301,6 +301,9 @@ int Benchmarks(const Config& config, const BenchmarkFlags& gb, int argc,
       RemoveStaleBindMounts();
     try {
       env = std::make_unique<Environment>(config, privilege);
+    } catch (const FlagError& e) {
+      // A flag the topology shows wrong (--datagram above the path MTU).
+      return Fail(e.what(), kBadInput);
     } catch (const std::exception& e) {
       if (InterruptSignal()) return Interrupted(kNothingRun);
       return Fail(e.what(), kFailed);

@@ -3,6 +3,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <optional>
 #include <string>
 
 #include "base/wait_policy.h"
@@ -10,27 +11,42 @@
 #include "benchmarks/environment.h"
 #include "harness/client.h"
 #include "harness/protocol.h"
+#include "lib/datagram_receiver.h"
 #include "lib/mode.h"
 
 namespace netbench {
 
-// One benchmark run of `pattern` (Stream or RR, harness/flow.h) with
-// `mode` and messages of `size` bytes: this thread's connection runs a
-// steady flow on the run's schedule (benchmarks/run_group.h), and Google
-// Benchmark's manual time is its window.
+// One point of the grid: a pattern, a mode of its transport, a message
+// size, and for UDP the receive mode.
+struct FlowPoint {
+  Pattern pattern = Pattern::kStream;
+  Mode mode = Mode::kOneCopy;
+  size_t size = 0;
+  std::optional<UdpRx> rx;  // UDP patterns only
+};
+
+// "Stream/OneCopy/size:65536", "UdpStream/UdpGso/size:65536/rx:gro".
+std::string FlowPointName(const FlowPoint& point);
+
+// One benchmark run of a point (harness/flow.h): this thread's connection
+// runs a steady flow on the run's schedule (benchmarks/run_group.h), and
+// Google Benchmark's manual time is its window.
 void RunFlowBenchmark(benchmark::State& state, const Environment& env,
-                      Pattern pattern, Mode mode, size_t size);
+                      const FlowPoint& point);
 
-// The Hello for connection `connection` of a benchmark of `pattern`.
-Hello MakeHello(const Config& config, Pattern pattern, Mode mode, size_t size,
-                int connection, WaitPolicy wait);
+// The Hello for connection `connection` of a benchmark of `point`;
+// `datagram` is the UDP patterns' (Environment::datagram).
+Hello MakeHello(const Config& config, const FlowPoint& point, int connection,
+                WaitPolicy wait, size_t datagram = 0);
 
-// Checks the server's Report against what this side did: `messages` sent
-// (Stream) or answered (RR) over the whole data phase, and with --verify
-// that the server checked every one when it received them (Stream).
-// Returns "" when all is well, else the cause.
+// Checks the server's Report against what this side did over the whole
+// data phase: `messages` sent (Stream) or asked for (RR, UdpRR), or for
+// UdpStream `datagrams` sent; with --verify, that the server checked every
+// one it received (Stream, UdpStream). Returns "" when all is well, else
+// the cause.
 std::string CheckReport(const Report& report, const Config& config,
-                        Pattern pattern, uint64_t messages);
+                        Pattern pattern, uint64_t messages,
+                        uint64_t datagrams = 0);
 
 // SkipWithError with `cause`, or with the interruption when a signal ended
 // the run (a cut connection reports EPIPE, but the cause is the signal).

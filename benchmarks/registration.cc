@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -16,20 +17,33 @@ namespace {
 
 // Registers one benchmark of the grid, e.g. Stream/ZeroCopy/size:65536 at
 // `threads` (all of config.threads when empty): Google Benchmark names it
-// Stream/ZeroCopy/size:65536/manual_time/threads:8. A run is one window,
-// whose length Google Benchmark sees as manual time.
-void RegisterOne(const Config& config, Pattern pattern, Mode mode, size_t size,
+// Stream/ZeroCopy/size:65536/manual_time/threads:8, and a UDP one
+// UdpStream/UdpGso/size:65536/rx:gro/manual_time/threads:1. A run is one
+// window, whose length Google Benchmark sees as manual time.
+void RegisterOne(const Config& config, const FlowPoint& point,
                  const std::vector<int>& threads, const Environment* env) {
-  const std::string name = std::string(PatternName(pattern)) + "/" +
-                           std::string(ModeName(mode)) +
-                           "/size:" + std::to_string(size);
+  const std::string name = FlowPointName(point);
   auto* b =
       benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
-        RunFlowBenchmark(state, *env, pattern, mode, size);
+        RunFlowBenchmark(state, *env, point);
       });
   b->UseManualTime();
-  if (pattern == Pattern::kRR) b->Unit(benchmark::kMicrosecond);
+  if (!ClientSends(point.pattern)) b->Unit(benchmark::kMicrosecond);
   for (int t : threads.empty() ? config.threads : threads) b->Threads(t);
+}
+
+// The modes of `modes` that `pattern` runs (its transport's).
+std::vector<Mode> ModesFor(Pattern pattern, const std::vector<Mode>& modes) {
+  std::vector<Mode> out;
+  for (Mode m : modes)
+    if (TransportOf(m) == TransportOf(pattern)) out.push_back(m);
+  return out;
+}
+
+// The receive modes of a point of `pattern`: --udp_rx for UDP, else none.
+std::vector<std::optional<UdpRx>> RxFor(const Config& config, Pattern pattern) {
+  if (TransportOf(pattern) == Transport::kTcp) return {std::nullopt};
+  return {config.udp_rx.begin(), config.udp_rx.end()};
 }
 
 }  // namespace
@@ -54,23 +68,27 @@ void RegisterGrid(const Config& config, const std::vector<Mode>& modes,
                   const Environment* env) {
   if (config.rounds == 0) {
     for (Pattern pattern : config.patterns)
-      for (Mode mode : modes)
-        for (size_t size : config.sizes)
-          RegisterOne(config, pattern, mode, size, {}, env);
+      for (std::optional<UdpRx> rx : RxFor(config, pattern))
+        for (Mode mode : ModesFor(pattern, modes))
+          for (size_t size : config.sizes)
+            RegisterOne(config, {pattern, mode, size, rx}, {}, env);
     return;
   }
   // Blocked rounds: point by point, each round every mode once, in an
   // order drawn afresh; Google Benchmark runs them in registration order.
   std::mt19937_64 random(config.seed.value_or(0));
-  std::vector<Mode> order = modes;
-  for (Pattern pattern : config.patterns)
-    for (size_t size : config.sizes)
-      for (int threads : config.threads)
-        for (int round = 0; round < config.rounds; ++round) {
-          std::shuffle(order.begin(), order.end(), random);
-          for (Mode mode : order)
-            RegisterOne(config, pattern, mode, size, {threads}, env);
-        }
+  for (Pattern pattern : config.patterns) {
+    std::vector<Mode> order = ModesFor(pattern, modes);
+    if (order.empty()) continue;
+    for (std::optional<UdpRx> rx : RxFor(config, pattern))
+      for (size_t size : config.sizes)
+        for (int threads : config.threads)
+          for (int round = 0; round < config.rounds; ++round) {
+            std::shuffle(order.begin(), order.end(), random);
+            for (Mode mode : order)
+              RegisterOne(config, {pattern, mode, size, rx}, {threads}, env);
+          }
+  }
 }
 
 }  // namespace netbench

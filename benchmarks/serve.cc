@@ -69,6 +69,7 @@ int Serve(const Config& config) {
     options.max_connections = config.max_connections;
     options.max_per_address = config.max_per_address;
     options.max_memory = config.max_memory;
+    options.max_rate = config.max_udp_rate;
     options.key = config.auth_key;
     options.log = true;
     // serve has no client threads: with any affinity but none, connection

@@ -41,7 +41,8 @@ std::string ModesJson() {
     if (out.size() > 1) out += ", ";
     out += "{\"name\": " + JsonString(m.name) +
            ", \"mechanism\": " + JsonString(m.mechanism) +
-           ", \"notified\": " + (m.notified ? "true" : "false") + "}";
+           ", \"notified\": " + (m.notified ? "true" : "false") +
+           ", \"transport\": " + JsonString(TransportName(m.transport)) + "}";
   }
   return out + "]";
 }
@@ -51,7 +52,8 @@ std::string PatternsJson() {
   for (const PatternInfo& p : PatternTable()) {
     if (out.size() > 1) out += ", ";
     out += "{\"name\": " + JsonString(p.name) +
-           ", \"description\": " + JsonString(p.description) + "}";
+           ", \"description\": " + JsonString(p.description) +
+           ", \"transport\": " + JsonString(TransportName(p.transport)) + "}";
   }
   return out + "]";
 }

@@ -15,6 +15,7 @@
 #include "base/printable.h"
 #include "base/socket_io.h"
 #include "base/sys_error.h"
+#include "harness/udp_socket.h"
 #include "netns/namespace.h"
 
 namespace netbench {
@@ -54,7 +55,8 @@ std::set<int> g_open;  // guarded by g_open_mu
 
 }  // namespace
 
-ClientConnection::ClientConnection(UniqueFd fd) : fd_(std::move(fd)) {
+ClientConnection::ClientConnection(UniqueFd fd, UniqueFd udp)
+    : fd_(std::move(fd)), udp_(std::move(udp)) {
   std::lock_guard lock(g_open_mu);
   g_open.insert(fd_.get());
 }
@@ -133,6 +135,14 @@ ClientConnection ClientConnection::Open(const ClientTarget& target,
         "--auth_key_file), so it cannot prove it holds this client's");
 
   Hello hello = request;
+  // A UDP pattern's data socket, beside this connection (harness/
+  // udp_socket.h): its port goes in the Hello.
+  UniqueFd udp;
+  if (TransportOf(static_cast<Pattern>(request.pattern)) == Transport::kUdp) {
+    udp = OpenUdpBeside(fd.get(), target.ns_fd);
+    SetSocketTimeouts(udp.get(), timeout);
+    hello.udp_port = LocalPort(udp.get());
+  }
   hello.nonce = RandomNonce();
   hello.proof = {};
   if (target.key) hello.proof = target.key->ClientProof(challenge, hello);
@@ -156,7 +166,12 @@ ClientConnection ClientConnection::Open(const ClientTarget& target,
       !ProofsEqual(ack.proof, target.key->ServerProof(challenge, hello)))
     throw SysError(
         "authentication failed: the server could not prove it holds the key");
-  return ClientConnection(std::move(fd));
+  if (udp) {
+    if (ack.udp_port == 0)
+      throw SysError("the server accepted a UDP pattern without a UDP port");
+    ConnectUdpToPeer(udp.get(), fd.get(), ack.udp_port);
+  }
+  return ClientConnection(std::move(fd), std::move(udp));
 }
 
 void ClientConnection::SendGo(const Go& go, std::chrono::milliseconds timeout) {

@@ -47,6 +47,8 @@ class ClientConnection {
   ~ClientConnection();
 
   int fd() const { return fd_.get(); }
+  // A UDP pattern's data socket, connected to the server's; -1 for TCP.
+  int udp_fd() const { return udp_ ? udp_.get() : -1; }
 
   // Sends the flow's schedule (harness/protocol.h), bounded by `timeout`.
   void SendGo(const Go& go, std::chrono::milliseconds timeout);
@@ -57,8 +59,9 @@ class ClientConnection {
   Report Finish(std::chrono::milliseconds timeout);
 
  private:
-  explicit ClientConnection(UniqueFd fd);
+  ClientConnection(UniqueFd fd, UniqueFd udp);
   UniqueFd fd_;
+  UniqueFd udp_;
 };
 
 // Shuts down every open client connection of the process (SIGINT): their

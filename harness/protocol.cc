@@ -2,17 +2,31 @@
 
 #include <array>
 #include <optional>
+#include <string>
+
+#include "lib/datagram.h"
+#include "lib/datagram_receiver.h"
 
 namespace netbench {
 
 namespace {
 
-constexpr std::array<PatternInfo, 2> kPatterns = {{
+constexpr std::array<PatternInfo, 4> kPatterns = {{
     {Pattern::kStream, "Stream",
-     "the client pushes messages back to back; the server receives them"},
+     "the client pushes messages back to back; the server receives them",
+     Transport::kTcp, true},
     {Pattern::kRR, "RR",
      "the client sends an 8-byte request; the server answers with one "
-     "message"},
+     "message",
+     Transport::kTcp, false},
+    {Pattern::kUdpStream, "UdpStream",
+     "the client pushes datagrams (paced by --rate, else as fast as it can); "
+     "the server receives what arrives, and loss is a result",
+     Transport::kUdp, true},
+    {Pattern::kUdpRR, "UdpRR",
+     "the client sends a request datagram; the server answers with one "
+     "message; an answer missing after 20 ms counts as lost",
+     Transport::kUdp, false},
 }};
 
 }  // namespace
@@ -28,6 +42,12 @@ std::optional<Pattern> ParsePattern(std::string_view name) {
     if (p.name == name) return p.pattern;
   return std::nullopt;
 }
+
+Transport TransportOf(Pattern p) {
+  return kPatterns[static_cast<size_t>(p)].transport;
+}
+
+bool ClientSends(Pattern p) { return kPatterns[static_cast<size_t>(p)].client_sends; }
 
 std::string PatternNames() {
   std::string out;
@@ -79,6 +99,30 @@ SideRecord FromWire(const WireRecord& w) {
   return r;
 }
 
+namespace {
+
+// The UDP fields of a Hello whose pattern is UDP.
+std::string ValidateUdpHello(const Hello& h) {
+  if (h.rx >= UdpRxTable().size()) return "unknown UDP rx mode";
+  if ((h.flags & ~kHelloFlags) != 0) return "unknown flags";
+  if (std::string why = DatagramLayoutProblem(h.size, h.datagram);
+      !why.empty())
+    return why;
+  if (h.size > kMaxMessageSize)
+    return "message size " + std::to_string(h.size) + " out of range";
+  if (h.batch < 1 || h.batch > kMaxBatch)
+    return "batch " + std::to_string(h.batch) + " out of range 1.." +
+           std::to_string(kMaxBatch);
+  if (h.udp_port == 0) return "no UDP port";
+  if (h.timeout_ms == 0 || h.timeout_ms > 3600 * 1000)
+    return "timeout out of range";
+  if (h.working_set == 0 || h.working_set > kMaxWorkingSet)
+    return "working set " + std::to_string(h.working_set) + " out of range";
+  return "";
+}
+
+}  // namespace
+
 std::string ValidateHello(const Hello& h) {
   if (h.magic != kHelloMagic) return "wrong magic";
   if (h.version != kProtocolVersion)
@@ -86,6 +130,11 @@ std::string ValidateHello(const Hello& h) {
            std::to_string(kProtocolVersion);
   if (h.pattern >= kPatterns.size()) return "unknown pattern";
   if (h.mode >= AllModes().size()) return "unknown mode";
+  const Transport transport = TransportOf(static_cast<Pattern>(h.pattern));
+  if (TransportOf(static_cast<Mode>(h.mode)) != transport)
+    return "mode " + std::string(ModeName(static_cast<Mode>(h.mode))) +
+           " is not a " + std::string(TransportName(transport)) + " mode";
+  if (transport == Transport::kUdp) return ValidateUdpHello(h);
   if (h.rx >= RxModeTable().size()) return "unknown rx mode";
   if ((h.flags & ~kHelloFlags) != 0) return "unknown flags";
   if (h.size < kMinMessageSize || h.size > kMaxMessageSize)

@@ -38,17 +38,25 @@ namespace netbench {
 
 // The benchmark patterns (DESIGN.md section 3), in the order of their table;
 // the value is what the wire carries.
-enum class Pattern : uint8_t { kStream = 0, kRR = 1 };
+enum class Pattern : uint8_t { kStream = 0, kRR = 1, kUdpStream = 2, kUdpRR = 3 };
 struct PatternInfo {
   Pattern pattern;
   std::string_view name;  // as in benchmark names and --patterns
   std::string_view description;
+  // Which modes it runs (lib/mode.h): a UDP pattern's data goes over a
+  // UDP socket pair beside its TCP control connection.
+  Transport transport;
+  // The client sends the messages of the mode under test (Stream), or the
+  // server does, answering the client's requests (RR).
+  bool client_sends;
 };
 std::span<const PatternInfo> PatternTable();
 std::string_view PatternName(Pattern p);
 std::optional<Pattern> ParsePattern(std::string_view name);
-// "Stream, RR".
+// "Stream, RR, UdpStream, UdpRR".
 std::string PatternNames();
+Transport TransportOf(Pattern p);
+bool ClientSends(Pattern p);
 
 inline constexpr uint32_t kHelloMagic = 0x4e42454e;      // "NEBN"
 inline constexpr uint32_t kAckMagic = 0x4e42414b;        // "KABN"
@@ -62,8 +70,11 @@ inline constexpr uint32_t kGoMagic = 0x4e42474f;         // "OGBN"
 // 4: steady flows: the Hello carries the working set and the payload
 // regime, a Go gives the schedule, the Report the server's window and its
 // totals.
-inline constexpr uint16_t kProtocolVersion = 4;
-// RR requests are this many bytes: the request's sequence number.
+// 5: UDP: the Hello carries the datagram size, the batch, the rate and the
+// client's UDP port, the Ack the server's.
+inline constexpr uint16_t kProtocolVersion = 5;
+// RR requests are this many bytes: the request's sequence number. A UdpRR
+// request is a datagram of its header alone (lib/datagram.h).
 inline constexpr size_t kRequestSize = 8;
 
 inline constexpr uint8_t kHelloVerify = 1;
@@ -111,17 +122,29 @@ struct Hello {
   // server's, counted against its --max_memory.
   uint64_t working_set = 0;
   uint64_t size = 0;  // message size
-  Nonce nonce{};      // the client's: the server's proof covers it
-  Proof proof{};      // the client's proof of the key, zero without one
+  // UDP patterns (lib/datagram.h); zero for TCP. The rate the sending side
+  // paces to in bits/s (0: unpaced), capped by the server's own policy
+  // when the server sends.
+  uint64_t rate = 0;
+  uint16_t datagram = 0;  // bytes per datagram
+  uint16_t batch = 0;     // UdpSendmmsg and recvmmsg: datagrams per call
+  uint16_t udp_port = 0;  // the client's UDP socket, on its TCP address
+  uint16_t reserved = 0;
+  Nonce nonce{};  // the client's: the server's proof covers it
+  Proof proof{};  // the client's proof of the key, zero without one
 };
-static_assert(sizeof(Hello) == 96);
+static_assert(sizeof(Hello) == 112);
 static_assert(std::has_unique_object_representations_v<Hello>);
 
 struct Ack {
   uint32_t magic = kAckMagic;
   uint32_t ok = 0;        // 1: accepted
-  char reason[120] = {};  // why not, NUL-terminated
-  Proof proof{};          // accepted by a server with a key: its proof
+  char reason[116] = {};  // why not, NUL-terminated
+  // UDP patterns: the server's UDP socket, connected to the client's, on
+  // the server's TCP address.
+  uint16_t udp_port = 0;
+  uint16_t reserved = 0;
+  Proof proof{};  // accepted by a server with a key: its proof
 };
 static_assert(sizeof(Ack) == 160);
 
@@ -166,7 +189,9 @@ struct Report {
   uint32_t magic = kReportMagic;
   uint32_t ok = 0;        // 1: no error on the server side
   WireRecord side;        // the window (lib/flow_window.h)
-  uint64_t messages = 0;  // every message received (Stream) or sent (RR)
+  // Every message received (Stream) or sent (RR); UdpStream: every
+  // datagram received.
+  uint64_t messages = 0;
   uint64_t verified = 0;  // --verify: of those, checked (Stream)
   char error[128] = {};
 };

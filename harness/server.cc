@@ -26,6 +26,10 @@
 #include "base/sys_error.h"
 #include "harness/flow.h"
 #include "harness/protocol.h"
+#include "harness/udp_socket.h"
+#include "lib/datagram_receiver.h"
+#include "lib/datagram_tally.h"
+#include "lib/pacer.h"
 #include "lib/integrity.h"
 #include "lib/receiver.h"
 #include "lib/sender.h"
@@ -93,8 +97,14 @@ struct Plan {
   WaitPolicy wait = WaitPolicy::kBlock;
   MemoryBudget::Reservation reservation;
   std::optional<ScopedAffinity> pinned;
-  std::unique_ptr<Sender> sender;      // RR
-  std::unique_ptr<Receiver> receiver;  // Stream
+  // UDP patterns: the data's socket, connected to the client's. Declared
+  // before the sender and receiver that borrow it, so that it outlives them.
+  UniqueFd udp;
+  uint64_t rate = 0;  // the server's sending rate, bits/s (0: unpaced)
+  std::unique_ptr<Sender> sender;                // RR, UdpRR
+  std::unique_ptr<Receiver> receiver;            // Stream
+  std::unique_ptr<DatagramReceiver> datagrams;   // UdpStream
+  std::unique_ptr<DatagramTally> tally;          // UdpStream, UdpRR
 };
 
 struct Refused {
@@ -143,10 +153,16 @@ Report ServeFlow(int fd, Plan& plan) {
   const Hello& h = plan.hello;
   const FlowSchedule schedule = ReadSchedule(fd, plan);
   StreamVerifier verifier(h.size);
+  Pacer pacer(plan.rate);
   FlowEndpoint e;
   e.pattern = static_cast<Pattern>(h.pattern);
   e.client = false;
-  e.fd = fd;
+  e.fd = plan.udp ? plan.udp.get() : fd;
+  e.control_fd = fd;
+  e.datagram = h.datagram;
+  e.datagrams = plan.datagrams.get();
+  e.tally = plan.datagrams ? plan.tally.get() : nullptr;
+  e.pacer = &pacer;
   e.message_size = h.size;
   e.sender = plan.sender.get();
   e.receiver = plan.receiver.get();
@@ -167,6 +183,11 @@ Report ServeFlow(int fd, Plan& plan) {
   report.side = ToWire(*flow.window);
   report.messages = flow.messages;
   report.verified = verifier.messages_verified();
+  if (plan.datagrams) {
+    // UdpStream: every datagram that arrived, each checked with --verify.
+    report.messages = plan.tally->received();
+    report.verified = plan.tally->verified();
+  }
   report.ok = 1;
   return report;
 }
@@ -197,7 +218,8 @@ std::optional<Refused> Decide(int fd, const Hello& h,
     return Refused{Refusal::kBadHello, why};
   const Pattern pattern = static_cast<Pattern>(h.pattern);
   const Mode mode = static_cast<Mode>(h.mode);
-  if (pattern == Pattern::kRR) {
+  const bool udp = TransportOf(pattern) == Transport::kUdp;
+  if (!ClientSends(pattern)) {
     if (std::string why = ModeUnsupportedReason(mode); !why.empty())
       return Refused{Refusal::kUnsupported, why};
     if (std::string why = MemlockRefusal(mode, h.size); !why.empty())
@@ -222,7 +244,28 @@ std::optional<Refused> Decide(int fd, const Hello& h,
     // while this thread is still moving to its CPU; and before the buffers
     // are made, so that they are first touched there.
     plan->pinned.emplace(options.placement.ServerCpu(h.connection));
-    if (pattern == Pattern::kRR) {
+    if (udp) {
+      plan->udp = OpenUdpBeside(fd, options.ns_fd);
+      ConnectUdpToPeer(plan->udp.get(), fd, h.udp_port);
+      SetSocketTimeouts(plan->udp.get(), plan->timeout);
+      plan->rate = h.rate;
+      if (options.max_rate > 0 && (h.rate == 0 || h.rate > options.max_rate))
+        plan->rate = options.max_rate;
+      DatagramReceiverOptions ro = DatagramReceiverOptionsOf(h);
+      ro.wait = plan->wait;
+      if (ClientSends(pattern)) {
+        plan->datagrams =
+            MakeDatagramReceiver(static_cast<UdpRx>(h.rx), plan->udp.get(), ro);
+        plan->tally = std::make_unique<DatagramTally>(
+            h.size, h.datagram, (h.flags & kHelloVerify) != 0);
+      } else {
+        // The requests' reads wait as long as a receiver's would.
+        SetSocketTimeouts(plan->udp.get(), plan->timeout);
+        SetReceiveTimeout(plan->udp.get(), ro.idle);
+        plan->sender = MakeSender(mode, plan->udp.get(),
+                                  SenderOptionsOf(h, plan->timeout));
+      }
+    } else if (!ClientSends(pattern)) {
       plan->sender = MakeSender(mode, fd, SenderOptionsOf(h, plan->timeout));
     } else {
       ReceiverOptions ro;
@@ -294,6 +337,7 @@ std::optional<Refused> Handshake(int fd, const ServerOptions& options,
   if (refused) CopyText(ack.reason, refused->reason);
   if (!refused && options.key)
     ack.proof = options.key->ServerProof(challenge, h);
+  if (!refused && plan->udp) ack.udp_port = LocalPort(plan->udp.get());
   const std::chrono::milliseconds rest = options.control_timeout;
   SendAllBefore(fd, &ack, sizeof(ack), Clock::now() + rest, rest, "handshake");
   return refused;
@@ -570,6 +614,8 @@ void Server::Serve(Connection* c) {
       // (lib/kernel_held_memory.h).
       plan.sender.reset();
       plan.receiver.reset();
+      plan.datagrams.reset();
+      plan.udp.Reset();
       CopyText(report.error, error);
       // A peer that stopped reading will not take the report either: do not
       // wait for it longer than the data phase waited.

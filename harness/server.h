@@ -55,6 +55,12 @@ struct ServerOptions {
   // Whether a client's request to spin (kHelloSpin) is honoured; otherwise
   // every wait blocks.
   bool allow_spin = true;
+  // UDP patterns: the network namespace the server's UDP sockets are made
+  // in (-1: the serving thread's), the listener's.
+  int ns_fd = -1;
+  // The fastest a connection's server side sends datagrams (UdpRR's
+  // answers), in bits/s, whatever the client asks; 0: no cap.
+  uint64_t max_rate = 0;
 };
 
 // The server side of every benchmark: accepts connections on a listening

@@ -82,15 +82,28 @@ SenderOptions SenderOptionsOf(const Hello& hello,
   o.message_size = static_cast<size_t>(hello.size);
   o.working_set = static_cast<size_t>(hello.working_set);
   o.timeout = timeout;
+  o.datagram = hello.datagram;
+  o.batch = hello.batch;
+  return o;
+}
+
+DatagramReceiverOptions DatagramReceiverOptionsOf(const Hello& hello) {
+  DatagramReceiverOptions o;
+  o.datagram = hello.datagram;
+  o.batch = hello.batch;
   return o;
 }
 
 size_t ConnectionCostBytes(const Hello& hello) {
   const size_t size = static_cast<size_t>(hello.size);
   size_t buffers = 0;
-  if (static_cast<Pattern>(hello.pattern) == Pattern::kRR) {
+  const auto pattern = static_cast<Pattern>(hello.pattern);
+  if (!ClientSends(pattern)) {
     buffers = SenderMemoryBytes(static_cast<Mode>(hello.mode),
                                 SenderOptionsOf(hello, {}));
+  } else if (TransportOf(pattern) == Transport::kUdp) {
+    buffers = DatagramReceiverBytes(static_cast<UdpRx>(hello.rx),
+                                    DatagramReceiverOptionsOf(hello));
   } else {
     ReceiverOptions ro;
     ro.max_chunk = std::min(size, kMaxChunk);
@@ -100,7 +113,7 @@ size_t ConnectionCostBytes(const Hello& hello) {
 }
 
 std::string MemlockRefusal(Mode mode, size_t size) {
-  if (mode != Mode::kZeroCopy && mode != Mode::kUringZeroCopy) return "";
+  if (!IsZeroCopyNotified(mode)) return "";
   rlimit limit{};
   if (::getrlimit(RLIMIT_MEMLOCK, &limit) != 0 ||
       limit.rlim_cur == RLIM_INFINITY || size <= limit.rlim_cur || HasIpcLock())

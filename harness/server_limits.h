@@ -11,6 +11,7 @@
 #include <string>
 
 #include "harness/protocol.h"
+#include "lib/datagram_receiver.h"
 #include "lib/sender.h"
 
 namespace netbench {
@@ -58,6 +59,9 @@ class MemoryBudget {
 // The sender of the RR server side of a connection described by `hello`.
 SenderOptions SenderOptionsOf(const Hello& hello,
                               std::chrono::milliseconds timeout);
+
+// The receiver of the UdpStream server side of a connection.
+DatagramReceiverOptions DatagramReceiverOptionsOf(const Hello& hello);
 
 // What the server side of a connection described by `hello` allocates: its
 // sender's working set (RR) or its receiver's buffers (Stream), and the

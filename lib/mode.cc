@@ -40,6 +40,12 @@ std::optional<Mode> ParseMode(std::string_view name) {
 
 bool IsZeroCopyNotified(Mode mode) { return Describe(mode).notified; }
 
+Transport TransportOf(Mode mode) { return Describe(mode).transport; }
+
+std::string_view TransportName(Transport t) {
+  return t == Transport::kUdp ? "udp" : "tcp";
+}
+
 std::string ModeNames() { return JoinNames(ModeTable()); }
 
 std::string_view RxModeName(RxMode mode) {

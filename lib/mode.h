@@ -25,6 +25,10 @@ struct SenderOptions;
 class Receiver;
 struct ReceiverOptions;
 
+// What a mode's socket is: a TCP stream, or UDP datagrams (lib/datagram.h).
+enum class Transport : uint8_t { kTcp, kUdp };
+std::string_view TransportName(Transport t);  // "tcp", "udp"
+
 // The data-transfer mechanisms of DESIGN.md section 2, in the order of its
 // table; the value is what the wire protocol carries.
 enum class Mode : uint8_t {
@@ -35,6 +39,12 @@ enum class Mode : uint8_t {
   kUringOneCopy,
   kUringZeroCopy,
   kSpliceZeroCopy,
+  kUdpSendmsg,
+  kUdpSendmmsg,
+  kUdpGso,
+  kUdpGsoZeroCopy,
+  kUdpUringGso,
+  kUdpUringGsoZeroCopy,
 };
 
 struct ModeInfo {
@@ -51,6 +61,7 @@ struct ModeInfo {
   // An upper bound on what `make` allocates or maps with the options
   // (SenderMemoryBytes: a server's memory budget).
   size_t (*memory)(const SenderOptions& options);
+  Transport transport = Transport::kTcp;
 };
 
 // Every mode, in the table's order.
@@ -60,10 +71,12 @@ std::span<const Mode> AllModes();
 std::string_view ModeName(Mode mode);
 std::optional<Mode> ParseMode(std::string_view name);
 bool IsZeroCopyNotified(Mode mode);
+Transport TransportOf(Mode mode);
 // "TwoCopy, TwoCopyPacked, ..." for help and error messages.
 std::string ModeNames();
 
-// How the receiver takes the bytes off the socket.
+// How the receiver takes the bytes off a TCP socket (UDP's receive modes
+// are lib/datagram_receiver.h's).
 enum class RxMode : uint8_t {
   kCopy,
   kZeroCopy,

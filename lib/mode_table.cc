@@ -10,7 +10,7 @@
 namespace netbench {
 namespace {
 
-constexpr std::array<ModeInfo, 7> kModes = {{
+constexpr std::array<ModeInfo, 13> kModes = {{
     {Mode::kTwoCopy, "TwoCopy", "8 x send(), one per field", false, nullptr,
      MakeTwoCopySender,
      [](const SenderOptions& o) { return CopySenderBytes(Mode::kTwoCopy, o); }},
@@ -42,6 +42,48 @@ constexpr std::array<ModeInfo, 7> kModes = {{
     {Mode::kSpliceZeroCopy, "SpliceZeroCopy",
      "fields in a memfd, vmsplice/splice into the socket", false, ProbeSplice,
      MakeSpliceSender, SpliceSenderBytes},
+    // UDP (lib/datagram.h): every mode sends the same datagrams of
+    // --datagram bytes; they differ in how many one call carries.
+    {Mode::kUdpSendmsg, "UdpSendmsg",
+     "1 x sendmsg() per datagram, iovec over the 8 fields", false, nullptr,
+     MakeUdpSendmsgSender,
+     [](const SenderOptions& o) { return UdpSenderBytes(Mode::kUdpSendmsg, o); },
+     Transport::kUdp},
+    {Mode::kUdpSendmmsg, "UdpSendmmsg", "sendmmsg(), --batch datagrams per call",
+     false, nullptr, MakeUdpSendmmsgSender,
+     [](const SenderOptions& o) {
+       return UdpSenderBytes(Mode::kUdpSendmmsg, o);
+     },
+     Transport::kUdp},
+    {Mode::kUdpGso, "UdpGso",
+     "UDP_SEGMENT: 1 x sendmsg() carries up to 64 KiB of datagrams", false,
+     ProbeUdpGso, MakeUdpGsoSender,
+     [](const SenderOptions& o) { return UdpSenderBytes(Mode::kUdpGso, o); },
+     Transport::kUdp},
+    {Mode::kUdpGsoZeroCopy, "UdpGsoZeroCopy",
+     "UDP_SEGMENT with MSG_ZEROCOPY, completions from MSG_ERRQUEUE", true,
+     ProbeUdpZeroCopy, MakeUdpGsoZeroCopySender, ZeroCopySenderBytes,
+     Transport::kUdp},
+    {Mode::kUdpUringGso, "UdpUringGso",
+     "io_uring IORING_OP_SENDMSG with UDP_SEGMENT", false,
+     [] {
+       const std::string why = ProbeUdpGso();
+       return why.empty() ? ProbeUring(false) : why;
+     },
+     [](int fd, const SenderOptions& o) {
+       return MakeUdpUringGsoSender(fd, o, /*zerocopy=*/false);
+     },
+     UringSenderBytes, Transport::kUdp},
+    {Mode::kUdpUringGsoZeroCopy, "UdpUringGsoZeroCopy",
+     "io_uring IORING_OP_SENDMSG_ZC with UDP_SEGMENT, notification CQEs", true,
+     [] {
+       const std::string why = ProbeUdpGso();
+       return why.empty() ? ProbeUring(true) : why;
+     },
+     [](int fd, const SenderOptions& o) {
+       return MakeUdpUringGsoSender(fd, o, /*zerocopy=*/true);
+     },
+     UringSenderBytes, Transport::kUdp},
 }};
 
 // The table's order is the enum's: Describe() indexes by value.

@@ -22,9 +22,15 @@ struct SenderOptions {
   // Bound on every wait of the sender (a blocked send, a completion that
   // does not come). A wait that runs past it throws SysError naming it.
   std::chrono::milliseconds timeout{5000};
+  // UDP (lib/datagram.h): the bytes of each datagram a message is cut into;
+  // 0 for a stream socket. UdpSendmmsg hands `batch` datagrams to each
+  // sendmmsg(), across messages.
+  size_t datagram = 0;
+  size_t batch = 1;
 };
 
-// Sends messages of one size over one connected TCP socket with one mode.
+// Sends messages of one size over one connected socket with one mode: TCP,
+// or UDP for the modes whose transport is UDP (lib/mode.h).
 // The socket is borrowed: destroy the sender before closing it (a zero-copy
 // sender drains its completions, bounded by the timeout, when destroyed).
 class Sender {
@@ -41,6 +47,10 @@ class Sender {
   // Sends the prepared message completely (partial sends are resumed).
   // Throws SysError (peer gone, timeout, ...).
   virtual void Send() = 0;
+
+  // Hands the kernel what Send() still holds back: UdpSendmmsg's partial
+  // batch. A flow calls it when it stops sending, and after an answer.
+  virtual void Flush() {}
 
   // Waits until the kernel has released every buffer it holds (zero-copy
   // completions). Throws SysError when `timeout` passes first.

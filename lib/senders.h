@@ -4,6 +4,9 @@
 // The per-mode constructors behind MakeSender, and the probes behind
 // ModeUnsupportedReason. Each pair lives in the file of its mechanism.
 
+#include <sys/socket.h>
+
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -19,6 +22,16 @@ std::unique_ptr<Sender> MakeZeroCopySender(int fd, const SenderOptions& o);
 std::unique_ptr<Sender> MakeUringSender(int fd, const SenderOptions& o,
                                         bool zerocopy);
 std::unique_ptr<Sender> MakeSpliceSender(int fd, const SenderOptions& o);
+// UDP (lib/udp_senders.cc): one sendmsg() per datagram, UDP_SEGMENT, and
+// sendmmsg() batches. ZeroCopy and the io_uring senders send datagrams too
+// when o.datagram is set, with UDP_SEGMENT when `segment`.
+std::unique_ptr<Sender> MakeUdpSendmsgSender(int fd, const SenderOptions& o);
+std::unique_ptr<Sender> MakeUdpGsoSender(int fd, const SenderOptions& o);
+std::unique_ptr<Sender> MakeUdpSendmmsgSender(int fd, const SenderOptions& o);
+std::unique_ptr<Sender> MakeUdpGsoZeroCopySender(int fd,
+                                                 const SenderOptions& o);
+std::unique_ptr<Sender> MakeUdpUringGsoSender(int fd, const SenderOptions& o,
+                                              bool zerocopy);
 
 // What each mechanism's sender maps or allocates with `o` (an upper bound,
 // for SenderMemoryBytes).
@@ -26,12 +39,20 @@ size_t CopySenderBytes(Mode mode, const SenderOptions& o);
 size_t ZeroCopySenderBytes(const SenderOptions& o);
 size_t UringSenderBytes(const SenderOptions& o);
 size_t SpliceSenderBytes(const SenderOptions& o);
+size_t UdpSenderBytes(Mode mode, const SenderOptions& o);
+
+// Points `msg` at a UDP_SEGMENT control message of `datagram` bytes written
+// into `control` (kSegmentControlBytes).
+inline constexpr size_t kSegmentControlBytes = 32;
+void AddSegmentControl(msghdr& msg, std::byte* control, size_t datagram);
 
 // Each returns "" when the running kernel supports the mechanism, else why
 // not. They may create throwaway sockets and rings; they do not cache.
 std::string ProbeZeroCopy();
 std::string ProbeUring(bool zerocopy);
 std::string ProbeSplice();
+std::string ProbeUdpGso();
+std::string ProbeUdpZeroCopy();
 
 }  // namespace netbench
 

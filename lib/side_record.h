@@ -50,8 +50,17 @@ struct SideRecord {
   // --rx=zerocopy (TCP_ZEROCOPY_RECEIVE): bytes mapped vs copied.
   uint64_t mapped_bytes = 0;
   uint64_t copied_bytes = 0;
-  // --verify: messages whose every byte was checked.
+  // --verify: messages (UDP: datagrams) whose every byte was checked.
   uint64_t verified = 0;
+
+  // UDP (lib/datagram.h): datagrams sent or received; on the receiving
+  // side, the datagrams its sequence numbers say were lost (a gap) and
+  // those that arrived after a later one; on the UdpRR client, the requests
+  // whose answer did not come within the wait.
+  uint64_t datagrams = 0;
+  uint64_t datagrams_lost = 0;
+  uint64_t datagrams_reordered = 0;
+  uint64_t messages_lost = 0;
 
   // Filled by ThreadMeter (lib/thread_meter.h) at the window's ends.
   // steady_clock (CLOCK_MONOTONIC) nanoseconds: comparable between threads
@@ -85,6 +94,10 @@ struct SideRecord {
     visit(r.mapped_bytes);
     visit(r.copied_bytes);
     visit(r.verified);
+    visit(r.datagrams);
+    visit(r.datagrams_lost);
+    visit(r.datagrams_reordered);
+    visit(r.messages_lost);
     visit(r.start_ns);
     visit(r.end_ns);
     visit(r.cpu_ns);
@@ -95,7 +108,7 @@ struct SideRecord {
     visit(r.cpu_at_start);
     visit(r.cpu_at_end);
   }
-  static constexpr size_t kFields = 21;
+  static constexpr size_t kFields = 25;
 
   // What was counted between `earlier` (the same side's counts when the
   // window opened) and this record (its counts when the window closed): the
@@ -116,6 +129,10 @@ struct SideRecord {
     d.mapped_bytes = mapped_bytes - earlier.mapped_bytes;
     d.copied_bytes = copied_bytes - earlier.copied_bytes;
     d.verified = verified - earlier.verified;
+    d.datagrams = datagrams - earlier.datagrams;
+    d.datagrams_lost = datagrams_lost - earlier.datagrams_lost;
+    d.datagrams_reordered = datagrams_reordered - earlier.datagrams_reordered;
+    d.messages_lost = messages_lost - earlier.messages_lost;
     return d;
   }
 };

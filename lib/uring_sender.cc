@@ -48,6 +48,7 @@
 
 #include "base/socket_io.h"
 #include "base/sys_error.h"
+#include "lib/datagram.h"
 #include "lib/message_pool.h"
 #include "lib/senders.h"
 #include "lib/uring_compat.h"
@@ -187,6 +188,8 @@ class UringSender final : public Sender {
         fd_(fd),
         timeout_(o.timeout),
         zerocopy_(zerocopy),
+        layout_{o.message_size, o.datagram,
+                o.datagram ? GsoDatagramsPerCall(o.datagram) : 0},
         sends_(pool_size_, zerocopy, &stats_) {
     if (std::string why = ring_.UnsupportedReason(zerocopy); !why.empty())
       throw NotSupported(why);
@@ -228,32 +231,10 @@ class UringSender final : public Sender {
       ~Finish() { s->current_ = kNone; }
     } finish{this};
     const Message& m = pool_[slot];
-    std::copy_n(m.iov(), kFields, control_->iov.begin());
-    iovec* iov = control_->iov.data();
-    int iovcnt = kFields;
-    AdvanceIov(&iov, &iovcnt, 0);  // skip empty leading fields
-    size_t remaining = m.size();
-    Clock::time_point deadline{};  // set by the first SendOnce
-    while (remaining > 0) {
-      const int res = SendOnce(slot, iov, iovcnt, &deadline);
-      if (res < 0) {
-        if (res == -EINVAL && report_usage_ && !usage_confirmed_) {
-          // A kernel that our probe misjudged: go on without the report.
-          report_usage_ = false;
-          stats_.zc_copied_known = false;
-          NoteUsageReportUnavailable();
-          continue;
-        }
-        if (res == -ENOMEM && zerocopy_ && sends_.outstanding() > 0) {
-          WaitForPinnedPages(deadline);
-          continue;
-        }
-        ThrowIoError(step(), -res, timeout_);
-      }
-      usage_confirmed_ = true;
-      if (res == 0) throw SysError(std::string(step()) + ": sent 0 bytes");
-      remaining -= static_cast<size_t>(res);
-      AdvanceIov(&iov, &iovcnt, static_cast<size_t>(res));
+    if (layout_.datagram > 0) {
+      SendDatagrams(slot, m);
+    } else {
+      SendStream(slot, m);
     }
     ++stats_.messages;
     stats_.bytes += m.size();
@@ -267,11 +248,74 @@ class UringSender final : public Sender {
   }
 
  private:
+  // A send failed with `res` (-errno): returns when it is to be tried
+  // again, else throws.
+  void RetryAfter(int res, Clock::time_point deadline) {
+    if (res == -EINVAL && report_usage_ && !usage_confirmed_) {
+      // A kernel that our probe misjudged: go on without the report.
+      report_usage_ = false;
+      stats_.zc_copied_known = false;
+      NoteUsageReportUnavailable();
+      return;
+    }
+    if (res == -ENOMEM && zerocopy_ && sends_.outstanding() > 0) {
+      WaitForPinnedPages(deadline);
+      return;
+    }
+    ThrowIoError(step(), -res, timeout_);
+  }
+
+  // The message over a stream socket, resuming short sends.
+  void SendStream(size_t slot, const Message& m) {
+    std::copy_n(m.iov(), kFields, control_->iov.begin());
+    iovec* iov = control_->iov.data();
+    int iovcnt = kFields;
+    AdvanceIov(&iov, &iovcnt, 0);  // skip empty leading fields
+    size_t remaining = m.size();
+    Clock::time_point deadline{};  // set by the first SendOnce
+    while (remaining > 0) {
+      const int res = SendOnce(slot, iov, iovcnt, &deadline);
+      if (res < 0) {
+        RetryAfter(res, deadline);
+        continue;
+      }
+      usage_confirmed_ = true;
+      if (res == 0) throw SysError(std::string(step()) + ": sent 0 bytes");
+      remaining -= static_cast<size_t>(res);
+      AdvanceIov(&iov, &iovcnt, static_cast<size_t>(res));
+    }
+  }
+
+  // The message's datagrams over a UDP socket, in UDP_SEGMENT calls, each
+  // sent whole or failed.
+  void SendDatagrams(size_t slot, const Message& m) {
+    for (size_t c = 0; c < layout_.calls(); ++c) {
+      const size_t length = layout_.CallLength(c);
+      const int iovcnt =
+          SliceIov(m, layout_.CallOffset(c), length, control_->iov.data());
+      Clock::time_point deadline{};
+      while (true) {
+        const int res = SendOnce(slot, control_->iov.data(), iovcnt, &deadline,
+                                 layout_.CallDatagrams(c) > 1);
+        if (res < 0) {
+          RetryAfter(res, deadline);
+          continue;
+        }
+        usage_confirmed_ = true;
+        if (static_cast<size_t>(res) != length)
+          throw SysError(std::string(step()) + ": a datagram sent in part");
+        stats_.datagrams += layout_.CallDatagrams(c);
+        break;
+      }
+    }
+  }
+
   // What a SENDMSG SQE points to besides the message: kept beside the pool,
   // in memory of the same kind, for the same reason.
   struct SendControl {
     msghdr msg{};
     std::array<iovec, kFields> iov{};
+    alignas(cmsghdr) std::byte segment[kSegmentControlBytes]{};
   };
 
   const char* step() const {
@@ -314,7 +358,7 @@ class UringSender final : public Sender {
   // Returns cqe->res (bytes sent or -errno). Throws on timeout (after
   // cancelling the send) and on io_uring failures.
   int SendOnce(size_t slot, iovec* iov, int iovcnt,
-               Clock::time_point* deadline) {
+               Clock::time_point* deadline, bool segment = false) {
     // Take what is already there, so that the wait below is for our result
     // and not satisfied by an old notification.
     Reap();
@@ -326,6 +370,7 @@ class UringSender final : public Sender {
     msg = msghdr{};
     msg.msg_iov = iov;
     msg.msg_iovlen = static_cast<size_t>(iovcnt);
+    if (segment) AddSegmentControl(msg, control_->segment, layout_.datagram);
     if (zerocopy_) {
       io_uring_prep_sendmsg_zc(sqe, fd_, &msg, kSendFlags);
       if (report_usage_) sqe->ioprio |= IORING_SEND_ZC_REPORT_USAGE;
@@ -500,6 +545,7 @@ class UringSender final : public Sender {
   int fd_;
   std::chrono::milliseconds timeout_;
   bool zerocopy_;
+  const DatagramLayout layout_;  // datagram 0: a stream socket
   bool report_usage_ = false;
   bool usage_confirmed_ = false;  // a send with the current flags succeeded
   bool lost_ = false;             // the kernel may still use a send's memory
@@ -518,6 +564,11 @@ class UringSender final : public Sender {
 
 std::unique_ptr<Sender> MakeUringSender(int fd, const SenderOptions& o,
                                         bool zerocopy) {
+  return std::make_unique<UringSender>(fd, o, zerocopy);
+}
+
+std::unique_ptr<Sender> MakeUdpUringGsoSender(int fd, const SenderOptions& o,
+                                              bool zerocopy) {
   return std::make_unique<UringSender>(fd, o, zerocopy);
 }
 

@@ -31,6 +31,7 @@
 #include "base/socket_io.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
+#include "lib/datagram.h"
 #include "lib/message_pool.h"
 #include "lib/senders.h"
 #include "lib/zerocopy_completions.h"
@@ -67,6 +68,9 @@ class ZeroCopySender final : public Sender {
       : fd_(fd),
         timeout_(o.timeout),
         size_(o.message_size),
+        // UdpGsoZeroCopy: UDP_SEGMENT calls of whole datagrams.
+        layout_{o.message_size, o.datagram,
+                o.datagram ? GsoDatagramsPerCall(o.datagram) : 0},
         depth_(static_cast<uint32_t>(
             MessagePool::CountFor(o.working_set, o.message_size))),
         pool_(depth_, size_),
@@ -100,12 +104,6 @@ class ZeroCopySender final : public Sender {
   void Send() override {
     if (current_ == kNone) Prepare();
     const Message& m = pool_[current_];
-    std::array<iovec, kFields> iov;
-    std::copy_n(m.iov(), kFields, iov.begin());
-    iovec* v = iov.data();
-    int n = kFields;
-    AdvanceIov(&v, &n, 0);  // skip empty leading fields (small messages)
-
     tracker_.Open(current_);
     busy_[current_] = 1;
     current_ = kNone;
@@ -115,35 +113,10 @@ class ZeroCopySender final : public Sender {
       ZeroCopySender* s;
       ~CloseGroup() { s->tracker_.Close(s->release_); }
     } close_group{this};
-
-    int eintr = 0;
-    int enobufs = 0;
-    Clock::time_point enobufs_deadline{};
-    while (n > 0) {
-      msghdr msg{};
-      msg.msg_iov = v;
-      msg.msg_iovlen = static_cast<size_t>(n);
-      ++stats_.syscalls;
-      const ssize_t r = ::sendmsg(fd_, &msg, MSG_ZEROCOPY | MSG_NOSIGNAL);
-      if (r > 0) {
-        // Any call that sent data took an id, a partial one included; the
-        // rest of the message goes in the next call, which takes another.
-        tracker_.Use();
-        ++stats_.zc_sends;
-        AdvanceIov(&v, &n, static_cast<size_t>(r));
-        if (++sends_since_read_ >= kSendsPerRead) ReadCompletions(false);
-        continue;
-      }
-      if (r == 0) throw SysError("sendmsg: sent 0 of the bytes left");
-      const int err = errno;
-      // A failed call took no id (the kernel rolls its counter back).
-      if (err == EINTR && ++eintr < kMaxEintrRetries) continue;
-      if (err == ENOBUFS) {
-        OnEnobufs(++enobufs, &enobufs_deadline);
-        continue;
-      }
-      // EAGAIN here is SO_SNDTIMEO running out: the peer stopped reading.
-      ThrowIoError("sendmsg", err, timeout_);
+    if (layout_.datagram > 0) {
+      SendDatagrams(m);
+    } else {
+      SendStream(m);
     }
     ++stats_.messages;
     stats_.bytes += size_;
@@ -164,6 +137,86 @@ class ZeroCopySender final : public Sender {
     std::vector<uint8_t>* busy;
     void operator()(uint32_t tag) const { (*busy)[tag] = 0; }
   };
+
+  // A zero-copy send that sent data: it took the next id.
+  void Sent() {
+    tracker_.Use();
+    ++stats_.zc_sends;
+    if (++sends_since_read_ >= kSendsPerRead) ReadCompletions(false);
+  }
+
+  // The message over a stream socket, resuming partial sends.
+  void SendStream(const Message& m) {
+    std::array<iovec, kFields> iov;
+    std::copy_n(m.iov(), kFields, iov.begin());
+    iovec* v = iov.data();
+    int n = kFields;
+    AdvanceIov(&v, &n, 0);  // skip empty leading fields (small messages)
+    int eintr = 0;
+    int enobufs = 0;
+    Clock::time_point enobufs_deadline{};
+    while (n > 0) {
+      msghdr msg{};
+      msg.msg_iov = v;
+      msg.msg_iovlen = static_cast<size_t>(n);
+      ++stats_.syscalls;
+      const ssize_t r = ::sendmsg(fd_, &msg, MSG_ZEROCOPY | MSG_NOSIGNAL);
+      if (r > 0) {
+        // Any call that sent data took an id, a partial one included; the
+        // rest of the message goes in the next call, which takes another.
+        Sent();
+        AdvanceIov(&v, &n, static_cast<size_t>(r));
+        continue;
+      }
+      if (r == 0) throw SysError("sendmsg: sent 0 of the bytes left");
+      const int err = errno;
+      // A failed call took no id (the kernel rolls its counter back).
+      if (err == EINTR && ++eintr < kMaxEintrRetries) continue;
+      if (err == ENOBUFS) {
+        OnEnobufs(++enobufs, &enobufs_deadline);
+        continue;
+      }
+      // EAGAIN here is SO_SNDTIMEO running out: the peer stopped reading.
+      ThrowIoError("sendmsg", err, timeout_);
+    }
+  }
+
+  // The message's datagrams over a UDP socket, in UDP_SEGMENT calls: each
+  // call sends all its bytes or fails, and one that sent took one id.
+  void SendDatagrams(const Message& m) {
+    for (size_t c = 0; c < layout_.calls(); ++c) {
+      iovec iov[kFields];
+      msghdr msg{};
+      msg.msg_iov = iov;
+      const size_t length = layout_.CallLength(c);
+      msg.msg_iovlen = static_cast<size_t>(
+          SliceIov(m, layout_.CallOffset(c), length, iov));
+      alignas(cmsghdr) std::byte control[kSegmentControlBytes];
+      if (layout_.CallDatagrams(c) > 1)
+        AddSegmentControl(msg, control, layout_.datagram);
+      int eintr = 0;
+      int enobufs = 0;
+      Clock::time_point enobufs_deadline{};
+      while (true) {
+        ++stats_.syscalls;
+        const ssize_t r = ::sendmsg(fd_, &msg, MSG_ZEROCOPY | MSG_NOSIGNAL);
+        if (r >= 0) {
+          if (static_cast<size_t>(r) != length)
+            throw SysError("sendmsg: a datagram sent in part");
+          Sent();
+          stats_.datagrams += layout_.CallDatagrams(c);
+          break;
+        }
+        const int err = errno;
+        if (err == EINTR && ++eintr < kMaxEintrRetries) continue;
+        if (err == ENOBUFS) {
+          OnEnobufs(++enobufs, &enobufs_deadline);
+          continue;
+        }
+        ThrowIoError("sendmsg", err, timeout_);
+      }
+    }
+  }
 
   // Reads the error queue without blocking: everything queued when
   // `until_empty`, else one notification. EAGAIN is the normal "nothing
@@ -293,6 +346,7 @@ class ZeroCopySender final : public Sender {
   const int fd_;
   const milliseconds timeout_;
   const size_t size_;
+  const DatagramLayout layout_;  // datagram 0: a stream socket
   const uint32_t depth_;
   MessagePool pool_;
   std::vector<uint8_t> busy_;  // per message: held by the kernel
@@ -333,6 +387,20 @@ std::unique_ptr<Sender> MakeZeroCopySender(int fd, const SenderOptions& o) {
 size_t ZeroCopySenderBytes(const SenderOptions& o) {
   return MessagePool::BytesFor(
       MessagePool::CountFor(o.working_set, o.message_size), o.message_size);
+}
+
+std::unique_ptr<Sender> MakeUdpGsoZeroCopySender(int fd,
+                                                 const SenderOptions& o) {
+  return MakeZeroCopySender(fd, o);
+}
+
+std::string ProbeUdpZeroCopy() {
+  if (std::string why = ProbeUdpGso(); !why.empty()) return why;
+  UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!s) return std::string("socket(AF_INET, SOCK_DGRAM): ") +
+                 std::strerror(errno);
+  const int err = EnableZeroCopy(s.get());
+  return err == 0 ? "" : ZeroCopyRefused(err) + " on a UDP socket (Linux 5.0)";
 }
 
 std::string ProbeZeroCopy() {
