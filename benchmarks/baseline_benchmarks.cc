@@ -40,8 +40,14 @@ constexpr size_t kPlainRRSize = 64;
 // over the window of `plan` (benchmarks/iperf3_window.h), or sets an error
 // on `state`. Both processes are killed and reaped on the way out, whatever
 // the way.
+// The client's traffic: TCP with 64 KiB writes, or UDP datagrams of
+// `udp_length` bytes unpaced (-u -b 0), as net_bench's UdpStream.
+struct Iperf3Traffic {
+  size_t udp_length = 0;  // 0: TCP
+};
+
 Iperf3Window RunIperf3(benchmark::State& state, const Environment& env,
-                       const Iperf3Plan& plan) {
+                       const Iperf3Plan& plan, const Iperf3Traffic& traffic) {
   const std::string host = env.target().ServerAddress();
   const std::string port = std::to_string(kIperfPort);
   char interval[32];
@@ -58,11 +64,17 @@ Iperf3Window RunIperf3(benchmark::State& state, const Environment& env,
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) ThrowErrno("pipe");
   UniqueFd out_read(out[0]), out_write(out[1]);
-  ChildProcess client(
-      env.target().ns_fd,
-      {"iperf3", "-c", host, "-p", port, "-l", "64K", "-t",
-       std::to_string(plan.duration_s), "-J", "--get-server-output"},
-      out_write.get(), env.placement().ClientCpu(0));
+  std::vector<std::string> args = {"iperf3", "-c", host, "-p", port, "-t",
+                                   std::to_string(plan.duration_s), "-J",
+                                   "--get-server-output"};
+  if (traffic.udp_length > 0) {
+    for (const char* a : {"-u", "-b", "0", "-l"}) args.emplace_back(a);
+    args.push_back(std::to_string(traffic.udp_length));
+  } else {
+    args.insert(args.end(), {"-l", "64K"});
+  }
+  ChildProcess client(env.target().ns_fd, args, out_write.get(),
+                      env.placement().ClientCpu(0));
   out_write.Reset();  // end of file once the client exits
   std::string json;
   const auto deadline = std::chrono::steady_clock::now() +
@@ -92,7 +104,8 @@ Iperf3Window RunIperf3(benchmark::State& state, const Environment& env,
   return window;
 }
 
-void Iperf3(benchmark::State& state, const Environment& env) {
+void Iperf3(benchmark::State& state, const Environment& env,
+            const Iperf3Traffic& traffic) {
   if (env.target().ns_fd < 0) {
     state.SkipWithError("Baseline/Iperf3 needs --topology=veth");
     return;
@@ -104,7 +117,7 @@ void Iperf3(benchmark::State& state, const Environment& env) {
   const Iperf3Plan plan = PlanIperf3(env.config().warmup, env.config().window);
   for (auto _ : state) {
     try {
-      const Iperf3Window window = RunIperf3(state, env, plan);
+      const Iperf3Window window = RunIperf3(state, env, plan, traffic);
       if (state.error_occurred()) break;
       // real_time is the window, as for the grid (manual time).
       state.SetIterationTime(window.seconds);
@@ -230,8 +243,15 @@ void PlainRR(benchmark::State& state, const Environment& env) {
 }  // namespace
 
 void RegisterBaselines(const Environment* env) {
-  benchmark::RegisterBenchmark("Baseline/Iperf3/size:65536",
-                               [env](benchmark::State& s) { Iperf3(s, *env); })
+  benchmark::RegisterBenchmark(
+      "Baseline/Iperf3/size:65536",
+      [env](benchmark::State& s) { Iperf3(s, *env, {}); })
+      ->Iterations(1)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark(
+      "Baseline/Iperf3Udp/size:1472",
+      [env](benchmark::State& s) { Iperf3(s, *env, {.udp_length = 1472}); })
       ->Iterations(1)
       ->UseManualTime()
       ->Unit(benchmark::kMillisecond);

@@ -13,11 +13,15 @@ namespace netbench {
 //                                over a window as long as the grid's after
 //                                at least its warm-up
 //                                (benchmarks/iperf3_window.h)
+//   Baseline/Iperf3Udp/size:1472 iperf3 -u -b 0 -l 1472: unpaced datagrams
+//                                of 1472 bytes, one stream; Gbps is what
+//                                the receiver got, as above
 //   Baseline/PlainRR/size:64     a minimal request/response loop: raw
 //                                send/recv (the answer a sendmsg of 8
 //                                fields, as OneCopy's), no protocol, no
 //                                counters
-// Compare with Stream/OneCopy/size:65536/manual_time/threads:1 and
+// Compare with Stream/OneCopy/size:65536/manual_time/threads:1,
+// UdpStream/UdpSendmsg/size:1472/rx:recvmsg/manual_time/threads:1 and
 // RR/OneCopy/size:64/manual_time/threads:1.
 void RegisterBaselines(const Environment* env);
 

@@ -80,10 +80,11 @@ bool Udp(const RunTotals& t) {
   return TransportOf(t.run.pattern) == Transport::kUdp;
 }
 
-// A UDP run's datagrams per call on one side: sent or received over the
-// side's syscalls (in UdpRR's client these include the requests' sends).
+// UdpStream's datagrams per syscall on one side: what batching, GSO and
+// GRO save in calls (the zero-copy modes' error-queue reads count as
+// calls). Not for UdpRR, whose syscalls include the requests'.
 Value DatagramsPerCall(const RunTotals& t, bool tx) {
-  if (!Udp(t)) return std::nullopt;
+  if (t.run.pattern != Pattern::kUdpStream) return std::nullopt;
   const Value datagrams =
       SumSide(t, tx, Always([](const SideRecord& r) { return r.datagrams; }));
   const Value calls =
@@ -267,9 +268,9 @@ const std::array<CounterInfo, 30> kCounters = {{
            t, false, Always([](const SideRecord& r) { return r.cpu_ns; }));
        return (*tx + *rx) / t.rx.bytes;
      }},
-    {"tx_datagrams_per_call", "UDP datagrams per send call", "",
+    {"tx_datagrams_per_call", "UdpStream datagrams per sender syscall", "",
      [](const RunTotals& t) { return DatagramsPerCall(t, true); }},
-    {"rx_datagrams_per_call", "UDP datagrams per receive call", "",
+    {"rx_datagrams_per_call", "UdpStream datagrams per receiver syscall", "",
      [](const RunTotals& t) { return DatagramsPerCall(t, false); }},
     {"rx_mapped_share", "received bytes mapped (share)", "higher",
      [](const RunTotals& t) -> Value {

@@ -56,6 +56,38 @@ size_t GsoDatagramsPerCall(size_t datagram) {
       1, std::min(kMaxGsoSegments, kMaxUdpPayload / datagram));
 }
 
+namespace {
+
+// The pages the bytes of `iov[0..n)` touch, each entry apart.
+size_t PagesTouched(const iovec* iov, int n) {
+  constexpr uintptr_t kPage = 4096;
+  size_t pages = 0;
+  for (int i = 0; i < n; ++i) {
+    const auto start = reinterpret_cast<uintptr_t>(iov[i].iov_base);
+    const uintptr_t end = start + iov[i].iov_len - 1;
+    pages += end / kPage - start / kPage + 1;
+  }
+  return pages;
+}
+
+}  // namespace
+
+size_t ZeroCopyDatagramsFitting(const Message& m, const DatagramLayout& layout,
+                                size_t first, size_t max_datagrams) {
+  const size_t left = std::min(max_datagrams, layout.datagrams() - first);
+  size_t fits = 1;
+  for (size_t n = 2; n <= left; ++n) {
+    const size_t offset = layout.DatagramOffset(first);
+    const size_t end = std::min(layout.message_size,
+                                layout.DatagramOffset(first + n));
+    iovec iov[kFields];
+    const int count = SliceIov(m, offset, end - offset, iov);
+    if (PagesTouched(iov, count) > kMaxZeroCopyPages) break;
+    fits = n;
+  }
+  return fits;
+}
+
 int SliceIov(const Message& m, size_t offset, size_t length, iovec* out) {
   int n = 0;
   size_t field_start = 0;

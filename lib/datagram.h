@@ -34,6 +34,11 @@ inline constexpr size_t kMaxUdpPayload = 65507;
 // Linux 6.5 raised it to 128 (include/linux/udp.h); the older bound holds
 // everywhere.
 inline constexpr size_t kMaxGsoSegments = 64;
+// Pages one zero-copy send may pin: a UDP datagram built from user pages
+// holds them as the fragments of one skb, at most MAX_SKB_FRAGS (17 unless
+// the kernel is built with more, CONFIG_MAX_SKB_FRAGS, Linux 6.7); more is
+// EMSGSIZE (skb_zerocopy_iter_dgram).
+inline constexpr size_t kMaxZeroCopyPages = 17;
 // Datagrams one sendmmsg() or recvmmsg() may take: UIO_MAXIOV.
 inline constexpr size_t kMaxBatch = 1024;
 
@@ -68,6 +73,12 @@ std::string DatagramLayoutProblem(size_t size, size_t datagram);
 // Datagrams per UDP_SEGMENT call of `datagram`-byte datagrams: as many as
 // fit under kMaxUdpPayload and kMaxGsoSegments.
 size_t GsoDatagramsPerCall(size_t datagram);
+
+// How many datagrams, from datagram `first` of `m` on and at most
+// `max_datagrams`, one zero-copy call may carry: those whose bytes touch at
+// most kMaxZeroCopyPages pages (at least one).
+size_t ZeroCopyDatagramsFitting(const Message& m, const DatagramLayout& layout,
+                                size_t first, size_t max_datagrams);
 
 // Fills `out` with the iovecs of message bytes [offset, offset + length):
 // at most kFields entries, no empty one. Returns how many.

@@ -30,6 +30,22 @@ std::span<const Mode> AllModes() {
   return modes;
 }
 
+std::span<const Mode> ModesOf(Transport transport) {
+  static const std::vector<Mode> tcp = [] {
+    std::vector<Mode> v;
+    for (const ModeInfo& m : ModeTable())
+      if (m.transport == Transport::kTcp) v.push_back(m.mode);
+    return v;
+  }();
+  static const std::vector<Mode> udp = [] {
+    std::vector<Mode> v;
+    for (const ModeInfo& m : ModeTable())
+      if (m.transport == Transport::kUdp) v.push_back(m.mode);
+    return v;
+  }();
+  return transport == Transport::kTcp ? tcp : udp;
+}
+
 std::string_view ModeName(Mode mode) { return Describe(mode).name; }
 
 std::optional<Mode> ParseMode(std::string_view name) {

@@ -68,6 +68,8 @@ struct ModeInfo {
 std::span<const ModeInfo> ModeTable();
 const ModeInfo& Describe(Mode mode);
 std::span<const Mode> AllModes();
+// The modes of one transport, in the table's order.
+std::span<const Mode> ModesOf(Transport transport);
 std::string_view ModeName(Mode mode);
 std::optional<Mode> ParseMode(std::string_view name);
 bool IsZeroCopyNotified(Mode mode);

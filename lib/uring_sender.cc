@@ -289,14 +289,23 @@ class UringSender final : public Sender {
   // The message's datagrams over a UDP socket, in UDP_SEGMENT calls, each
   // sent whole or failed.
   void SendDatagrams(size_t slot, const Message& m) {
-    for (size_t c = 0; c < layout_.calls(); ++c) {
-      const size_t length = layout_.CallLength(c);
-      const int iovcnt =
-          SliceIov(m, layout_.CallOffset(c), length, control_->iov.data());
+    for (size_t first = 0; first < layout_.datagrams();) {
+      // A zero-copy call also holds its pages as one skb's fragments
+      // (lib/datagram.h, kMaxZeroCopyPages).
+      const size_t count =
+          zerocopy_ ? ZeroCopyDatagramsFitting(m, layout_, first,
+                                               layout_.per_call)
+                    : std::min(layout_.per_call, layout_.datagrams() - first);
+      const size_t offset = layout_.DatagramOffset(first);
+      const size_t length =
+          std::min(layout_.message_size, layout_.DatagramOffset(first + count)) -
+          offset;
+      first += count;
+      const int iovcnt = SliceIov(m, offset, length, control_->iov.data());
       Clock::time_point deadline{};
       while (true) {
-        const int res = SendOnce(slot, control_->iov.data(), iovcnt, &deadline,
-                                 layout_.CallDatagrams(c) > 1);
+        const int res =
+            SendOnce(slot, control_->iov.data(), iovcnt, &deadline, count > 1);
         if (res < 0) {
           RetryAfter(res, deadline);
           continue;
@@ -304,7 +313,7 @@ class UringSender final : public Sender {
         usage_confirmed_ = true;
         if (static_cast<size_t>(res) != length)
           throw SysError(std::string(step()) + ": a datagram sent in part");
-        stats_.datagrams += layout_.CallDatagrams(c);
+        stats_.datagrams += count;
         break;
       }
     }

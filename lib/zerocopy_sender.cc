@@ -184,16 +184,22 @@ class ZeroCopySender final : public Sender {
   // The message's datagrams over a UDP socket, in UDP_SEGMENT calls: each
   // call sends all its bytes or fails, and one that sent took one id.
   void SendDatagrams(const Message& m) {
-    for (size_t c = 0; c < layout_.calls(); ++c) {
+    for (size_t first = 0; first < layout_.datagrams();) {
+      // As many datagrams as one UDP_SEGMENT call and the pages one
+      // zero-copy skb may hold allow (lib/datagram.h).
+      const size_t count =
+          ZeroCopyDatagramsFitting(m, layout_, first, layout_.per_call);
+      const size_t offset = layout_.DatagramOffset(first);
+      const size_t length =
+          std::min(layout_.message_size, layout_.DatagramOffset(first + count)) -
+          offset;
+      first += count;
       iovec iov[kFields];
       msghdr msg{};
       msg.msg_iov = iov;
-      const size_t length = layout_.CallLength(c);
-      msg.msg_iovlen = static_cast<size_t>(
-          SliceIov(m, layout_.CallOffset(c), length, iov));
+      msg.msg_iovlen = static_cast<size_t>(SliceIov(m, offset, length, iov));
       alignas(cmsghdr) std::byte control[kSegmentControlBytes];
-      if (layout_.CallDatagrams(c) > 1)
-        AddSegmentControl(msg, control, layout_.datagram);
+      if (count > 1) AddSegmentControl(msg, control, layout_.datagram);
       int eintr = 0;
       int enobufs = 0;
       Clock::time_point enobufs_deadline{};
@@ -204,7 +210,7 @@ class ZeroCopySender final : public Sender {
           if (static_cast<size_t>(r) != length)
             throw SysError("sendmsg: a datagram sent in part");
           Sent();
-          stats_.datagrams += layout_.CallDatagrams(c);
+          stats_.datagrams += count;
           break;
         }
         const int err = errno;

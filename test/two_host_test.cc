@@ -111,19 +111,26 @@ class TwoHostTest : public ::testing::Test {
 
 TEST_F(TwoHostTest, EveryModeAtTwoSizesArrivesVerified) {
   const std::string json = dir_.File("peer.json");
-  const int status = RunClient({Peer(kPort), "--verify", "--sizes=1K,64K",
-                                "--threads=1", "--benchmark_min_time=0.02"},
-                               json);
+  const int status = RunClient(
+      {Peer(kPort), "--verify", "--sizes=1K,64K", "--threads=1",
+       "--udp_rx=recvmsg,gro", "--benchmark_min_time=0.02"},
+      json);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << ReadFile(json + ".log");
   const std::string out = ReadFile(json);
   EXPECT_EQ(CountOf(out, "\"error_occurred\": true"), 0) << out;
   int modes = 0;
-  for (Mode m : AllModes())
+  for (Mode m : ModesOf(Transport::kTcp))
     if (ModeUnsupportedReason(m).empty()) ++modes;
-  // Both patterns, both sizes, every supported mode.
+  int udp_modes = 0;
+  for (Mode m : ModesOf(Transport::kUdp))
+    if (ModeUnsupportedReason(m).empty()) ++udp_modes;
+  // Every pattern, both sizes, every supported mode; UDP at both receive
+  // modes, through serve's UDP sockets.
   EXPECT_EQ(CountOf(out, "\"run_name\": \"Stream/"), modes * 2);
   EXPECT_EQ(CountOf(out, "\"run_name\": \"RR/"), modes * 2);
+  EXPECT_EQ(CountOf(out, "\"run_name\": \"UdpStream/"), udp_modes * 2 * 2);
+  EXPECT_EQ(CountOf(out, "\"run_name\": \"UdpRR/"), udp_modes * 2 * 2);
   EXPECT_NE(out.find("\"topology\": \"peer 198.18.0.1:5301\""),
             std::string::npos);
 }
@@ -251,7 +258,7 @@ TEST_F(TwoHostTest, ServerNotListeningIsAClearErrorNotAHang) {
 // run goes on.
 TEST_F(TwoHostTest, ReceiverKilledMidStreamInEachMode) {
   uint16_t port = 5310;
-  for (Mode mode : AllModes()) {
+  for (Mode mode : ModesOf(Transport::kTcp)) {
     if (!ModeUnsupportedReason(mode).empty()) continue;
     SCOPED_TRACE(std::string(ModeName(mode)));
     const pid_t victim = StartServer(port);
@@ -325,7 +332,7 @@ TEST_F(TwoHostTest, PeerThatStopsReadingEndsInBoundedTime) {
     }
   });
   std::string modes;
-  for (Mode m : AllModes())
+  for (Mode m : ModesOf(Transport::kTcp))
     if (ModeUnsupportedReason(m).empty())
       modes += (modes.empty() ? "" : ",") + std::string(ModeName(m));
   const int n = CountOf(modes, ",") + 1;

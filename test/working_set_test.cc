@@ -95,7 +95,7 @@ TEST_P(WorkingSetTest, GoesRoundTheSameNumberOfMessagesInOrder) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryMode, WorkingSetTest,
-                         testing::ValuesIn(AllModes()),
+                         testing::ValuesIn(ModesOf(Transport::kTcp)),
                          [](const testing::TestParamInfo<Mode>& p) {
                            return std::string(ModeName(p.param));
                          });
