@@ -330,7 +330,18 @@ CounterList ComputeCounters(const RunRecord& run) {
       .rx = TotalsOf(run, false),
       .connections = static_cast<double>(run.connections.size()),
   };
-  if (totals.rx.msgs <= 0 || totals.rx.msgs_per_ns <= 0) return out;
+  if (totals.rx.msgs <= 0 || totals.rx.msgs_per_ns <= 0) {
+    // Nothing delivered: a UDP run still says so, and how much it lost
+    // (every other counter is per delivered byte or message).
+    if (TransportOf(run.pattern) != Transport::kUdp) return out;
+    for (const CounterInfo& c : CounterTable()) {
+      const std::string_view n = c.name;
+      if (n != "Gbps" && n != "bytes_per_second" && n != "udp_loss_share")
+        continue;
+      if (const Value v = c.compute(totals)) out.emplace_back(c.name, *v);
+    }
+    return out;
+  }
   for (const CounterInfo& c : CounterTable())
     if (const Value v = c.compute(totals)) out.emplace_back(c.name, *v);
   return out;

@@ -93,6 +93,26 @@ class BadInput(unittest.TestCase):
         (["--benchmark_out=/nonexistent/run.json"], "cannot write '/nonexistent/run.json'"),
         (["--benchmark_out=/tmp"], "cannot write '/tmp': it is a directory"),
         (["--benchmark_filter=NoSuchBenchmark"], "selects no benchmark"),
+        # UDP's flags.
+        (["--datagram=8"], "--datagram: 8 is out of range 16..65507"),
+        (["--datagram=70000"], "--datagram: 70000 is out of range 16..65507"),
+        (["--batch=0"], "--batch: 0 is out of range 1..1024"),
+        (["--batch=1025"], "--batch: 1025 is out of range 1..1024"),
+        (["--rate=fast"], "--rate: 'fast' is not a number"),
+        (["--rate=5"], "--rate: 5 is out of range 0 or 1K..400G bits/s"),
+        (["--rate=500G"], "--rate: 500G is out of range"),
+        (["--udp_rx=fast"], "--udp_rx: unknown UDP receive mode 'fast'"),
+        (["--max_udp_rate=1G"], "--max_udp_rate is a flag of `net_bench serve` only"),
+        (["serve", "--listen=127.0.0.1:5301", "--max_udp_rate=0"],
+         "--max_udp_rate: 0 would leave serve's UDP answers unbounded"),
+        (["serve", "--rate=1G"], "--rate is not a flag of `net_bench serve`"),
+        # Known once the topology is up: the veth's MTU (1500), and sizes
+        # whose last datagram could not hold its header.
+        (["--patterns=UdpStream", "--modes=UdpSendmsg", "--sizes=9K",
+          "--threads=1", "--datagram=9000"],
+         "--datagram=9000: the path MTU is 1500, so a datagram carries at most 1472"),
+        (["--patterns=UdpStream", "--modes=UdpSendmsg", "--sizes=1480",
+          "--threads=1"], "leaves a last datagram of 8 bytes"),
         (["--benchmark_filter=("], "is not a regular expression"),
     ]
 
@@ -207,14 +227,15 @@ class ExitStatus(unittest.TestCase):
         self.assertLess(elapsed, 3, r.stderr)
 
     def test_one_failure_among_several_repeated(self):
-        # Baseline/Iperf3 needs the veth topology; PlainRR runs anywhere. A
-        # benchmark counts once, however many of its repetitions failed.
+        # Baseline/Iperf3 and Iperf3Udp need the veth topology; PlainRR runs
+        # anywhere. A benchmark counts once, however many of its
+        # repetitions failed.
         r, runs = self.run_failing("--topology=loopback", "--baselines",
                                    "--benchmark_filter=^Baseline/",
                                    "--benchmark_repetitions=2",
                                    "--benchmark_display_aggregates_only=true")
-        self.assert_summary(r, 1, 2, "Baseline/Iperf3 needs --topology=veth")
-        self.assertEqual(sum(b.get("error_occurred", False) for b in runs), 2)
+        self.assert_summary(r, 2, 3, "Baseline/Iperf3 needs --topology=veth")
+        self.assertEqual(sum(b.get("error_occurred", False) for b in runs), 4)
 
     def test_every_benchmark_without_error(self):
         r = run(*ONE, "--topology=loopback")
@@ -227,6 +248,55 @@ class ExitStatus(unittest.TestCase):
         for needle in ("Exit status:", "128+SIG", "selects no benchmark",
                        "not crash-safe"):
             self.assertIn(needle, r.stdout)
+
+
+class Udp(unittest.TestCase):
+    def run_json(self, *args):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "run.json")
+            r = run(*args, "--benchmark_out=" + out, timeout=120)
+            data = None
+            if os.path.exists(out):
+                with open(out) as f:
+                    data = json.load(f)
+        return r, data
+
+    def test_udp_runs_verified_with_loss_counted(self):
+        r, data = self.run_json(
+            "--patterns=UdpStream,UdpRR", "--modes=UdpSendmsg,UdpGso",
+            "--sizes=4K", "--threads=1", "--udp_rx=recvmmsg,gro", "--verify",
+            "--rate=1G", "--benchmark_filter=^Udp", "--benchmark_min_time=0.02")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        runs = data["benchmarks"]
+        self.assertEqual(len(runs), 8)
+        for b in runs:
+            self.assertFalse(b.get("error_occurred", False), b)
+            self.assertIn("udp_loss_share", b)
+            self.assertGreater(b["Gbps"], 0)
+        self.assertEqual(data["context"]["udp_datagram"], "1472")
+        self.assertEqual(data["context"]["udp_rate"], "1000000000")
+
+    def test_serve_caps_the_rate_of_its_udp_answers(self):
+        port = refused_port()
+        serve = subprocess.Popen([NET_BENCH, "serve", "--listen=127.0.0.1:%d" % port,
+                                  "--max_udp_rate=10M"],
+                                 stderr=subprocess.PIPE, text=True)
+        try:
+            serve.stderr.readline()
+            r, data = self.run_json(
+                "--topology=peer:127.0.0.1:%d" % port, "--patterns=UdpRR",
+                "--modes=UdpGso", "--sizes=4K", "--threads=1",
+                "--udp_rx=gro", "--benchmark_filter=^Udp", "--benchmark_min_time=0.3")
+        finally:
+            serve.terminate()
+            serve.communicate(timeout=10)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        (b,) = data["benchmarks"]
+        self.assertFalse(b.get("error_occurred", False), b)
+        # 10 Mbit/s (an answer every 3.3 ms), and at most a millisecond's
+        # burst ahead of it; unpaced the same answers go at over 0.1 Gbit/s.
+        self.assertLess(b["Gbps"], 0.0115, b)
+        self.assertGreater(b["Gbps"], 0.005, b)
 
 
 class HostNames(unittest.TestCase):
@@ -302,6 +372,26 @@ class Filters(unittest.TestCase):
         self.assertTrue(names)
         for n in names:
             self.assertTrue(n.startswith("Stream/ZeroCopy/"), n)
+
+    def test_udp_filter_selects_the_udp_patterns_at_each_receive_mode(self):
+        names = self.names("--benchmark_filter=Udp")
+        self.assertTrue(names)
+        for n in names:
+            self.assertTrue(n.startswith(("UdpStream/", "UdpRR/")), n)
+        self.assertIn("UdpStream/UdpSendmsg/size:1024/rx:gro/manual_time/threads:1",
+                      names)
+        self.assertIn("UdpRR/UdpSendmmsg/size:4096/rx:recvmmsg/manual_time/threads:2",
+                      names)
+
+    def test_modes_select_udp_modes_for_udp_patterns_only(self):
+        names = self.names("--modes=UdpSendmsg,OneCopy", "--sizes=1K", "--threads=1",
+                           "--udp_rx=recvmsg")
+        self.assertEqual(sorted(n for n in names if "/size:" in n), [
+            "RR/OneCopy/size:1024/manual_time/threads:1",
+            "Stream/OneCopy/size:1024/manual_time/threads:1",
+            "UdpRR/UdpSendmsg/size:1024/rx:recvmsg/manual_time/threads:1",
+            "UdpStream/UdpSendmsg/size:1024/rx:recvmsg/manual_time/threads:1",
+        ])
 
     def test_help_lists_both_flag_sets(self):
         r = run("--help")
