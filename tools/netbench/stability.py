@@ -45,7 +45,7 @@ import tempfile
 
 from . import answers
 from . import sweep
-from .results import MAIN_COUNTER, ResultsError, cv, format_duration, load
+from .results import ResultsError, cv, format_duration, load, main_counter_of
 from .verdicts import DEFAULT_MARGIN, FASTER, SLOWER, parse_margin
 
 # The repository: tools/netbench/ is two folders down.
@@ -144,7 +144,7 @@ def _share(n, total):
 
 def pattern_row(a, b, xa, pattern, out):
     """One pattern's numbers: medians within AGREE, CVs, the lead ratio."""
-    metric = MAIN_COUNTER.get(pattern, "Gbps")
+    metric = main_counter_of(pattern)
     agree = total = 0
     cvs, worst = [], []
     for key, pa in sorted(a.points.items()):
@@ -256,7 +256,7 @@ def run_twice(net_bench, options, folder):
     """Two sampled runs into folder/run1 and folder/run2: (0, [Results, Results]),
     or (exit status, None) with the reason printed."""
     print("stability: two runs of net_bench %s, budget %s each" % (
-        " ".join(options.args), format_duration(options.budget)), flush=True)
+        " ".join(options.net_bench_args), format_duration(options.budget)), flush=True)
     runs = []
     for i in (1, 2):
         run_dir = os.path.join(folder, "run%d" % i)
