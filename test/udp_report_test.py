@@ -284,6 +284,30 @@ class UdpAnswersThatAreNotDecided(unittest.TestCase):
                       "leads to expect", text)
 
 
+class AnotherDimension(unittest.TestCase):
+    def test_a_rate_in_the_names_is_its_own_group_in_any_order(self):
+        # A further dimension (a pacing rate, should the names carry one)
+        # folds into the pattern too, before or after the receive mode:
+        # the savings still find their baseline, loss is told per rate.
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "run.json")
+            subprocess.run([sys.executable, FAKE, "--patterns=UdpStream",
+                            "--udp_rx=recvmsg,gro", "--modes=UdpSendmsg,UdpGso", "--sizes=16K",
+                            "--rounds=4", "--benchmark_out=" + path], check=True,
+                           capture_output=True)
+            with open(path) as f:
+                data = json.load(f)
+        for b in data["benchmarks"]:
+            for k in ("name", "run_name"):
+                b[k] = b[k].replace("/size:16384/", "/size:16384/rate:1000000000/")
+        results = Results(data)
+        self.assertIn("UdpStream rate=1000000000 rx=gro", results.patterns)
+        analysis = answers.Analysis(results)
+        self.assertEqual({(s.mode, s.rx) for s in analysis.udp.savings},
+                         {("UdpGso", "recvmsg"), ("UdpSendmsg", "gro"), ("UdpGso", "gro")})
+        self.assertIn("UdpStream rate=1000000000 rx=recvmsg:", report.render(results, [], []))
+
+
 class CostWording(unittest.TestCase):
     """A verdict on CPU per byte (speed = 1 / cost) read as a saving."""
 

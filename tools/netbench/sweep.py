@@ -727,8 +727,10 @@ def collect(net_bench, options, folder, out=sys.stdout):
     if names is None:
         return status, None
     if not names:
-        raise BadInput("net_bench: no benchmark matches %s" % " ".join(
-            options.net_bench_args))
+        hint = ("; UDP's modes run in UDP's patterns (tools/run --udp)"
+                if options.grid == TCP_GRID else "")
+        raise BadInput("net_bench: no benchmark matches %s%s" % (
+            " ".join(options.net_bench_args), hint))
     plan = make_plan(names)
     out.write("net_bench: %s of %s modes, %s, budget %s, rounds %d to %d "
               "(K = %d looks), into %s\n" % (

@@ -64,10 +64,11 @@ def group_of(pattern):
     return " ".join([base] + ["%s=%s" % d for d in dimensions.items() if d[0] != "rx"])
 
 
-def with_receive_mode(group, rx):
-    """The inverse of group_of: ('UdpStream', 'gro') -> 'UdpStream rx=gro'."""
-    base, *rest = group.split(" ")
-    return " ".join([base, "rx=" + rx] + rest)
+def pattern_of(results, group, rx):
+    """The run's pattern of a group and receive mode (the inverse of
+    group_of, whatever order the name gave its dimensions), or None."""
+    return next((p for p in results.patterns
+                 if group_of(p) == group and receive_mode(p) == rx), None)
 
 
 def _estimator(results, points, counter, higher, paired):
@@ -102,11 +103,11 @@ def ask_across(analysis, group, size, threads, counter, this, base):
     """(mode, rx) `this` against (mode, rx) `base` on counter, across two
     receive modes of a group: two points, unpaired, K x K looks; within one
     receive mode, ask_within. None when either did not run."""
-    if this[1] == base[1]:
-        return ask_within(analysis, with_receive_mode(group, this[1]), size, threads, counter,
-                          this[0], base[0])
     results = analysis.results
-    points = {k: results.point(with_receive_mode(group, k[1]), k[0], size, threads)
+    if this[1] == base[1]:
+        return ask_within(analysis, pattern_of(results, group, this[1]), size, threads,
+                          counter, this[0], base[0])
+    points = {k: results.point(pattern_of(results, group, k[1]), k[0], size, threads)
               for k in (this, base)}
     better = results.better(counter)
     if None in points.values() or better is None:
@@ -241,15 +242,16 @@ def _savings(analysis, patterns):
     out = []
     groups = dict.fromkeys(group_of(p) for p in patterns if split_pattern(p)[0] == STREAM)
     for group in groups:
-        base_pattern = with_receive_mode(group, BASE_RX)
-        for size in results.sizes(base_pattern):
+        base_pattern = pattern_of(results, group, BASE_RX)
+        for size in results.sizes(base_pattern) if base_pattern else []:
             for threads in results.threads(base_pattern):
                 base = results.point(base_pattern, BASE_MODE, size, threads)
                 for what, mode, rx in SAVINGS if base else []:
                     asked = ask_across(analysis, group, size, threads, COST, (mode, rx),
                                        (BASE_MODE, BASE_RX))
                     if asked is not None:
-                        point = results.point(with_receive_mode(group, rx), mode, size, threads)
+                        point = results.point(pattern_of(results, group, rx), mode, size,
+                                              threads)
                         out.append(Saving(what, mode, rx, size, threads, base, point, asked))
     return out
 
