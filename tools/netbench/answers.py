@@ -11,7 +11,9 @@ counter (Stream: Gbps; RR: the p50 round trip, faster = shorter):
   ahead, equivalent, behind or not decided (per size and thread count: no
   single crossover is assumed);
 - thread scaling: each mode and size at the most threads against the
-  fewest, unpaired (two points, sampled apart).
+  fewest, unpaired (two points, sampled apart);
+- UDP's questions (udp.py), when the run has UDP benchmarks: what batching,
+  GSO and GRO save per delivered byte, whether zero-copy pays for GSO sends.
 All of them form one family: a comparison asked twice (the leader against
 TwoCopy) is asked once, and Benjamini-Hochberg over the family sets the
 threshold every verdict is read at. The run's noise (each point's CV over
@@ -24,6 +26,7 @@ miss counters, where a mode's misses drop most against TwoCopy.
 import statistics
 from dataclasses import dataclass, field
 
+from . import udp
 from . import verdicts
 from .results import PROFILE_PREFIX, REFERENCE_THREADS, cv, median
 from .verdicts import (DEFAULT_MARGIN, EQUIVALENT, FASTER, Q, SLOWER, Comparison,
@@ -188,6 +191,7 @@ class Analysis:
         self.best = {p: self._best_modes(p) for p in results.patterns}
         self.study = self._study()
         self.scaling = self._scaling()
+        self.udp = udp.ask(self)
         self.threshold = verdicts.decide_all(self.family.comparisons.values(), margin, q,
                                              threshold)
 
@@ -312,8 +316,11 @@ class CopiedRatio:
 
 
 def copied_ratios(results):
-    """One CopiedRatio per notified zero-copy mode (and any other mode that reports one)."""
-    notified = results.notified_modes
+    """One CopiedRatio per notified zero-copy mode (and any other mode that
+    reports one), leaving out the modes of a transport the run did not
+    measure at all (a TCP run's report does not list UDP's modes)."""
+    transports = {results.transport(m) for m in results.modes}
+    notified = [m for m in results.notified_modes if results.transport(m) in transports]
     modes = list(notified) + [m for m in results.modes if m not in notified and
                                     any(p.samples("zc_copied_ratio") for k, p in
                                         results.points.items() if k[1] == m)]

@@ -21,7 +21,7 @@ import re
 import subprocess
 import sys
 
-from .results import ResultsError, format_number, load, median, parse_name
+from .results import ResultsError, base_pattern, format_number, load, median, parse_name
 
 COMPARE_PY = "/usr/share/benchmark/compare.py"
 DEFAULT_COUNTERS = "Gbps,tx_cpu_ns_per_byte,rx_cpu_ns_per_byte,rtt_p99_us"
@@ -96,7 +96,8 @@ def grid_order(name, modes, patterns):
     if key is None:
         return (1, name)
     pattern, mode, size, threads = key
-    return (0, patterns.index(pattern) if pattern in patterns else len(patterns), pattern,
+    base = base_pattern(pattern)
+    return (0, patterns.index(base) if base in patterns else len(patterns), pattern,
             modes.index(mode) if mode in modes else len(modes), mode, size, threads)
 
 

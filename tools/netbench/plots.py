@@ -18,7 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402 (after choosing the backend)
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from . import answers
-from .results import format_size, median, plural
+from . import udp
+from .results import base_pattern, format_size, median, plural
 
 
 @dataclass
@@ -368,6 +369,42 @@ def where_the_cpu_went(results, out_dir):
                    "renormalised to 100%%" % (where, profile.label(answers.IDLE_CATEGORY)))]
 
 
+def udp_stream(results, out_dir):
+    """UdpStream's CPU per delivered byte (above) and loss share (below)
+    against size, one column per receive mode, one line per send mode, one
+    figure per thread count."""
+    patterns = [p for p in udp.udp_patterns(results) if base_pattern(p) == udp.STREAM]
+    if not patterns or not results.has_counter(udp.COST):
+        return []
+    figures = []
+    for threads in sorted({t for p in patterns for t in results.threads(p)}):
+        fig, axes = _new_grid(results, "UdpStream: CPU per delivered byte and loss, %s"
+                              % plural(threads, "thread"), len(patterns), rows=2,
+                              heights=[3, 2], figsize=(4 + 3.5 * len(patterns), 7))
+        for i, pattern in enumerate(patterns):
+            sizes = results.sizes(pattern)
+            for row, counter in enumerate((udp.COST, udp.LOSS)):
+                ax = axes[row][i]
+                for mode in results.modes:
+                    pts = [results.point(pattern, mode, s, threads) for s in sizes]
+                    _line(ax, sizes, pts, counter, mode, scale=100 if row else 1,
+                          **_style(mode))
+                _size_axis(ax, sizes)
+                _finish(ax, "loss (% of datagrams)" if row else "CPU ns per delivered byte")
+            axes[0][i].set_title("rx=%s" % udp.receive_mode(pattern), fontsize=10)
+        for ax in [a for row in axes for a in row][1:]:   # the same modes: one legend
+            if ax.get_legend():
+                ax.get_legend().remove()
+        name = "udp_stream_threads_%d.png" % threads
+        _save(fig, out_dir, name)
+        figures.append(Figure(name, "UdpStream, %s" % plural(threads, "thread"),
+                              "UdpStream's sender and receiver CPU per delivered byte (ns, "
+                              "above) and datagrams lost (%%, below) against message size at "
+                              "%s, one column per receive mode, one line per send mode."
+                              % plural(threads, "thread")))
+    return figures
+
+
 def make_all(results, out_dir):
     """Draws every figure the run's data supports: (figures, missing)."""
     _MODE_ORDER[:] = results.known_modes
@@ -394,6 +431,7 @@ def make_all(results, out_dir):
     if not zc:
         missing.append(Missing("Zero-copy copied ratio",
                                "not in this run (no ZeroCopy or UringZeroCopy benchmark)"))
+    figures += udp_stream(results, out_dir)
     cpu = where_the_cpu_went(results, out_dir)
     figures += cpu
     if not cpu:

@@ -20,6 +20,7 @@ from collections import Counter
 
 from . import answers
 from . import plots
+from . import udp_report
 from .results import (PROFILE_PREFIX, REFERENCE_THREADS, ResultsError, format_duration,
                       format_number as num, format_size, load, median, plural)
 from .verdicts import DEFAULT_MARGIN, EQUIVALENT, FASTER, SLOWER, UNDECIDED, parse_margin
@@ -246,6 +247,8 @@ def _change_cell(c):
 def scaling_section(results, analysis):
     lines = ["## Scaling with threads", ""]
     s = analysis.scaling
+    if not results.threads("Stream"):
+        return lines + ["Not in this run: no Stream benchmark.", ""]
     if not s.measured:
         return lines + ["Not in this run: Stream was run at a single thread count.", ""]
     cpus = results.context.get("num_cpus")
@@ -703,9 +706,12 @@ def _rule(analysis):
     tested = sum(1 for c in analysis.family.comparisons.values() if c.estimate is not None)
     k = analysis.looks
     level = 1 - analysis.threshold / k
+    # UDP's savings compare CPU per delivered byte, a cost, as RR's round trip.
+    udp = ("; UDP: the same, and CPU per delivered byte by its inverse, so *faster* is "
+           "cheaper" if analysis.udp.asked else "")
     return (
         "- Verdicts: every comparison is a ratio of speeds (Stream: throughput; RR: the "
-        "inverse of the p50 round trip, so *faster* is a shorter round trip), taken as "
+        "inverse of the p50 round trip, so *faster* is a shorter round trip%s), taken as "
         "θ = ln(speed A / speed B): within one point, the mean of the per-round log ratios "
         "with a t interval on n−1 degrees of freedom (paired), or Welch's t interval where "
         "runs are not blocked or belong to two points. It reads *X%% faster [lo, hi]* "
@@ -719,7 +725,7 @@ def _rule(analysis):
         "threshold T = %s; a comparison is decided when its p-value × K ≤ T, and every "
         "interval printed is the %s interval (1 − T/K), so a verdict and its interval "
         "never disagree. %d of %d comparisons are decided."
-        % (_margin(analysis.margin), k, k * k, num(analysis.q), 2 * tested, tested, asked,
+        % (udp, _margin(analysis.margin), k, k * k, num(analysis.q), 2 * tested, tested, asked,
            num(analysis.threshold), _level(level), decided, asked))
 
 
@@ -749,8 +755,9 @@ def noise_section(results):
     lines = ["## Noise", "",
              "A point's spread is the coefficient of variation (CV: sample standard "
              "deviation / mean over its %ss) of its main metric (Stream: Gbps, "
-             "RR: rtt_p50_us); above %s the point is *unstable* (⚠ in the tables)." %
-             (n.unit, _UNSTABLE), "", _unstable_line(n)]
+             "RR: rtt_p50_us%s); above %s the point is *unstable* (⚠ in the tables)." %
+             (n.unit, "; UdpStream: delivered Gbps, UdpRR: rtt_p50_us" if results.has_udp
+              else "", _UNSTABLE), "", _unstable_line(n)]
     medians = ["%s %s" % (p, _cv(n.median_cv(p))) for p in results.patterns
                if n.median_cv(p) is not None]
     if medians:
@@ -913,6 +920,7 @@ def render(results, figures, missing, margin=None):
     lines += study_section(results, analysis)
     lines += scaling_section(results, analysis)
     lines += copied_section(results)
+    lines += udp_report.section(results, analysis)
     lines += profile_section(results, analysis)
     lines += figures_section(results, figures, missing)
     lines += tables_section(results)

@@ -20,13 +20,18 @@ import sys
 # The reference study's figure is at 8 threads.
 REFERENCE_THREADS = 8
 REFERENCE_SIZE = 65536
-# The counter that ranks modes and measures a point's spread, per pattern.
-MAIN_COUNTER = {"Stream": "Gbps", "RR": "rtt_p50_us"}
+# The counter that ranks modes and measures a point's spread, per pattern
+# (UDP's: delivered throughput, and the round trip as for TCP).
+MAIN_COUNTER = {"Stream": "Gbps", "RR": "rtt_p50_us", "UdpStream": "Gbps",
+                "UdpRR": "rtt_p50_us"}
 
-# Pattern/Mode/size:N, then Google Benchmark's time suffix if any (the
+# Pattern/Mode/size:N, then the grid's own further dimensions if any (UDP's
+# receive mode, rx:NAME), then Google Benchmark's time suffix if any (the
 # window as manual time, or real time), then threads:N.
 _NAME = re.compile(r"^(?P<pattern>[^/]+)/(?P<mode>[^/]+)/size:(?P<size>\d+)"
+                   r"(?P<dimensions>(?:/(?!threads:)[a-z_]+:[^/]+)*)"
                    r"(?:/manual_time|/real_time)?/threads:(?P<threads>\d+)$")
+_DIMENSION = re.compile(r"/([a-z_]+):([^/]+)")
 
 # --profile's counters: profile_<category>_<measure>, and the profile's own
 # (profile_samples, profile_left_out_share, ...).
@@ -45,11 +50,46 @@ class ResultsError(Exception):
 
 
 def parse_name(run_name):
-    """Returns (pattern, mode, size, threads) or None for other benchmarks."""
+    """Returns (pattern, mode, size, threads) or None for other benchmarks.
+
+    A further dimension of the grid (UDP's receive mode) is folded into the
+    pattern: `UdpStream/UdpGso/size:65536/rx:gro/manual_time/threads:1` is
+    the pattern "UdpStream rx=gro". The modes of one such pattern are then
+    one point, compared with each other as every point's modes are, and
+    every tool keyed by (pattern, mode, size, threads) reads UDP unchanged.
+    """
     m = _NAME.match(run_name)
     if not m:
         return None
-    return (m["pattern"], m["mode"], int(m["size"]), int(m["threads"]))
+    pattern = m["pattern"] + "".join(" %s=%s" % d for d in
+                                     _DIMENSION.findall(m["dimensions"]))
+    return (pattern, m["mode"], int(m["size"]), int(m["threads"]))
+
+
+def split_pattern(pattern):
+    """'UdpStream rx=gro' -> ('UdpStream', {'rx': 'gro'}); 'Stream' ->
+    ('Stream', {})."""
+    base, *dimensions = pattern.split(" ")
+    return base, dict(d.split("=", 1) for d in dimensions)
+
+
+def base_pattern(pattern):
+    """The pattern as net_bench names it: 'UdpStream rx=gro' -> 'UdpStream'."""
+    return split_pattern(pattern)[0]
+
+
+def grid_name(pattern, size, threads):
+    """A point's name as the benchmarks' names spell it, without the mode:
+    'Stream/size:4096/threads:1', 'UdpStream/size:1472/rx:gro/threads:1'."""
+    base, dimensions = split_pattern(pattern)
+    return "%s/size:%d%s/threads:%d" % (
+        base, size, "".join("/%s:%s" % d for d in dimensions.items()), threads)
+
+
+def main_counter_of(pattern):
+    """The pattern's main counter as named (Results.main_counter falls back
+    to Gbps where it was not measured)."""
+    return MAIN_COUNTER.get(base_pattern(pattern), "Gbps")
 
 
 def format_size(size):
@@ -232,19 +272,35 @@ class Results:
         if isinstance(modes, list) and all(isinstance(m, dict) and "name" in m for m in modes):
             self.known_modes = [m["name"] for m in modes]
             self.notified_modes = [m["name"] for m in modes if m.get("notified")]
+            self.transports = {m["name"]: m["transport"] for m in modes if m.get("transport")}
         else:
             self.known_modes = list(dict.fromkeys(k[1] for k in self.points))
             self.notified_modes = []
+            self.transports = {}
         if isinstance(patterns, list) and all(isinstance(p, dict) and "name" in p
                                               for p in patterns):
             self.known_patterns = [p["name"] for p in patterns]
         else:
-            self.known_patterns = list(dict.fromkeys(k[0] for k in self.points))
+            self.known_patterns = list(dict.fromkeys(base_pattern(k[0]) for k in self.points))
         self.counters = {}     # name -> (label, "higher" | "lower" | None)
         if isinstance(counters, dict):
             for name, c in counters.items():
                 if isinstance(c, dict) and "label" in c:
                     self.counters[name] = (c["label"], c.get("better") or None)
+
+    def transport(self, mode):
+        """"udp" or "tcp": the mode's row in the run's table says; a file
+        written before the rows said (all TCP then) gives "tcp", unless the
+        mode ran in a UDP pattern."""
+        if mode in self.transports:
+            return self.transports[mode]
+        udp = any(k[1] == mode and base_pattern(k[0]).startswith("Udp") for k in self.points)
+        return "udp" if udp else "tcp"
+
+    @property
+    def has_udp(self):
+        """Some point of the run is a UDP benchmark."""
+        return any(self.transport(m) == "udp" for m in self.modes)
 
     @property
     def cpu_categories(self):
@@ -284,9 +340,17 @@ class Results:
     # The grid's axes, as present in this run.
     @property
     def patterns(self):
-        present = {k[0] for k in self.points}
-        return ([p for p in self.known_patterns if p in present] +
-                sorted(present - set(self.known_patterns)))
+        """The patterns present in the run's vocabulary order, the others
+        after them by name; a pattern with a further dimension (UDP's
+        receive mode) with its base, in the order the run lists them."""
+        present = list(dict.fromkeys(k[0] for k in self.points))
+
+        def rank(pattern):
+            base = base_pattern(pattern)
+            if base in self.known_patterns:
+                return (0, self.known_patterns.index(base), "", present.index(pattern))
+            return (1, 0, pattern, 0)
+        return sorted(present, key=rank)
 
     @property
     def modes(self):
@@ -348,7 +412,7 @@ class Results:
     def main_counter(self, pattern):
         """The counter that ranks modes and gives a point's spread (Stream:
         Gbps, RR: rtt_p50_us); Gbps where the pattern's own is not measured."""
-        counter = MAIN_COUNTER.get(pattern, "Gbps")
+        counter = main_counter_of(pattern)
         return counter if self.has_counter(counter, pattern) else "Gbps"
 
     def reference_threads(self, pattern="Stream"):

@@ -45,7 +45,7 @@ import tempfile
 
 from . import answers
 from . import sweep
-from .results import MAIN_COUNTER, ResultsError, cv, format_duration, load
+from .results import ResultsError, cv, format_duration, load, main_counter_of
 from .verdicts import DEFAULT_MARGIN, FASTER, SLOWER, parse_margin
 
 # The repository: tools/netbench/ is two folders down.
@@ -142,9 +142,10 @@ def _share(n, total):
     return "%d/%d %s" % (n, total, "(%d%%)" % (100 * n // total) if total else "")
 
 
-def pattern_row(a, b, xa, pattern, out):
-    """One pattern's numbers: medians within AGREE, CVs, the lead ratio."""
-    metric = MAIN_COUNTER.get(pattern, "Gbps")
+def pattern_row(a, b, xa, pattern, out, width=7):
+    """One pattern's numbers: medians within AGREE, CVs, the lead ratio;
+    the pattern's column `width` wide (UDP's carry their receive mode)."""
+    metric = main_counter_of(pattern)
     agree = total = 0
     cvs, worst = [], []
     for key, pa in sorted(a.points.items()):
@@ -166,8 +167,8 @@ def pattern_row(a, b, xa, pattern, out):
          "cv_median": statistics.median(cvs) if cvs else None,
          "cv_p90": _p90(cvs) if cvs else None, "cv_max": max(cvs) if cvs else None,
          "lead_agree": lead[0], "lead_total": lead[1], "worst": sorted(worst, reverse=True)}
-    print("%-7s %-11s %-12s %7s %7s %7s  %s" % (
-        pattern, metric, _share(agree, total), _pct(s["cv_median"]), _pct(s["cv_p90"]),
+    print("%-*s %-11s %-12s %7s %7s %7s  %s" % (
+        width, pattern, metric, _share(agree, total), _pct(s["cv_median"]), _pct(s["cv_p90"]),
         _pct(s["cv_max"]), _share(*lead)), file=out)
     return s
 
@@ -176,11 +177,13 @@ def summarize(a, b, margin=DEFAULT_MARGIN, out=sys.stdout):
     """Prints the agreement of two Results; returns {pattern: stats,
     "machine": stats, "verdicts": {question: tally}}."""
     xa, xb = answers.Analysis(a, margin), answers.Analysis(b, margin)
-    print("%-7s %-11s %-12s %7s %7s %7s  %s" % (
-        "pattern", "metric", "agree ±5%", "CV med", "CV p90", "CV max", "lead ratio ±2%"),
-        file=out)
-    stats = {p: pattern_row(a, b, xa, p, out) for p in a.patterns if p in b.patterns}
-    machine = machine_row(a, b, out)
+    patterns = [p for p in a.patterns if p in b.patterns]
+    width = max([7] + [len(p) for p in patterns])
+    print("%-*s %-11s %-12s %7s %7s %7s  %s" % (
+        width, "pattern", "metric", "agree ±5%", "CV med", "CV p90", "CV max",
+        "lead ratio ±2%"), file=out)
+    stats = {p: pattern_row(a, b, xa, p, out, width) for p in patterns}
+    machine = machine_row(a, b, out, width)
     agree = sum(s["agree"] for s in stats.values())
     total = sum(s["total"] for s in stats.values())
     if total:
@@ -205,16 +208,16 @@ def summarize(a, b, margin=DEFAULT_MARGIN, out=sys.stdout):
     return stats
 
 
-def machine_row(a, b, out):
+def machine_row(a, b, out, width=7):
     """The Calibration rows (--calibrate), one line per kind (Copy, Alu):
     the machine's own spread, the floor under every other row. Returns the
     stats of the noisiest kind, or None."""
     kinds = sorted({n.split("/")[1] for n in a.other if n.startswith("Calibration/")})
-    rows = [machine_kind(a, b, kind, out) for kind in kinds]
+    rows = [machine_kind(a, b, kind, out, width) for kind in kinds]
     return max(rows, key=lambda s: s["cv_median"] or 0) if rows else None
 
 
-def machine_kind(a, b, kind, out):
+def machine_kind(a, b, kind, out, width=7):
     names = sorted(n for n in a.other if n.startswith("Calibration/%s/" % kind))
     agree = total = 0
     cvs = []
@@ -229,8 +232,8 @@ def machine_kind(a, b, kind, out):
     s = {"agree": agree, "total": total,
          "cv_median": statistics.median(cvs) if cvs else None,
          "cv_max": max(cvs) if cvs else None}
-    print("%-7s %-11s %-12s %7s %7s %7s  (fixed work per CPU, no I/O: the machine's own "
-          "spread)" % ("machine", kind, _share(agree, total), _pct(s["cv_median"]), "",
+    print("%-*s %-11s %-12s %7s %7s %7s  (fixed work per CPU, no I/O: the machine's own "
+          "spread)" % (width, "machine", kind, _share(agree, total), _pct(s["cv_median"]), "",
                        _pct(s["cv_max"])), file=out)
     return s
 
@@ -256,7 +259,7 @@ def run_twice(net_bench, options, folder):
     """Two sampled runs into folder/run1 and folder/run2: (0, [Results, Results]),
     or (exit status, None) with the reason printed."""
     print("stability: two runs of net_bench %s, budget %s each" % (
-        " ".join(options.args), format_duration(options.budget)), flush=True)
+        " ".join(options.net_bench_args), format_duration(options.budget)), flush=True)
     runs = []
     for i in (1, 2):
         run_dir = os.path.join(folder, "run%d" % i)

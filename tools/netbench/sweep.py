@@ -1,15 +1,18 @@
 """Runs net_bench's grid as sequential blocked sampling within a budget, then
 draws the plots and writes the report.
 
-usage: sweep.py NET_BENCH RESULTS_ROOT [--budget=DURATION] [--margin=DELTA]
-                [--seed=S] [net_bench flags...]
+usage: sweep.py NET_BENCH RESULTS_ROOT [--udp] [--budget=DURATION]
+                [--margin=DELTA] [--seed=S] [net_bench flags...]
 
 Writes RESULTS_ROOT/<timestamp>/ with net_bench.json (Google Benchmark's
 JSON, readable by its compare.py), net_bench.txt (net_bench's console
 output), the PNG figures and report.md. Every other argument goes to
 net_bench (--modes, --sizes, --threads, --patterns, --benchmark_filter,
 --mtu, ...); unless given, the window is --benchmark_min_time=DEFAULT_WINDOW
-and --calibrate is added.
+and --calibrate is added. The grid is TCP's (TCP_GRID: --patterns=Stream,RR,
+unless --patterns or --benchmark_filter is given), or with --udp UDP's
+(UDP_GRID: its patterns, receive modes, sizes and threads, each unless
+given; budget UDP_BUDGET unless --budget is given).
 
 How it samples. The benchmarks net_bench lists are grouped into points
 (pattern, size, threads). Each point runs in stages, `net_bench
@@ -59,7 +62,7 @@ from dataclasses import dataclass, field
 
 from . import answers
 from . import report
-from .results import (Results, ResultsError, format_duration, format_size, load,
+from .results import (Results, ResultsError, format_duration, format_size, grid_name, load,
                       parse_name, plural)
 from .verdicts import (DEFAULT_MARGIN, LOOKS, Q, SCHEDULE, next_rounds, parse_margin,
                        provisional_threshold, rounds_to_decide, stop_reason)
@@ -70,6 +73,16 @@ from .verdicts import (DEFAULT_MARGIN, LOOKS, Q, SCHEDULE, next_rounds, parse_ma
 DEFAULT_WINDOW = "0.2"
 DEFAULT_WARMUP = None
 DEFAULT_BUDGET = "10m"
+# The grid tools/run samples by default: TCP's patterns. net_bench's own
+# default runs the UDP patterns too, so the preset names TCP's, unless the
+# user chose patterns (--patterns) or benchmarks (--benchmark_filter).
+TCP_GRID = ["--patterns=Stream,RR"]
+# tools/run --udp: the UDP grid instead. 1472 bytes is one datagram at MTU
+# 1500; 63K (64512 bytes) is ~44 of them, just under one GSO send's 64 KiB.
+# Each flag applies unless the user gives it.
+UDP_GRID = ["--patterns=UdpStream,UdpRR", "--udp_rx=recvmsg,recvmmsg,gro",
+            "--sizes=1472,16K,63K", "--threads=1,2"]
+UDP_BUDGET = "10m"
 # The machine's own spread (Calibration/) goes into every report.
 DEFAULT_FLAGS = ["--calibrate"]
 # Repetitions of each calibration row before the first and after the last point.
@@ -221,23 +234,51 @@ class Options:
     margin: float
     seed: int                         # the base seed every stage's seed derives from
     args: list                        # net_bench's flags, defaults added
+    grid: list = field(default_factory=list)   # the preset's flags (TCP_GRID, UDP_GRID)
+
+    @property
+    def net_bench_args(self):
+        """Every flag net_bench is run with."""
+        return self.args + self.grid
+
+
+def grid_preset(args, udp):
+    """The preset's flags the user's args leave to it: UDP_GRID's not given
+    (--udp), else TCP_GRID unless the user chose patterns or benchmarks."""
+    if udp:
+        return with_defaults(args, UDP_GRID)[len(args):]
+    given = {_flag_name(a) for a in args}
+    return [] if given & {"patterns", "benchmark_filter"} else list(TCP_GRID)
+
+
+def _udp_flag(a):
+    """--udp or --udp=BOOL: True or False. Raises BadInput."""
+    value = a.split("=", 1)[1].lower() if "=" in a else ""
+    if value in _TRUE:
+        return True
+    if value in ("false", "0", "no"):
+        return False
+    raise BadInput("%s: --udp takes no value, or true or false" % a)
 
 
 def parse_options(argv):
-    """tools/run's own flags (--budget, --margin, --seed) and net_bench's.
-    Raises BadInput."""
-    own = {"budget": DEFAULT_BUDGET, "margin": None, "seed": None}
+    """tools/run's own flags (--budget, --margin, --seed, --udp) and
+    net_bench's. Raises BadInput."""
+    own = {"budget": None, "margin": None, "seed": None}
+    udp = False
     args = []
     for a in argv:
         name = _flag_name(a)
         if name in own and "=" in a:
             own[name] = a.split("=", 1)[1]
+        elif name == "udp":
+            udp = _udp_flag(a)
         elif name in _OWN_FLAGS:
             raise BadInput("--%s: %s" % (name, _OWN_FLAGS[name]))
         else:
             args.append(a)
     try:
-        budget = parse_duration(own["budget"])
+        budget = parse_duration(own["budget"] or (UDP_BUDGET if udp else DEFAULT_BUDGET))
         margin = DEFAULT_MARGIN if own["margin"] is None else parse_margin(own["margin"])
     except ValueError as e:
         raise BadInput(str(e)) from None
@@ -245,7 +286,8 @@ def parse_options(argv):
     if seed is not None and not seed.isdigit():
         raise BadInput("--seed=%s: not a non-negative integer" % seed)
     base = int(seed) if seed is not None else random.SystemRandom().randrange(1 << 31)
-    return Options(budget, margin, base, with_defaults(args, sampling_defaults()))
+    return Options(budget, margin, base, with_defaults(args, sampling_defaults()),
+                   grid_preset(args, udp))
 
 
 def derive_seed(base, *parts):
@@ -270,7 +312,7 @@ class PointPlan:
 
     @property
     def key(self):
-        return "%s/size:%d/threads:%d" % (self.pattern, self.size, self.threads)
+        return grid_name(self.pattern, self.size, self.threads)
 
 
 @dataclass
@@ -451,9 +493,10 @@ class Sampler:
         self.fatal = None      # the stage that ended the sampling early, if any
         # net_bench's arguments for every stage: the user's, less the filter
         # (each stage selects its own benchmarks).
-        self.args = [a for a in options.args if _flag_name(a) != "benchmark_filter"]
+        self.args = [a for a in options.net_bench_args if _flag_name(a) != "benchmark_filter"]
         # --profile's folded stacks, all stages' summed (merge_folded).
-        self.profile_dir = os.path.join(folder, "profile") if profiling(options.args) else None
+        self.profile_dir = (os.path.join(folder, "profile")
+                            if profiling(options.net_bench_args) else None)
 
     def left(self):
         return self.options.budget - (self.clock() - self.start)
@@ -678,13 +721,16 @@ def collect(net_bench, options, folder, out=sys.stdout):
     """Lists, samples and merges into folder/net_bench.json: (status, path),
     path None when nothing usable was measured. Raises BadInput or
     Interrupted."""
-    names, status = list_benchmarks(net_bench, options.args)
+    names, status = list_benchmarks(net_bench, options.net_bench_args)
     if status == 2:
         raise BadInput("")   # net_bench said why
     if names is None:
         return status, None
     if not names:
-        raise BadInput("net_bench: no benchmark matches %s" % " ".join(options.args))
+        hint = ("; UDP's modes run in UDP's patterns (tools/run --udp)"
+                if options.grid == TCP_GRID else "")
+        raise BadInput("net_bench: no benchmark matches %s%s" % (
+            " ".join(options.net_bench_args), hint))
     plan = make_plan(names)
     out.write("net_bench: %s of %s modes, %s, budget %s, rounds %d to %d "
               "(K = %d looks), into %s\n" % (
@@ -717,24 +763,30 @@ def new_results_dir(root):
     return path
 
 
-USAGE = """usage: tools/run [--budget=DURATION] [--margin=DELTA] [--seed=S] [net_bench flags...]
+USAGE = """usage: tools/run [--udp] [--budget=DURATION] [--margin=DELTA] [--seed=S]
+                 [net_bench flags...]
 
 Builds the release preset, samples net_bench's grid point by point in
 blocked rounds until every question of a point is decided or its share of
 the budget is spent, and writes results/<timestamp>/ with net_bench.json,
 net_bench.txt, the plots and report.md.
+  --udp              the UDP grid instead of TCP's: %s
+                     (each unless given), default budget %s
   --budget=DURATION  the whole run's time (default %s; e.g. 90s, 10m, 1h30m)
   --margin=DELTA     modes within ±DELTA are equivalent (default %g)
   --seed=S           the base of every stage's seed (default: random, recorded)
-Other flags go to net_bench; unless given, %s. With --profile
+Other flags go to net_bench; unless given, %s; without --udp,
+%s unless --patterns or --benchmark_filter is given. With --profile
 (net_bench's), every stage is profiled, the report says where the CPU went,
 and the folded stacks of all stages are summed into <timestamp>/profile/.
 Examples:
   tools/run --modes=OneCopy,TwoCopy --sizes=4K,64K --threads=1,8
   tools/run --benchmark_filter=^Stream/ --budget=3m
   tools/run --profile --sizes=64K
+  tools/run --udp --threads=1 --budget=5m
 net_bench's own flags follow.
-""" % (DEFAULT_BUDGET, DEFAULT_MARGIN, " ".join(sampling_defaults()))
+""" % (" ".join(UDP_GRID), UDP_BUDGET, DEFAULT_BUDGET, DEFAULT_MARGIN,
+       " ".join(sampling_defaults()), " ".join(TCP_GRID))
 
 
 def noise_line(results):
