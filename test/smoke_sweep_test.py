@@ -25,7 +25,9 @@ HARDWARE = ["tx_cycles_per_byte", "rx_cycles_per_byte",
             "tx_instructions_per_byte", "tx_llc_misses_per_kb",
             "rx_llc_misses_per_kb"]
 ZERO_COPY = ["zc_copied_ratio", "zc_completions_per_msg", "zc_enobufs_per_msg"]
-NOTIFIED = {"ZeroCopy", "UringZeroCopy"}
+NOTIFIED = {"ZeroCopy", "UringZeroCopy", "UdpGsoZeroCopy", "UdpUringGsoZeroCopy"}
+UDP_ALWAYS = ["Gbps", "datagrams_per_second", "cpu_ns_per_delivered_byte",
+              "tx_cpu_ns_per_byte", "rx_cpu_ns_per_byte"]
 
 
 class SmokeSweep(unittest.TestCase):
@@ -254,6 +256,55 @@ class RrSyscalls(unittest.TestCase):
         # A message is a round trip; the control exchange is not counted.
         self.assertGreaterEqual(b["syscalls_per_msg"], 4.0)
         self.assertLess(b["syscalls_per_msg"], 4.05)
+
+
+class UdpSmokeSweep(unittest.TestCase):
+    """The UDP grid: every supported UDP mode, two receive modes, paced so
+    that the receiver keeps up most of the time, --verify."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory()
+        cls.json_path = os.path.join(cls.dir.name, "udp.json")
+        cls.result = subprocess.run(
+            [NET_BENCH, "--sizes=4K", "--threads=1,2", "--verify",
+             "--udp_rx=recvmmsg,gro", "--rate=1G",
+             "--benchmark_filter=^Udp", "--benchmark_min_time=0.03",
+             "--benchmark_out=" + cls.json_path,
+             "--benchmark_out_format=json"],
+            capture_output=True, text=True, timeout=300)
+        cls.data = None
+        if os.path.exists(cls.json_path):
+            with open(cls.json_path) as f:
+                cls.data = json.load(f)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dir.cleanup()
+
+    def test_every_udp_benchmark_ran_verified_with_its_counters(self):
+        self.assertEqual(self.result.returncode, 0, self.result.stderr)
+        benchmarks = self.data["benchmarks"]
+        modes = {b["name"].split("/")[1] for b in benchmarks}
+        self.assertIn("UdpSendmsg", modes)
+        # Every supported mode, both patterns, both receive modes, both
+        # thread counts.
+        self.assertEqual(len(benchmarks), len(modes) * 2 * 2 * 2)
+        for b in benchmarks:
+            name = b["name"]
+            self.assertFalse(b.get("error_occurred", False),
+                             name + ": " + b.get("error_message", ""))
+            self.assertIn("/rx:", name)
+            for c in UDP_ALWAYS:
+                self.assertGreater(b.get(c, 0), 0, name + " " + c)
+            self.assertGreaterEqual(b["udp_loss_share"], 0, name)
+            self.assertLessEqual(b["udp_loss_share"], 1, name)
+            if name.startswith("UdpStream/"):
+                self.assertGreaterEqual(b["tx_datagrams_per_call"], 1 if "Zero" not in name else 0, name)
+                self.assertIn("udp_reorder_share", b, name)
+            else:
+                self.assertIn("rtt_p50_us", b, name)
+            self.assertEqual("zc_copied_ratio" in b, "ZeroCopy" in name, name)
 
 
 if __name__ == "__main__":
