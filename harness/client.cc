@@ -59,6 +59,10 @@ ClientConnection::ClientConnection(UniqueFd fd, UniqueFd udp)
     : fd_(std::move(fd)), udp_(std::move(udp)) {
   std::lock_guard lock(g_open_mu);
   g_open.insert(fd_.get());
+  // A UDP socket shut down fails its next send with EPIPE
+  // (sock_alloc_send_pskb) and ends its blocked receive: an interrupted
+  // UDP flow stops as a TCP one does.
+  if (udp_) g_open.insert(udp_.get());
 }
 
 ClientConnection::~ClientConnection() {
@@ -67,6 +71,7 @@ ClientConnection::~ClientConnection() {
   // number that was closed and reused.
   std::lock_guard lock(g_open_mu);
   g_open.erase(fd_.get());
+  if (udp_) g_open.erase(udp_.get());
 }
 
 void CutAllClientConnections() {

@@ -195,6 +195,8 @@ struct Report {
   uint64_t verified = 0;  // --verify: of those, checked (Stream)
   char error[128] = {};
 };
+// test/serve_protocol.py speaks these records too.
+static_assert(sizeof(Report) == 352);
 
 // Checks a received Hello; returns "" when acceptable, else why not (wrong
 // magic or version, unknown pattern/mode/rx, size out of range, ...).

@@ -110,16 +110,16 @@ AuthKey KeyZeroToThirtyOne(const testing::TempDir& dir) {
 }
 
 // The expected proofs were computed with Python's hmac module over the same
-// bytes (label, Challenge, Hello of protocol 4, packed little-endian).
+// bytes (label, Challenge, Hello of protocol 5, packed little-endian).
 TEST(ProofTest, MatchesHmacSha256ComputedElsewhere) {
   testing::TempDir dir;
   const AuthKey key = KeyZeroToThirtyOne(dir);
   Hello h = SomeHello();
   h.proof.fill(1);  // the client's proof does not cover its own field
   EXPECT_EQ(Hex(key.ClientProof(SomeChallenge(), h)),
-            "dfdcb91a0eba03744e96ebe6bdc38b1271857060ec7f306e59564c1f71e46af0");
+            "a266dd941c517918025cc66adec5ce5bbd80fd07b91d2d35d774e7dff436bc1a");
   EXPECT_EQ(Hex(key.ServerProof(SomeChallenge(), h)),
-            "9abf56d88038101bd8567b4b7a474c4ac68d1191113a01729213e716eedae874");
+            "0d9a855df1a32fd13966ac31f4e733797b7504dc4ab8f2391c1852b649293885");
 }
 
 TEST(ProofTest, EveryByteOfTheExchangeCounts) {

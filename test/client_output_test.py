@@ -87,7 +87,7 @@ class FakeServer:
             if len(sp.recv_exact(c, sp.HELLO.size)) < sp.HELLO.size:
                 return
             ok = 0 if self.how == "ack" else 1
-            c.sendall(sp.ACK.pack(sp.ACK_MAGIC, ok, fixed(NASTY, 120), b"\0" * 32))
+            c.sendall(sp.ACK.pack(sp.ACK_MAGIC, ok, fixed(NASTY, 116), 0, 0, b"\0" * 32))
             if not ok:
                 return
             sp.recv_exact(c, sp.GO.size)
@@ -97,7 +97,7 @@ class FakeServer:
                         break
                 except OSError:
                     return
-            report = struct.pack("<II", sp.REPORT_MAGIC, 0) + b"\0" * 184 + \
+            report = struct.pack("<II", sp.REPORT_MAGIC, 0) + b"\0" * 216 + \
                 fixed(NASTY, 128).ljust(128, b"\0")
             assert len(report) == sp.REPORT_SIZE
             c.sendall(report)

@@ -5,7 +5,7 @@ at any step.
 
 Protocol 4 (the server speaks first):
   server -> client  Challenge  128 bytes: magic, version, flags, ok, nonce, reason
-  client -> server  Hello       96 bytes: the benchmark's parameters (the
+  client -> server  Hello      112 bytes: the benchmark's parameters (the
                                 working set among them), the client's nonce
                                 and its proof
   server -> client  Ack        160 bytes: ok, reason, the server's proof
@@ -33,20 +33,20 @@ ACK_MAGIC = 0x4E42414B
 REPORT_MAGIC = 0x4E425250
 CHALLENGE_MAGIC = 0x4E424843
 GO_MAGIC = 0x4E42474F
-VERSION = 4
+VERSION = 5
 
 HELLO_VERIFY, HELLO_NODELAY, HELLO_SPIN = 1, 2, 4
 CHALLENGE_AUTH = 1
 
 CHALLENGE = struct.Struct("<IHBB32s88s")       # 128
 HELLO_V2 = struct.Struct("<IHBBBBHII4xQ")      # 32
-HELLO = struct.Struct("<IHBBBBHIQQ32s32s")    # 96
+HELLO = struct.Struct("<IHBBBBHIQQQHHHH32s32s")  # 112
 ACK_V2 = struct.Struct("<II120s")              # 128
-ACK = struct.Struct("<II120s32s")              # 160
+ACK = struct.Struct("<II116sHH32s")            # 160
 GO = struct.Struct("<IIqqq")                   # 32
 # magic, ok, the server's SideRecord (21 words), messages, verified, error.
-REPORT_SIZE = 320
-REPORT_ERROR = 192
+REPORT_SIZE = 352
+REPORT_ERROR = 224
 CLIENT_LABEL = b"net_bench 3 client"
 SERVER_LABEL = b"net_bench 3 server"
 
@@ -97,7 +97,7 @@ def pack_hello_v2(f, version=2):
 def pack_hello(f, nonce, proof=b"\0" * 32, version=VERSION, magic=HELLO_MAGIC):
     return HELLO.pack(magic, version, f["pattern"], f["mode"], f["rx"], f["flags"],
                       f["connection"], f["timeout_ms"], f["working_set"], f["size"],
-                      nonce, proof)
+                      0, 0, 0, 0, 0, nonce, proof)
 
 
 def pack_go(window_ms=10):
@@ -111,7 +111,7 @@ class Refused(Exception):
 
 
 class Handshake:
-    """One protocol-4 handshake, step by step, so that a test can stop or
+    """One protocol-5 handshake, step by step, so that a test can stop or
     cheat at any point."""
 
     def __init__(self, sock):
@@ -144,7 +144,7 @@ class Handshake:
         raw = recv_exact(self.sock, ACK.size)
         if len(raw) < ACK.size:
             raise Refused("no ack (%d bytes)" % len(raw))
-        magic, ok, reason, proof = ACK.unpack(raw)
+        magic, ok, reason, udp_port, _, proof = ACK.unpack(raw)
         if magic != ACK_MAGIC:
             raise Refused("garbled ack")
         if not ok:

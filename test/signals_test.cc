@@ -244,8 +244,8 @@ TEST_F(BaselineSignalsTest, SigintStopsIperf3AndSkipsTheRestAtOnce) {
   // Within 0.5 s by design; a loaded test machine gets some slack.
   EXPECT_LT(took, 1500ms);
   const std::string out = ReadFile(json);
-  EXPECT_EQ(CountOf(out, "\"error_message\": \"interrupted by SIGINT\""), 2)
-      << out;  // Iperf3 cut short, PlainRR never started
+  EXPECT_EQ(CountOf(out, "\"error_message\": \"interrupted by SIGINT\""), 3)
+      << out;  // Iperf3 cut short, Iperf3Udp and PlainRR never started
   ExpectNothingLeft();
 }
 
@@ -372,6 +372,35 @@ TEST(SignalsTest, SigintStopsCleanlyWithTheFinishedResults) {
   EXPECT_NE(out.find("\"Gbps\""), std::string::npos) << out;  // a finished one
   EXPECT_EQ(CountOf(out, "interrupted by SIGINT"), 1) << out;
   EXPECT_EQ(out.find("Broken pipe"), std::string::npos) << out;
+}
+
+// A UDP sender has no peer to refuse it: the interrupt shuts its socket
+// down, and its next send fails at once.
+TEST(SignalsTest, SigintStopsAUdpFlowAtOnce) {
+  testing::TempDir dir;
+  const std::string json = dir.File("udp.json");
+  const pid_t pid = SpawnIn(
+      -1,
+      NetBenchArgs({"--modes=UdpSendmsg", "--sizes=4K", "--threads=1",
+                    "--patterns=UdpStream", "--udp_rx=recvmsg",
+                    "--benchmark_filter=^Udp", "--benchmark_min_time=30"},
+                   json),
+      json + ".log");
+  ASSERT_TRUE(WaitFor(
+      [&] { return NetNamespacesOf(pid).size() >= 2 && testing::VethOf(pid).empty(); },
+      kTopologyUp))
+      << ReadFile(json + ".log");
+  std::this_thread::sleep_for(1s);  // inside the window now
+  const auto start = std::chrono::steady_clock::now();
+  ::kill(pid, SIGINT);
+  const int status = WaitOrKill(pid, 15s);
+  ASSERT_NE(status, -1) << "net_bench did not stop within 15 s after SIGINT";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  ASSERT_TRUE(WIFEXITED(status)) << ReadFile(json + ".log");
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGINT);
+  EXPECT_EQ(CountOf(ReadFile(json), "interrupted by SIGINT"), 1)
+      << ReadFile(json);
+  EXPECT_EQ(NetNamespacesOf(pid), std::set<ino_t>{});
 }
 
 TEST(SignalsTest, TwoRunsSideBySideBothSucceed) {

@@ -291,8 +291,9 @@ TEST(UdpVerifyTest, ACorruptDatagramIsCaught) {
 }
 
 // UdpRR's client counts an answer lost after kAnswerWait and goes on: here
-// every answer is lost (a 64 KiB answer into a receive buffer of a few
-// KiB), and the flow still ends on schedule.
+// answers are lost (a 60 KB answer into a receive buffer of a few KiB,
+// which only a reader as fast as the sender empties in time), and the flow
+// still ends on schedule.
 TEST(UdpRRTest, LostAnswersAreCountedNotWaitedFor) {
   for (const bool lossy : {false, true}) {
     SCOPED_TRACE(lossy ? "lossy" : "lossless");
@@ -343,7 +344,6 @@ TEST(UdpRRTest, LostAnswersAreCountedNotWaitedFor) {
     EXPECT_LT(took, 1s);
     if (lossy) {
       EXPECT_GT(r.window->messages_lost, 0u);
-      EXPECT_EQ(r.window->messages, 0u);
     } else {
       EXPECT_EQ(r.window->messages_lost, 0u);
       EXPECT_GT(r.window->messages, 0u);
