@@ -37,11 +37,13 @@ struct Config {
   // UDP patterns (lib/datagram.h): the datagram size (0: the path MTU less
   // the IP and UDP headers, found by the Environment), the receive modes
   // (a grid dimension: rx:<name> in the benchmark name), sendmmsg's and
-  // recvmmsg's batch, and the sending side's pace in bits/s (0: unpaced).
+  // recvmmsg's batch, and UdpStream's sender's paces in bits/s (0:
+  // unpaced), a grid dimension too (rate:<bits/s> in the name) once given.
   size_t datagram = 0;
   std::vector<UdpRx> udp_rx = {UdpRx::kRecvmsg, UdpRx::kRecvmmsg, UdpRx::kGro};
   size_t batch = 16;
-  uint64_t rate = 0;
+  std::vector<uint64_t> rates = {0};
+  bool rates_named = false;  // --rate given: the names carry the rate
   bool verify = false;
   TopologyKind topology = TopologyKind::kVeth;
   std::string peer_host;  // kPeer

@@ -248,7 +248,10 @@ std::vector<std::pair<std::string, std::string>> RunContext(
   c.emplace_back("verify", config.verify ? "true" : "false");
   if (RunsUdp(config)) {
     c.emplace_back("udp_batch", std::to_string(config.batch));
-    c.emplace_back("udp_rate", std::to_string(config.rate));
+    std::string rates;
+    for (uint64_t r : config.rates)
+      rates += (rates.empty() ? "" : ",") + std::to_string(r);
+    c.emplace_back("udp_rate", rates);
   }
   const Placement placement(config.affinity, config.cpus);
   c.emplace_back("affinity", placement.Describe());

@@ -160,13 +160,24 @@ const FlagSpec kFlags[] = {
        c.batch = ParseInteger<size_t>(name, value, 1, kMaxBatch);
      },
      [](const Config& c) { return std::to_string(c.batch); }},
-    {"rate", "BITS/S", Scope::kBenchmark,
-     "UDP: pace each connection's sender to this many bits/s, K/M/G "
-     "suffixes (decimal, as iperf3 -b), e.g. 2G; 0: as fast as it can",
+    {"rate", "BITS/S,...", Scope::kBenchmark,
+     "UdpStream: pace each connection's sender to this many bits/s, K/M/G "
+     "suffixes (decimal, as iperf3 -b), 0 for as fast as it can; several "
+     "rates are points of the grid (rate:<bits/s> in the name), e.g. "
+     "0,500M,1G,2G to find where loss begins",
      [](Config& c, const std::string& name, const std::string& value) {
-       c.rate = ParseRate(name, value, 1000, uint64_t{400} * 1000 * 1000 * 1000);
+       c.rates.clear();
+       for (const auto& r : SplitList(name, value))
+         c.rates.push_back(
+             ParseRate(name, r, 1000, uint64_t{400} * 1000 * 1000 * 1000));
+       SortUnique(c.rates);
+       c.rates_named = true;
      },
-     [](const Config& c) { return RateText(c.rate); }},
+     [](const Config& c) {
+       return Join<uint64_t>(c.rates, [](const uint64_t& r) {
+         return RateText(r);
+       });
+     }},
     {"optmem", "N", Scope::kBenchmark,
      "net.core.optmem_max in both namespaces (Linux 6.8 and later)",
      [](Config& c, const std::string& name, const std::string& value) {

@@ -7,6 +7,7 @@
 
 #include "base/printable.h"
 #include "base/sys_error.h"
+#include "benchmarks/flag_values.h"
 #include "benchmarks/interrupt.h"
 #include "benchmarks/patterns.h"
 #include "benchmarks/run_group.h"
@@ -130,6 +131,7 @@ std::string FlowPointName(const FlowPoint& point) {
                      std::string(ModeName(point.mode)) +
                      "/size:" + std::to_string(point.size);
   if (point.rx) name += "/rx:" + std::string(UdpRxName(*point.rx));
+  if (point.rate_named) name += "/rate:" + RateText(point.rate);
   return name;
 }
 
@@ -147,7 +149,7 @@ void RunFlowBenchmark(benchmark::State& state, const Environment& env,
   } catch (const std::exception& e) {
     Fail(state, group, e.what());
   }
-  Pacer pacer(config.rate);
+  Pacer pacer(point.rate);
 
   // Preallocated before the flow: recording never allocates.
   LatencyHistogram round_trips;
@@ -234,7 +236,7 @@ Hello MakeHello(const Config& config, const FlowPoint& point, int connection,
     h.rx = static_cast<uint8_t>(*point.rx);
     h.datagram = static_cast<uint16_t>(datagram);
     h.batch = static_cast<uint16_t>(config.batch);
-    h.rate = config.rate;
+    h.rate = point.rate;
   }
   h.flags = static_cast<uint8_t>(
       (config.verify ? kHelloVerify : 0) |

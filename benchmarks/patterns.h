@@ -23,9 +23,13 @@ struct FlowPoint {
   Mode mode = Mode::kOneCopy;
   size_t size = 0;
   std::optional<UdpRx> rx;  // UDP patterns only
+  // UdpStream: the sender's pace in bits/s (0: unpaced), named when given.
+  uint64_t rate = 0;
+  bool rate_named = false;
 };
 
-// "Stream/OneCopy/size:65536", "UdpStream/UdpGso/size:65536/rx:gro".
+// "Stream/OneCopy/size:65536", "UdpStream/UdpGso/size:65536/rx:gro",
+// "UdpStream/UdpGso/size:65536/rx:gro/rate:1G".
 std::string FlowPointName(const FlowPoint& point);
 
 // One benchmark run of a point (harness/flow.h): this thread's connection

@@ -40,10 +40,30 @@ std::vector<Mode> ModesFor(Pattern pattern, const std::vector<Mode>& modes) {
   return out;
 }
 
-// The receive modes of a point of `pattern`: --udp_rx for UDP, else none.
-std::vector<std::optional<UdpRx>> RxFor(const Config& config, Pattern pattern) {
-  if (TransportOf(pattern) == Transport::kTcp) return {std::nullopt};
-  return {config.udp_rx.begin(), config.udp_rx.end()};
+// The points of `pattern` beside size and threads: for UDP each receive
+// mode of --udp_rx, and for UdpStream each rate of --rate; else one.
+std::vector<FlowPoint> PointsFor(const Config& config, Pattern pattern) {
+  if (TransportOf(pattern) == Transport::kTcp) {
+    FlowPoint tcp;
+    tcp.pattern = pattern;
+    return {tcp};
+  }
+  std::vector<FlowPoint> points;
+  const bool paced = pattern == Pattern::kUdpStream;
+  const std::vector<uint64_t> unpaced = {0};
+  for (UdpRx rx : config.udp_rx)
+    for (uint64_t rate : paced ? config.rates : unpaced)
+      points.push_back({.pattern = pattern,
+                        .rx = rx,
+                        .rate = rate,
+                        .rate_named = paced && config.rates_named});
+  return points;
+}
+
+FlowPoint At(FlowPoint point, Mode mode, size_t size) {
+  point.mode = mode;
+  point.size = size;
+  return point;
 }
 
 }  // namespace
@@ -68,10 +88,10 @@ void RegisterGrid(const Config& config, const std::vector<Mode>& modes,
                   const Environment* env) {
   if (config.rounds == 0) {
     for (Pattern pattern : config.patterns)
-      for (std::optional<UdpRx> rx : RxFor(config, pattern))
+      for (const FlowPoint& point : PointsFor(config, pattern))
         for (Mode mode : ModesFor(pattern, modes))
           for (size_t size : config.sizes)
-            RegisterOne(config, {pattern, mode, size, rx}, {}, env);
+            RegisterOne(config, At(point, mode, size), {}, env);
     return;
   }
   // Blocked rounds: point by point, each round every mode once, in an
@@ -80,13 +100,13 @@ void RegisterGrid(const Config& config, const std::vector<Mode>& modes,
   for (Pattern pattern : config.patterns) {
     std::vector<Mode> order = ModesFor(pattern, modes);
     if (order.empty()) continue;
-    for (std::optional<UdpRx> rx : RxFor(config, pattern))
+    for (const FlowPoint& point : PointsFor(config, pattern))
       for (size_t size : config.sizes)
         for (int threads : config.threads)
           for (int round = 0; round < config.rounds; ++round) {
             std::shuffle(order.begin(), order.end(), random);
             for (Mode mode : order)
-              RegisterOne(config, {pattern, mode, size, rx}, {threads}, env);
+              RegisterOne(config, At(point, mode, size), {threads}, env);
           }
   }
 }

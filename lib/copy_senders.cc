@@ -20,24 +20,13 @@ class CopySender : public Sender {
   CopySender(int fd, const SenderOptions& o)
       : fd_(fd),
         timeout_(o.timeout),
-        pool_(MessagePool::CountFor(o.working_set, o.message_size),
-              o.message_size) {}
+        cursor_(MessagePool::CountFor(o.working_set, o.message_size),
+                o.message_size) {}
 
-  Message& Prepare() override {
-    if (!prepared_) {
-      next_ = next_ + 1 == pool_.size() ? 0 : next_ + 1;
-      prepared_ = true;
-    }
-    return pool_[next_];
-  }
+  Message& Prepare() override { return cursor_.Prepare(); }
 
  protected:
-  // The prepared message, handed on exactly once.
-  Message& Take() {
-    Message& m = Prepare();
-    prepared_ = false;
-    return m;
-  }
+  Message& Take() { return cursor_.Take(); }
   void Count(const Message& m) {
     ++stats_.messages;
     stats_.bytes += m.size();
@@ -46,9 +35,7 @@ class CopySender : public Sender {
   std::chrono::milliseconds timeout_;
 
  private:
-  MessagePool pool_;
-  size_t next_ = 0;
-  bool prepared_ = false;
+  PoolCursor cursor_;
 };
 
 // 8 x send(), one per field (reference study A1). No MSG_MORE: whether the

@@ -133,12 +133,20 @@ constexpr Names kFallbackCopyKernel[] = {
 };
 
 // The TCP/IP stack and the socket layer under it: segments, acks, timers,
-// skb management, the socket lock, netfilter's hooks.
+// skb management, the socket lock, netfilter's hooks; UDP's send and
+// receive paths too, its segmentation (__udp_gso_segment) and GRO
+// (udp_gro_receive) included, so that the UDP modes' profiles read in the
+// same categories.
 constexpr Names kTcpIpKernel[] = {
     "tcp_*",
     "__tcp_*",
     "tcp4_*",
     "tcp_v4_*",
+    "udp_*",
+    "__udp_*",
+    "udp4_*",
+    "__udp4_*",
+    "udpv4_*",
     "ip_*",
     "__ip_*",
     "ip4_*",

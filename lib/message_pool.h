@@ -46,6 +46,34 @@ class MessagePool {
   std::vector<BorrowedMessage> messages_;
 };
 
+// A copy mode's way round its pool: Prepare() moves to the next message
+// (once per message), Take() hands the prepared one on to be sent. The
+// kernel copies before the send returns, so nothing waits.
+class PoolCursor {
+ public:
+  // Throws SysError when the memory cannot be mapped.
+  PoolCursor(size_t count, size_t message_size) : pool_(count, message_size) {}
+
+  Message& Prepare() {
+    if (!prepared_) {
+      next_ = next_ + 1 == pool_.size() ? 0 : next_ + 1;
+      prepared_ = true;
+    }
+    return pool_[next_];
+  }
+  // The prepared message, handed on exactly once.
+  Message& Take() {
+    Message& m = Prepare();
+    prepared_ = false;
+    return m;
+  }
+
+ private:
+  MessagePool pool_;
+  size_t next_ = 0;
+  bool prepared_ = false;
+};
+
 }  // namespace netbench
 
 #endif  // NET_BENCH_LIB_MESSAGE_POOL_H_

@@ -67,7 +67,7 @@ void SendDatagrams(int fd, const msghdr& msg, size_t length,
   }
 }
 
-// The working set and the message Prepare() handed out.
+// The working set, gone round as the copy modes go round theirs.
 class UdpSenderBase : public Sender {
  public:
   UdpSenderBase(int fd, const SenderOptions& o, size_t per_call,
@@ -75,24 +75,14 @@ class UdpSenderBase : public Sender {
       : fd_(fd),
         timeout_(o.timeout),
         layout_{o.message_size, o.datagram, per_call},
-        pool_(std::max(min_messages,
-                       MessagePool::CountFor(o.working_set, o.message_size)),
-              o.message_size) {}
+        cursor_(std::max(min_messages,
+                         MessagePool::CountFor(o.working_set, o.message_size)),
+                o.message_size) {}
 
-  Message& Prepare() override {
-    if (!prepared_) {
-      next_ = next_ + 1 == pool_.size() ? 0 : next_ + 1;
-      prepared_ = true;
-    }
-    return pool_[next_];
-  }
+  Message& Prepare() override { return cursor_.Prepare(); }
 
  protected:
-  Message& Take() {
-    Message& m = Prepare();
-    prepared_ = false;
-    return m;
-  }
+  Message& Take() { return cursor_.Take(); }
   void Count(size_t datagrams, size_t bytes) {
     stats_.datagrams += datagrams;
     stats_.bytes += bytes;
@@ -103,9 +93,7 @@ class UdpSenderBase : public Sender {
   const DatagramLayout layout_;
 
  private:
-  MessagePool pool_;
-  size_t next_ = 0;
-  bool prepared_ = false;
+  PoolCursor cursor_;
 };
 
 // UdpSendmsg (one datagram per call) and UdpGso (a UDP_SEGMENT call per

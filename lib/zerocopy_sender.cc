@@ -152,9 +152,7 @@ class ZeroCopySender final : public Sender {
     iovec* v = iov.data();
     int n = kFields;
     AdvanceIov(&v, &n, 0);  // skip empty leading fields (small messages)
-    int eintr = 0;
-    int enobufs = 0;
-    Clock::time_point enobufs_deadline{};
+    Retries retries;
     while (n > 0) {
       msghdr msg{};
       msg.msg_iov = v;
@@ -169,15 +167,7 @@ class ZeroCopySender final : public Sender {
         continue;
       }
       if (r == 0) throw SysError("sendmsg: sent 0 of the bytes left");
-      const int err = errno;
-      // A failed call took no id (the kernel rolls its counter back).
-      if (err == EINTR && ++eintr < kMaxEintrRetries) continue;
-      if (err == ENOBUFS) {
-        OnEnobufs(++enobufs, &enobufs_deadline);
-        continue;
-      }
-      // EAGAIN here is SO_SNDTIMEO running out: the peer stopped reading.
-      ThrowIoError("sendmsg", err, timeout_);
+      RetryAfter(errno, retries);
     }
   }
 
@@ -200,9 +190,7 @@ class ZeroCopySender final : public Sender {
       msg.msg_iovlen = static_cast<size_t>(SliceIov(m, offset, length, iov));
       alignas(cmsghdr) std::byte control[kSegmentControlBytes];
       if (count > 1) AddSegmentControl(msg, control, layout_.datagram);
-      int eintr = 0;
-      int enobufs = 0;
-      Clock::time_point enobufs_deadline{};
+      Retries retries;
       while (true) {
         ++stats_.syscalls;
         const ssize_t r = ::sendmsg(fd_, &msg, MSG_ZEROCOPY | MSG_NOSIGNAL);
@@ -213,15 +201,29 @@ class ZeroCopySender final : public Sender {
           stats_.datagrams += count;
           break;
         }
-        const int err = errno;
-        if (err == EINTR && ++eintr < kMaxEintrRetries) continue;
-        if (err == ENOBUFS) {
-          OnEnobufs(++enobufs, &enobufs_deadline);
-          continue;
-        }
-        ThrowIoError("sendmsg", err, timeout_);
+        RetryAfter(errno, retries);
       }
     }
+  }
+
+  // How often one send was tried again, and until when ENOBUFS may last.
+  struct Retries {
+    int eintr = 0;
+    int enobufs = 0;
+    Clock::time_point enobufs_deadline{};
+  };
+
+  // A zero-copy sendmsg() failed with `err` (and took no id: the kernel
+  // rolls its counter back): returns when it is to be tried again, else
+  // throws.
+  void RetryAfter(int err, Retries& retries) {
+    if (err == EINTR && ++retries.eintr < kMaxEintrRetries) return;
+    if (err == ENOBUFS) {
+      OnEnobufs(++retries.enobufs, &retries.enobufs_deadline);
+      return;
+    }
+    // EAGAIN here is SO_SNDTIMEO running out: the peer stopped reading.
+    ThrowIoError("sendmsg", err, timeout_);
   }
 
   // Reads the error queue without blocking: everything queued when

@@ -179,7 +179,19 @@ def receive_dimensions(pattern, flags):
     for r in rx:
         if r not in UDP_RX:
             bad_input("--udp_rx: unknown receive mode '%s'" % r)
-    return ["/rx:" + r for r in rx]
+    # --rate, as net_bench: UdpStream's points at each rate, named once given.
+    rates = [""]
+    if pattern == "UdpStream" and "rate" in flags:
+        rates = ["/rate:" + r for r in flags["rate"].split(",")]
+    return ["/rx:" + r + rate for r in rx for rate in rates]
+
+
+RATE_UNITS = {"K": 1000, "M": 1000 ** 2, "G": 1000 ** 3}
+
+
+def rate_bits(text):
+    """'1G' -> 1000000000, '0' -> 0: --rate's items as net_bench reads them."""
+    return int(text[:-1]) * RATE_UNITS[text[-1]] if text[-1] in RATE_UNITS else int(text)
 
 
 def context(flags, selected, blocked, seed):
@@ -193,7 +205,7 @@ def context(flags, selected, blocked, seed):
                                  COUNTERS.items()})}
     if any("/rx:" in n for n in selected):
         c.update(udp_datagram=str(UDP_DATAGRAM), udp_batch=str(UDP_BATCH),
-                 udp_rate=flags.get("rate", "0"))
+                 udp_rate=",".join(str(rate_bits(r)) for r in flags.get("rate", "0").split(",")))
     # As net_bench: calibration alone builds no topology.
     if flags.get("topology", "veth") == "veth" and \
             any(not n.startswith("Calibration/") for n in selected):
@@ -312,6 +324,10 @@ def udp_counters(pattern, mode, size, name, factor, rng, noise):
     sent, received = datagrams_per_call(mode, rx, datagrams)
     gbps = UDP_GBPS_NS / cost * (1 if pattern == "UdpStream" else 0.2)
     loss = udp_loss_share(mode, size, threads) * math.exp(rng.gauss(0, noise))
+    # Paced at 1 Gbit/s or less, nothing is lost.
+    rate = name.split("/rate:")[1].split("/")[0] if "/rate:" in name else "0"
+    if 0 < rate_bits(rate) <= 1000 ** 3:
+        loss = 0.0
     out = dict(Gbps=gbps, datagrams_per_second=gbps * 1e9 / 8 / size * datagrams,
                udp_loss_share=loss if pattern == "UdpStream" else loss / 2,
                udp_reorder_share=0.0, cpu_ns_per_delivered_byte=cost,

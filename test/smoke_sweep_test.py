@@ -30,16 +30,17 @@ UDP_ALWAYS = ["Gbps", "datagrams_per_second", "cpu_ns_per_delivered_byte",
               "tx_cpu_ns_per_byte", "rx_cpu_ns_per_byte"]
 
 
-class SmokeSweep(unittest.TestCase):
+class Sweep(unittest.TestCase):
+    """Runs net_bench once for the class with ARGS; the tests read
+    cls.result and cls.data (its JSON, None without one)."""
+    ARGS = []
+
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.TemporaryDirectory()
         cls.json_path = os.path.join(cls.dir.name, "smoke.json")
         cls.result = subprocess.run(
-            [NET_BENCH, "--sizes=4K", "--threads=1,2", "--verify",
-             "--benchmark_filter=^(Stream|RR)/",
-             "--benchmark_min_time=0.05",
-             "--benchmark_out=" + cls.json_path,
+            [NET_BENCH, *cls.ARGS, "--benchmark_out=" + cls.json_path,
              "--benchmark_out_format=json"],
             capture_output=True, text=True, timeout=300)
         cls.data = None
@@ -50,6 +51,11 @@ class SmokeSweep(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.dir.cleanup()
+
+
+class SmokeSweep(Sweep):
+    ARGS = ["--sizes=4K", "--threads=1,2", "--verify",
+            "--benchmark_filter=^(Stream|RR)/", "--benchmark_min_time=0.05"]
 
     def test_run_succeeds_and_writes_json(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)
@@ -258,29 +264,11 @@ class RrSyscalls(unittest.TestCase):
         self.assertLess(b["syscalls_per_msg"], 4.05)
 
 
-class UdpSmokeSweep(unittest.TestCase):
+class UdpSmokeSweep(Sweep):
     """The UDP grid: every supported UDP mode, two receive modes, paced so
     that the receiver keeps up most of the time, --verify."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.dir = tempfile.TemporaryDirectory()
-        cls.json_path = os.path.join(cls.dir.name, "udp.json")
-        cls.result = subprocess.run(
-            [NET_BENCH, "--sizes=4K", "--threads=1,2", "--verify",
-             "--udp_rx=recvmmsg,gro", "--rate=1G",
-             "--benchmark_filter=^Udp", "--benchmark_min_time=0.03",
-             "--benchmark_out=" + cls.json_path,
-             "--benchmark_out_format=json"],
-            capture_output=True, text=True, timeout=300)
-        cls.data = None
-        if os.path.exists(cls.json_path):
-            with open(cls.json_path) as f:
-                cls.data = json.load(f)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.dir.cleanup()
+    ARGS = ["--sizes=4K", "--threads=1,2", "--verify", "--udp_rx=recvmmsg,gro",
+            "--rate=1G", "--benchmark_filter=^Udp", "--benchmark_min_time=0.03"]
 
     def test_every_udp_benchmark_ran_verified_with_its_counters(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)

@@ -106,14 +106,14 @@ class Presets(unittest.TestCase):
     def test_udp_runs_the_udp_grid_with_its_own_budget(self):
         o = sweep.parse_options(["--udp"])
         self.assertEqual(o.grid, ["--patterns=UdpStream,UdpRR", "--udp_rx=recvmsg,recvmmsg,gro",
-                                  "--sizes=1472,16K,63K", "--threads=1,2"])
+                                  "--sizes=1472,16K,63K", "--threads=1,2", "--rate=0,1G"])
         self.assertEqual(o.budget, sweep.parse_duration(sweep.UDP_BUDGET))
         self.assertNotIn("--udp", o.net_bench_args)
 
     def test_the_users_flags_win_over_the_udp_grid(self):
         o = sweep.parse_options(["--udp=true", "--threads=1", "--budget=90s"])
         self.assertEqual(o.grid, ["--patterns=UdpStream,UdpRR", "--udp_rx=recvmsg,recvmmsg,gro",
-                                  "--sizes=1472,16K,63K"])
+                                  "--sizes=1472,16K,63K", "--rate=0,1G"])
         self.assertIn("--threads=1", o.args)
         self.assertEqual(o.budget, 90)
         self.assertEqual(sweep.parse_options(["--udp=false"]).grid, ["--patterns=Stream,RR"])
@@ -367,11 +367,14 @@ class SamplerRunsTheUdpGrid(unittest.TestCase):
                 commands = [l for l in f if l.startswith("$ ")]
             with open(os.path.join(run, "net_bench.json")) as f:
                 record = json.loads(json.load(f)["context"]["sampling"])
-        # 2 patterns x 3 receive modes x 2 sizes x 1 thread, 6 modes each.
-        self.assertIn("net_bench: 12 points of 6 modes", out)
-        self.assertRegex(out, r"\[1/12\] UdpStream rx=recvmsg 1472 B 1 thr  rounds 3  decided")
-        self.assertIn("UdpStream/size:1472/rx:gro/threads:1",
-                      [p["point"] for p in record["points"]])
+        # 3 receive modes x 2 sizes x 1 thread, 6 modes each: UdpStream at
+        # 2 rates (unpaced, 1 Gbit/s), UdpRR unpaced.
+        self.assertIn("net_bench: 18 points of 6 modes", out)
+        self.assertRegex(out, r"\[1/18\] UdpStream rx=recvmsg rate=0 1472 B 1 thr  "
+                              r"rounds 3  decided")
+        points = [p["point"] for p in record["points"]]
+        self.assertTrue(any(p.startswith("UdpStream/size:1472/rx:gro") and "rate:1G" in p
+                            for p in points), points)
         self.assertTrue(all("--patterns=UdpStream,UdpRR" in c and
                             "--udp_rx=recvmsg,recvmmsg,gro" in c for c in commands), commands)
         self.assertIn("## UDP", text)

@@ -79,9 +79,12 @@ DEFAULT_BUDGET = "10m"
 TCP_GRID = ["--patterns=Stream,RR"]
 # tools/run --udp: the UDP grid instead. 1472 bytes is one datagram at MTU
 # 1500; 63K (64512 bytes) is ~44 of them, just under one GSO send's 64 KiB.
-# Each flag applies unless the user gives it.
+# UdpStream runs unpaced (what each mode delivers at most, and loses) and
+# paced at 1 Gbit/s (what each costs per delivered byte at the same
+# lossless rate, and whether loss begins below it). Each flag applies unless
+# the user gives it.
 UDP_GRID = ["--patterns=UdpStream,UdpRR", "--udp_rx=recvmsg,recvmmsg,gro",
-            "--sizes=1472,16K,63K", "--threads=1,2"]
+            "--sizes=1472,16K,63K", "--threads=1,2", "--rate=0,1G"]
 UDP_BUDGET = "10m"
 # The machine's own spread (Calibration/) goes into every report.
 DEFAULT_FLAGS = ["--calibrate"]

@@ -131,6 +131,7 @@ class Saving:
     base: object        # Point: UdpSendmsg, rx=recvmsg
     point: object       # Point: the mechanism's
     asked: object       # Asked: the mechanism against the base
+    group: str = STREAM  # the pattern without rx ("UdpStream rate=1G")
 
     @property
     def ratio(self):
@@ -252,7 +253,8 @@ def _savings(analysis, patterns):
                     if asked is not None:
                         point = results.point(pattern_of(results, group, rx), mode, size,
                                               threads)
-                        out.append(Saving(what, mode, rx, size, threads, base, point, asked))
+                        out.append(Saving(what, mode, rx, size, threads, base, point, asked,
+                                          group))
     return out
 
 
@@ -287,6 +289,42 @@ def _loss(results, patterns):
                         loss.points.append(LossPoint(size, threads, median(s), min(s), max(s)))
             if loss.points:
                 out.append(loss)
+    return out
+
+
+# --rate's points: "0" is unpaced (as fast as the sender can), the others
+# bits/s with decimal suffixes (net_bench's RateText).
+_RATE_UNITS = {"K": 1e3, "M": 1e6, "G": 1e9}
+
+
+def rate_bits(text):
+    """'1G' -> 1e9, '500M' -> 5e8, '0' -> inf (unpaced); None if not a rate."""
+    try:
+        if text and text[-1] in _RATE_UNITS:
+            return float(text[:-1]) * _RATE_UNITS[text[-1]]
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return float("inf") if value == 0 else value
+
+
+def loss_by_rate(loss):
+    """{(pattern without its rate, mode): {(size, threads): [(bits/s,
+    rate text, LossPoint), ...] by rate}} for the patterns that carry a
+    rate, so that where loss begins reads along the rates."""
+    out = {}
+    for entry in loss:
+        base, dims = split_pattern(entry.pattern)
+        bits = rate_bits(dims.get("rate"))
+        if bits is None:
+            continue
+        rest = " ".join([base] + ["%s=%s" % d for d in dims.items() if d[0] != "rate"])
+        for p in entry.points:
+            out.setdefault((rest, entry.mode), {}).setdefault((p.size, p.threads), []).append(
+                (bits, dims["rate"], p))
+    for by_point in out.values():
+        for rates in by_point.values():
+            rates.sort(key=lambda r: r[0])
     return out
 
 

@@ -57,12 +57,20 @@ def _where(size, threads):
 
 def _rate(text):
     """udp_rate as the report says it: '0' -> 'unpaced', '2000000000' ->
-    'paced at 2 Gbit/s'."""
-    try:
-        rate = float(text)
-    except (TypeError, ValueError):
-        return "pacing not recorded" if text in (None, "") else "rate `%s`" % text
-    return "unpaced" if rate == 0 else "paced at %s Gbit/s" % num(rate / 1e9)
+    'paced at 2 Gbit/s', '0,1000000000' -> 'unpaced and paced at 1 Gbit/s
+    (each a point: rate= in the pattern)'."""
+    if text in (None, ""):
+        return "pacing not recorded"
+    said = []
+    for item in text.split(","):
+        try:
+            rate = float(item)
+        except ValueError:
+            return "rate `%s`" % text
+        said.append("unpaced" if rate == 0 else "paced at %s Gbit/s" % num(rate / 1e9))
+    if len(said) == 1:
+        return said[0]
+    return "%s and %s (each a point: `rate=` in the pattern)" % (", ".join(said[:-1]), said[-1])
 
 
 def section(results, analysis):
@@ -97,23 +105,35 @@ def savings_lines(results, u, margin):
               "more* with its interval, *equivalent* within %s, or *not decided*." % (
                   udp.COST, results.counter_label(udp.COST), udp.BASE_MODE, udp.BASE_RX,
                   report._margin(margin)), ""]
+    groups = list(dict.fromkeys(s.group for s in u.savings))
+    for group in groups:
+        if len(groups) > 1:
+            lines += ["#### %s" % group, ""]
+        lines += group_savings_lines(results, [s for s in u.savings if s.group == group])
+    return lines
+
+
+def group_savings_lines(results, savings):
+    """The savings of one group (one rate): a sentence per mechanism, a
+    table per thread count, the datagrams per call."""
+    lines = []
     for what, mode, rx in udp.SAVINGS:
-        mine = [s for s in u.savings if (s.what, s.mode, s.rx) == (what, mode, rx)]
+        mine = [s for s in savings if (s.what, s.mode, s.rx) == (what, mode, rx)]
         if mine:
             lines.append("- " + saving_sentence(what, mode, rx, mine))
     lines.append("")
-    sizes = sorted({s.size for s in u.savings})
-    for threads in sorted({s.threads for s in u.savings}):
+    sizes = sorted({s.size for s in savings})
+    for threads in sorted({s.threads for s in savings}):
         lines += ["At %s, CPU per delivered byte (median, ns) and the verdict against `%s` "
                   "with `%s`:" % (plural(threads, "thread"), udp.BASE_MODE, udp.BASE_RX), "",
                   "| mechanism | " + " | ".join(format_size(z) for z in sizes) + " |",
                   "|---|" + "---|" * len(sizes)]
-        base = {s.size: s.base for s in u.savings if s.threads == threads}
+        base = {s.size: s.base for s in savings if s.threads == threads}
         lines.append("| `%s` rx=%s (baseline) | %s |" % (
             udp.BASE_MODE, udp.BASE_RX, " | ".join(
                 num(base[z].value(udp.COST)) if z in base else "–" for z in sizes)))
         for what, mode, rx in udp.SAVINGS:
-            cells = {s.size: s for s in u.savings
+            cells = {s.size: s for s in savings
                      if (s.what, s.mode, s.rx, s.threads) == (what, mode, rx, threads)}
             if cells:
                 lines.append("| %s: `%s` rx=%s | %s |" % (what, mode, rx, " | ".join(
@@ -121,7 +141,7 @@ def savings_lines(results, u, margin):
                                 cost_verdict_text(cells[z].asked.verdict))
                     if z in cells else "–" for z in sizes)))
         lines.append("")
-    lines += datagrams_table(results, u, sizes)
+    lines += datagrams_table(results, savings, sizes)
     return lines
 
 
@@ -149,14 +169,14 @@ def saving_sentence(what, mode, rx, savings):
     return "%s, `%s` rx=%s: %s." % (what, mode, rx, "; ".join(parts))
 
 
-def datagrams_table(results, u, sizes):
+def datagrams_table(results, savings, sizes):
     """Datagrams per send and per receive call of every (mode, rx) the
     savings compare, at the fewest threads: how the calls shrank."""
     if not (results.has_counter(udp.TX_PER_CALL) or results.has_counter(udp.RX_PER_CALL)):
         return []
-    threads = min(s.threads for s in u.savings)
+    threads = min(s.threads for s in savings)
     rows = {}
-    for s in (x for x in u.savings if x.threads == threads):
+    for s in (x for x in savings if x.threads == threads):
         rows.setdefault((udp.BASE_MODE, udp.BASE_RX), {})[s.size] = s.base
         rows.setdefault((s.mode, s.rx), {})[s.size] = s.point
     lines = ["Datagrams per call at %s (medians; sent / received: `%s` / `%s`):" % (
@@ -254,6 +274,7 @@ def loss_lines(results, u):
               "verdicts. %d of %d points are lossless." % (
                   udp.LOSS, results.unit, _loss_pct(udp.LOSS_BEGINS), lossless, len(points)),
               ""]
+    lines += rate_lines(u)
     for pattern in dict.fromkeys(loss.pattern for loss in u.loss):
         mine = [loss for loss in u.loss if loss.pattern == pattern]
         never = [loss.mode for loss in mine if all(p.lossless for p in loss.points)]
@@ -265,6 +286,34 @@ def loss_lines(results, u):
         lines += [""] + loss_table(mine) + [""]
     reorder = reorder_line(results)
     return lines + ([reorder, ""] if reorder else [])
+
+
+def rate_lines(u):
+    """Along --rate's points: for each pattern, mode, size and thread
+    count, the fastest pace at which the median loss stayed at or below
+    LOSS_BEGINS and the slowest above it. [] without several rates."""
+    by_rate = udp.loss_by_rate(u.loss)
+    if not by_rate or all(len(r) < 2 for m in by_rate.values() for r in m.values()):
+        return []
+    lines = ["Along the rates (`--rate`; `0` is unpaced): the fastest pace without loss "
+             "above %s, and the slowest with it (its median loss):" % (
+                 _loss_pct(udp.LOSS_BEGINS)), "",
+             "| pattern | mode | point | no loss up to | loss from |", "|---|---|---|---|---|"]
+    for (pattern, mode), by_point in by_rate.items():
+        for (size, threads), rates in sorted(by_point.items(), key=lambda k: (k[0][1], k[0][0])):
+            clean = [r for r in rates if not r[2].lossy]
+            lossy = [r for r in rates if r[2].lossy]
+            up_to = _rate_name(clean[-1][1]) if clean else "–"
+            loses = ("%s (%s)" % (_rate_name(lossy[0][1]), _loss_pct(lossy[0][2].median))
+                     if lossy else "–")
+            lines.append("| %s | `%s` | %s | %s | %s |" % (
+                pattern, mode, _where(size, threads), up_to, loses))
+    return lines + [""]
+
+
+def _rate_name(text):
+    """'0' -> 'unpaced', '1G' -> '1G bit/s'."""
+    return "unpaced" if udp.rate_bits(text) == float("inf") else text + "bit/s"
 
 
 def _loss_pct(share):
