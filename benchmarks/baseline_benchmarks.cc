@@ -64,8 +64,14 @@ Iperf3Window RunIperf3(benchmark::State& state, const Environment& env,
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) ThrowErrno("pipe");
   UniqueFd out_read(out[0]), out_write(out[1]);
-  std::vector<std::string> args = {"iperf3", "-c", host, "-p", port, "-t",
-                                   std::to_string(plan.duration_s), "-J",
+  std::vector<std::string> args = {"iperf3",
+                                   "-c",
+                                   host,
+                                   "-p",
+                                   port,
+                                   "-t",
+                                   std::to_string(plan.duration_s),
+                                   "-J",
                                    "--get-server-output"};
   if (traffic.udp_length > 0) {
     for (const char* a : {"-u", "-b", "0", "-l"}) args.emplace_back(a);

@@ -99,10 +99,10 @@ Value DatagramsPerCall(const RunTotals& t, bool tx) {
 Value LossShare(const RunTotals& t) {
   if (!Udp(t)) return std::nullopt;
   const bool stream = ClientSends(t.run.pattern);
-  const Value lost = SumSide(t, false, Always([stream](const SideRecord& r) {
-                               return stream ? r.datagrams_lost
-                                             : r.messages_lost;
-                             }));
+  const Value lost =
+      SumSide(t, false, Always([stream](const SideRecord& r) {
+                return stream ? r.datagrams_lost : r.messages_lost;
+              }));
   const Value got = SumSide(t, false, Always([stream](const SideRecord& r) {
                               return stream ? r.datagrams : r.messages;
                             }));
@@ -258,8 +258,8 @@ const std::array<CounterInfo, 30> kCounters = {{
      }},
     // Both sides' CPU over the bytes that arrived: what a lost datagram
     // cost is charged to the ones delivered.
-    {"cpu_ns_per_delivered_byte", "sender + receiver CPU per delivered byte (ns)",
-     "lower",
+    {"cpu_ns_per_delivered_byte",
+     "sender + receiver CPU per delivered byte (ns)", "lower",
      [](const RunTotals& t) -> Value {
        if (!Udp(t) || t.rx.bytes <= 0) return std::nullopt;
        const Value tx = SumSide(

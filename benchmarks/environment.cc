@@ -12,8 +12,8 @@
 #include "benchmarks/vocabulary.h"
 #include "harness/server_limits.h"
 #include "harness/udp_socket.h"
-#include "lib/datagram.h"
 #include "lib/cpu_sampler.h"
+#include "lib/datagram.h"
 #include "lib/message_pool.h"
 #include "lib/perf_counters.h"
 #include "netns/namespace.h"
@@ -153,7 +153,8 @@ size_t SettleDatagram(const Config& config, const ClientTarget& target) {
   // IP and UDP headers (RFC 791, RFC 768).
   constexpr size_t kHeaders = 28;
   const int mtu = PathMtu(target.ns_fd, target.server);
-  const size_t fits = std::min(kMaxUdpPayload, static_cast<size_t>(mtu) - kHeaders);
+  const size_t fits =
+      std::min(kMaxUdpPayload, static_cast<size_t>(mtu) - kHeaders);
   if (config.datagram > fits)
     throw FlagError("--datagram=" + std::to_string(config.datagram) +
                     ": the path MTU is " + std::to_string(mtu) +

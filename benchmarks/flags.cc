@@ -133,22 +133,20 @@ const FlagSpec kFlags[] = {
          if (!rx)
            throw FlagError("--udp_rx: unknown UDP receive mode '" + r + "' (" +
                            UdpRxNames() + ")");
-         if (std::find(c.udp_rx.begin(), c.udp_rx.end(), *rx) ==
-             c.udp_rx.end())
+         if (std::find(c.udp_rx.begin(), c.udp_rx.end(), *rx) == c.udp_rx.end())
            c.udp_rx.push_back(*rx);
        }
      },
      [](const Config& c) {
-       return Join<UdpRx>(c.udp_rx, [](const UdpRx& r) {
-         return std::string(UdpRxName(r));
-       });
+       return Join<UdpRx>(
+           c.udp_rx, [](const UdpRx& r) { return std::string(UdpRxName(r)); });
      }},
     {"datagram", "BYTES", Scope::kBenchmark,
      "UDP: the datagram size a message is cut into, 16..65507 and at most "
      "the path MTU less 28 (IP and UDP headers)",
      [](Config& c, const std::string& name, const std::string& value) {
-       c.datagram = ParseInteger<size_t>(name, value, kDatagramHeader,
-                                         kMaxUdpPayload);
+       c.datagram =
+           ParseInteger<size_t>(name, value, kDatagramHeader, kMaxUdpPayload);
      },
      [](const Config&) {
        return std::string("the path MTU less 28: 1472 at MTU 1500");
@@ -174,9 +172,8 @@ const FlagSpec kFlags[] = {
        c.rates_named = true;
      },
      [](const Config& c) {
-       return Join<uint64_t>(c.rates, [](const uint64_t& r) {
-         return RateText(r);
-       });
+       return Join<uint64_t>(c.rates,
+                             [](const uint64_t& r) { return RateText(r); });
      }},
     {"optmem", "N", Scope::kBenchmark,
      "net.core.optmem_max in both namespaces (Linux 6.8 and later)",
@@ -443,8 +440,9 @@ const FlagSpec kFlags[] = {
        c.max_udp_rate =
            ParseRate(name, value, 1000, uint64_t{400} * 1000 * 1000 * 1000);
        if (c.max_udp_rate == 0)
-         throw FlagError("--max_udp_rate: 0 would leave serve's UDP answers "
-                         "unbounded");
+         throw FlagError(
+             "--max_udp_rate: 0 would leave serve's UDP answers "
+             "unbounded");
      },
      [](const Config& c) { return RateText(c.max_udp_rate); }},
     {"handshake_timeout_ms", "N", Scope::kServe,

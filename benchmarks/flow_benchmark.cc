@@ -68,14 +68,13 @@ RunGroup::ProfileRequest ProfileRequestOf(const Config& config) {
 struct ClientSide {
   std::optional<ScopedAffinity> pinned;
   std::optional<ClientConnection> connection;
-  std::unique_ptr<Sender> sender;                // Stream, UdpStream
-  std::unique_ptr<Receiver> receiver;            // RR
-  std::unique_ptr<DatagramReceiver> datagrams;   // UdpRR
-  std::unique_ptr<DatagramTally> tally;          // UdpRR
+  std::unique_ptr<Sender> sender;               // Stream, UdpStream
+  std::unique_ptr<Receiver> receiver;           // RR
+  std::unique_ptr<DatagramReceiver> datagrams;  // UdpRR
+  std::unique_ptr<DatagramTally> tally;         // UdpRR
   // The socket the data goes over: the connection's, or its UDP socket.
   int data_fd() const {
-    return connection->udp_fd() >= 0 ? connection->udp_fd()
-                                     : connection->fd();
+    return connection->udp_fd() >= 0 ? connection->udp_fd() : connection->fd();
   }
 };
 
@@ -165,12 +164,12 @@ void RunFlowBenchmark(benchmark::State& state, const Environment& env,
     }
     done = true;
     try {
-      const FlowSchedule schedule = group.Schedule(
-          {.warmup = config.warmup,
-           .window = config.window,
-           .cpus = config.cpus,
-           .name = BenchmarkName(point, state.threads()),
-           .profile = ProfileRequestOf(config)});
+      const FlowSchedule schedule =
+          group.Schedule({.warmup = config.warmup,
+                          .window = config.window,
+                          .cpus = config.cpus,
+                          .name = BenchmarkName(point, state.threads()),
+                          .profile = ProfileRequestOf(config)});
       side.connection->SendGo(MakeGo(schedule, env.target().server_in_process),
                               config.timeout);
       FlowEndpoint e;

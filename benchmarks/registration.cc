@@ -23,10 +23,9 @@ namespace {
 void RegisterOne(const Config& config, const FlowPoint& point,
                  const std::vector<int>& threads, const Environment* env) {
   const std::string name = FlowPointName(point);
-  auto* b =
-      benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
-        RunFlowBenchmark(state, *env, point);
-      });
+  auto* b = benchmark::RegisterBenchmark(
+      name.c_str(),
+      [=](benchmark::State& state) { RunFlowBenchmark(state, *env, point); });
   b->UseManualTime();
   if (!ClientSends(point.pattern)) b->Unit(benchmark::kMicrosecond);
   for (int t : threads.empty() ? config.threads : threads) b->Threads(t);

@@ -51,10 +51,10 @@ class Flow {
       // The server's end of the data phase: the client shut its side down.
       if (e_.client) throw;
       if (closed.received() != 0)
-        throw SysError(std::string(p == Pattern::kRR ? "a request"
-                                                     : "a message") +
-                       " was cut short by the end of the data phase (" +
-                       std::to_string(messages_) + " complete)");
+        throw SysError(
+            std::string(p == Pattern::kRR ? "a request" : "a message") +
+            " was cut short by the end of the data phase (" +
+            std::to_string(messages_) + " complete)");
     }
     FlowResult r;
     r.window = window_.Close(CountsNow());
@@ -196,8 +196,7 @@ class Flow {
       request[8 + i] = static_cast<std::byte>(h.message >> (8 * i));
       request[12 + i] = std::byte{0};
     }
-    SendAll(e_.fd, request, sizeof(request), 0, e_.timeout,
-            &request_syscalls_);
+    SendAll(e_.fd, request, sizeof(request), 0, e_.timeout, &request_syscalls_);
   }
 
   bool AwaitAnswer(uint32_t message, int64_t sent) {

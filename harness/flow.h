@@ -10,8 +10,8 @@
 //   | Stream  | send the next message              | receive one message      |
 //   | RR      | send a request, receive the answer | receive a request, send  |
 //   |         | (its round trip is recorded)       | the next message         |
-//   | UdpStream | send the next message's datagrams | receive what arrived     |
-//   | UdpRR   | send a request datagram, receive   | receive a request, send  |
+//   | UdpStream | send the next message's datagrams | receive what arrived | |
+//   UdpRR   | send a request datagram, receive   | receive a request, send  |
 //   |         | the answer's datagrams, or count   | the next message's       |
 //   |         | it lost after kAnswerWait          | datagrams                |
 //
@@ -81,8 +81,8 @@ struct FlowResult {
   // What the side did inside its window; absent when the window never
   // opened (the flow ended during the warm-up).
   std::optional<SideRecord> window;
-  uint64_t messages = 0;  // every message (UdpRR client: request) of the
-                          // data phase
+  uint64_t messages = 0;   // every message (UdpRR client: request) of the
+                           // data phase
   uint64_t datagrams = 0;  // UDP: every datagram sent by this side
   bool aborted = false;    // the client stopped for another's failure
 };

@@ -47,7 +47,9 @@ Transport TransportOf(Pattern p) {
   return kPatterns[static_cast<size_t>(p)].transport;
 }
 
-bool ClientSends(Pattern p) { return kPatterns[static_cast<size_t>(p)].client_sends; }
+bool ClientSends(Pattern p) {
+  return kPatterns[static_cast<size_t>(p)].client_sends;
+}
 
 std::string PatternNames() {
   std::string out;
@@ -105,8 +107,7 @@ namespace {
 std::string ValidateUdpHello(const Hello& h) {
   if (h.rx >= UdpRxTable().size()) return "unknown UDP rx mode";
   if ((h.flags & ~kHelloFlags) != 0) return "unknown flags";
-  if (std::string why = DatagramLayoutProblem(h.size, h.datagram);
-      !why.empty())
+  if (std::string why = DatagramLayoutProblem(h.size, h.datagram); !why.empty())
     return why;
   if (h.size > kMaxMessageSize)
     return "message size " + std::to_string(h.size) + " out of range";

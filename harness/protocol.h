@@ -38,7 +38,12 @@ namespace netbench {
 
 // The benchmark patterns (DESIGN.md section 3), in the order of their table;
 // the value is what the wire carries.
-enum class Pattern : uint8_t { kStream = 0, kRR = 1, kUdpStream = 2, kUdpRR = 3 };
+enum class Pattern : uint8_t {
+  kStream = 0,
+  kRR = 1,
+  kUdpStream = 2,
+  kUdpRR = 3
+};
 struct PatternInfo {
   Pattern pattern;
   std::string_view name;  // as in benchmark names and --patterns
@@ -187,8 +192,8 @@ SideRecord FromWire(const WireRecord& w);
 // when the client ends the data phase.
 struct Report {
   uint32_t magic = kReportMagic;
-  uint32_t ok = 0;        // 1: no error on the server side
-  WireRecord side;        // the window (lib/flow_window.h)
+  uint32_t ok = 0;  // 1: no error on the server side
+  WireRecord side;  // the window (lib/flow_window.h)
   // Every message received (Stream) or sent (RR); UdpStream: every
   // datagram received.
   uint64_t messages = 0;

@@ -29,8 +29,8 @@
 #include "harness/udp_socket.h"
 #include "lib/datagram_receiver.h"
 #include "lib/datagram_tally.h"
-#include "lib/pacer.h"
 #include "lib/integrity.h"
+#include "lib/pacer.h"
 #include "lib/receiver.h"
 #include "lib/sender.h"
 #include "lib/thread_meter.h"
@@ -101,10 +101,10 @@ struct Plan {
   // before the sender and receiver that borrow it, so that it outlives them.
   UniqueFd udp;
   uint64_t rate = 0;  // the server's sending rate, bits/s (0: unpaced)
-  std::unique_ptr<Sender> sender;                // RR, UdpRR
-  std::unique_ptr<Receiver> receiver;            // Stream
-  std::unique_ptr<DatagramReceiver> datagrams;   // UdpStream
-  std::unique_ptr<DatagramTally> tally;          // UdpStream, UdpRR
+  std::unique_ptr<Sender> sender;               // RR, UdpRR
+  std::unique_ptr<Receiver> receiver;           // Stream
+  std::unique_ptr<DatagramReceiver> datagrams;  // UdpStream
+  std::unique_ptr<DatagramTally> tally;         // UdpStream, UdpRR
 };
 
 struct Refused {

@@ -33,8 +33,8 @@ uint16_t LocalPort(int fd) { return ntohs(Address(fd, false).sin_port); }
 
 int PathMtu(int ns_fd, const sockaddr_in& to) {
   UniqueFd fd = netns::SocketIn(ns_fd, AF_INET, SOCK_DGRAM);
-  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&to),
-                sizeof(to)) != 0)
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&to), sizeof(to)) !=
+      0)
     ThrowErrno("connect(UDP) for the path MTU");
   int mtu = 0;
   socklen_t len = sizeof(mtu);

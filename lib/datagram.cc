@@ -8,8 +8,7 @@ namespace netbench {
 namespace {
 
 void PutLe(std::byte* out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i)
-    out[i] = static_cast<std::byte>(v >> (8 * i));
+  for (int i = 0; i < bytes; ++i) out[i] = static_cast<std::byte>(v >> (8 * i));
 }
 
 uint64_t GetLe(const std::byte* in, int bytes) {
@@ -35,8 +34,8 @@ size_t DatagramLayout::CallDatagrams(size_t c) const {
 
 std::string DatagramLayoutProblem(size_t size, size_t datagram) {
   if (datagram < kDatagramHeader || datagram > kMaxUdpPayload)
-    return "a datagram of " + std::to_string(datagram) +
-           " bytes is outside " + std::to_string(kDatagramHeader) + ".." +
+    return "a datagram of " + std::to_string(datagram) + " bytes is outside " +
+           std::to_string(kDatagramHeader) + ".." +
            std::to_string(kMaxUdpPayload);
   if (size < kDatagramHeader)
     return "a UDP message of " + std::to_string(size) +
@@ -52,8 +51,8 @@ std::string DatagramLayoutProblem(size_t size, size_t datagram) {
 }
 
 size_t GsoDatagramsPerCall(size_t datagram) {
-  return std::max<size_t>(
-      1, std::min(kMaxGsoSegments, kMaxUdpPayload / datagram));
+  return std::max<size_t>(1,
+                          std::min(kMaxGsoSegments, kMaxUdpPayload / datagram));
 }
 
 namespace {
@@ -78,8 +77,8 @@ size_t ZeroCopyDatagramsFitting(const Message& m, const DatagramLayout& layout,
   size_t fits = 1;
   for (size_t n = 2; n <= left; ++n) {
     const size_t offset = layout.DatagramOffset(first);
-    const size_t end = std::min(layout.message_size,
-                                layout.DatagramOffset(first + n));
+    const size_t end =
+        std::min(layout.message_size, layout.DatagramOffset(first + n));
     iovec iov[kFields];
     const int count = SliceIov(m, offset, end - offset, iov);
     if (PagesTouched(iov, count) > kMaxZeroCopyPages) break;

@@ -35,7 +35,8 @@ constexpr std::array<UdpRxInfo, 3> kUdpRx = {{
 // The largest buffer UDP_GRO may hand over at once.
 constexpr size_t kGroBuffer = 65535;
 // Room for the SO_RXQ_OVFL and UDP_GRO control messages.
-constexpr size_t kControl = CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(int));
+constexpr size_t kControl =
+    CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(int));
 
 void SetOption(int fd, int level, int name, const char* what) {
   const int one = 1;
@@ -76,9 +77,8 @@ class ReceiverBase : public DatagramReceiver {
 
   size_t Receive(DatagramSink& sink) override {
     const bool spin = options_.wait == WaitPolicy::kSpin;
-    const int64_t deadline = spin ? SteadyNowNs() + options_.idle.count() *
-                                                        int64_t{1000000}
-                                  : 0;
+    const int64_t deadline =
+        spin ? SteadyNowNs() + options_.idle.count() * int64_t{1000000} : 0;
     for (int eintr = 0;;) {
       ++stats_.syscalls;
       const ssize_t r = Read(spin ? MSG_DONTWAIT : 0);
@@ -239,8 +239,8 @@ size_t DatagramReceiverBytes(UdpRx mode,
     case UdpRx::kGro:
       return kGroBuffer;
     case UdpRx::kRecvmmsg:
-      return options.batch * (options.datagram + kControl + sizeof(iovec) +
-                              sizeof(mmsghdr));
+      return options.batch *
+             (options.datagram + kControl + sizeof(iovec) + sizeof(mmsghdr));
   }
   return 0;
 }

@@ -6,8 +6,7 @@
 
 namespace netbench {
 
-DatagramTally::DatagramTally(size_t message_size, size_t datagram,
-                             bool verify)
+DatagramTally::DatagramTally(size_t message_size, size_t datagram, bool verify)
     : layout_{message_size, datagram, 1}, verify_(verify) {}
 
 void DatagramTally::OnDatagram(std::span<const std::byte> datagram) {

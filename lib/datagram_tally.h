@@ -48,8 +48,7 @@ class DatagramTally final : public DatagramSink {
   }
 
  private:
-  void Verify(std::span<const std::byte> datagram,
-              const DatagramHeader& h);
+  void Verify(std::span<const std::byte> datagram, const DatagramHeader& h);
 
   DatagramLayout layout_;
   bool verify_;

@@ -47,10 +47,13 @@ constexpr std::array<ModeInfo, 13> kModes = {{
     {Mode::kUdpSendmsg, "UdpSendmsg",
      "1 x sendmsg() per datagram, iovec over the 8 fields", false, nullptr,
      MakeUdpSendmsgSender,
-     [](const SenderOptions& o) { return UdpSenderBytes(Mode::kUdpSendmsg, o); },
+     [](const SenderOptions& o) {
+       return UdpSenderBytes(Mode::kUdpSendmsg, o);
+     },
      Transport::kUdp},
-    {Mode::kUdpSendmmsg, "UdpSendmmsg", "sendmmsg(), --batch datagrams per call",
-     false, nullptr, MakeUdpSendmmsgSender,
+    {Mode::kUdpSendmmsg, "UdpSendmmsg",
+     "sendmmsg(), --batch datagrams per call", false, nullptr,
+     MakeUdpSendmmsgSender,
      [](const SenderOptions& o) {
        return UdpSenderBytes(Mode::kUdpSendmmsg, o);
      },

@@ -27,8 +27,8 @@ class Pacer {
   // Waits until `bytes` more may go at the rate.
   void Before(size_t bytes);
 
-  static constexpr int64_t kMaxBurst = 1'000'000;   // ns
-  static constexpr int64_t kMinSleep = 50'000;      // ns: run ahead below
+  static constexpr int64_t kMaxBurst = 1'000'000;  // ns
+  static constexpr int64_t kMinSleep = 50'000;     // ns: run ahead below
 
  private:
   uint64_t rate_;

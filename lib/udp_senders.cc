@@ -112,8 +112,8 @@ class UdpCallSender final : public UdpSenderBase {
       msghdr msg{};
       msg.msg_iov = iov;
       const size_t length = layout_.CallLength(c);
-      msg.msg_iovlen = static_cast<size_t>(
-          SliceIov(m, layout_.CallOffset(c), length, iov));
+      msg.msg_iovlen =
+          static_cast<size_t>(SliceIov(m, layout_.CallOffset(c), length, iov));
       alignas(cmsghdr) std::byte control[kSegmentControl];
       // A call of one datagram needs no segmentation (and a last one
       // shorter than gso_size alone is sent as it is anyway).
@@ -160,9 +160,9 @@ class UdpSendmmsgSender final : public UdpSenderBase {
     int eintr = 0;
     while (sent < queued_) {
       ++stats_.syscalls;
-      const int r = ::sendmmsg(fd_, &headers_[sent],
-                               static_cast<unsigned>(queued_ - sent),
-                               MSG_NOSIGNAL);
+      const int r =
+          ::sendmmsg(fd_, &headers_[sent],
+                     static_cast<unsigned>(queued_ - sent), MSG_NOSIGNAL);
       if (r > 0) {
         sent += static_cast<size_t>(r);
         continue;
@@ -200,9 +200,10 @@ size_t UdpSenderBytes(Mode mode, const SenderOptions& o) {
   const size_t min = mode == Mode::kUdpSendmmsg ? o.batch + 2 : 0;
   const size_t count =
       std::max(min, MessagePool::CountFor(o.working_set, o.message_size));
-  const size_t batch = mode == Mode::kUdpSendmmsg
-                           ? o.batch * (sizeof(mmsghdr) + kFields * sizeof(iovec))
-                           : 0;
+  const size_t batch =
+      mode == Mode::kUdpSendmmsg
+          ? o.batch * (sizeof(mmsghdr) + kFields * sizeof(iovec))
+          : 0;
   return MessagePool::BytesFor(count, o.message_size) + batch;
 }
 
@@ -212,8 +213,8 @@ void AddSegmentControl(msghdr& msg, std::byte* control, size_t datagram) {
 
 std::string ProbeUdpGso() {
   UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!s) return std::string("socket(AF_INET, SOCK_DGRAM): ") +
-                 std::strerror(errno);
+  if (!s)
+    return std::string("socket(AF_INET, SOCK_DGRAM): ") + std::strerror(errno);
   const int size = 1000;
   if (::setsockopt(s.get(), SOL_UDP, UDP_SEGMENT, &size, sizeof(size)) != 0)
     return std::string("setsockopt(UDP_SEGMENT): ") + std::strerror(errno) +

@@ -293,13 +293,13 @@ class UringSender final : public Sender {
       // A zero-copy call also holds its pages as one skb's fragments
       // (lib/datagram.h, kMaxZeroCopyPages).
       const size_t count =
-          zerocopy_ ? ZeroCopyDatagramsFitting(m, layout_, first,
-                                               layout_.per_call)
-                    : std::min(layout_.per_call, layout_.datagrams() - first);
+          zerocopy_
+              ? ZeroCopyDatagramsFitting(m, layout_, first, layout_.per_call)
+              : std::min(layout_.per_call, layout_.datagrams() - first);
       const size_t offset = layout_.DatagramOffset(first);
-      const size_t length =
-          std::min(layout_.message_size, layout_.DatagramOffset(first + count)) -
-          offset;
+      const size_t length = std::min(layout_.message_size,
+                                     layout_.DatagramOffset(first + count)) -
+                            offset;
       first += count;
       const int iovcnt = SliceIov(m, offset, length, control_->iov.data());
       Clock::time_point deadline{};
@@ -366,8 +366,8 @@ class UringSender final : public Sender {
   // result CQE until `*deadline` (set to now + timeout_ when still zero).
   // Returns cqe->res (bytes sent or -errno). Throws on timeout (after
   // cancelling the send) and on io_uring failures.
-  int SendOnce(size_t slot, iovec* iov, int iovcnt,
-               Clock::time_point* deadline, bool segment = false) {
+  int SendOnce(size_t slot, iovec* iov, int iovcnt, Clock::time_point* deadline,
+               bool segment = false) {
     // Take what is already there, so that the wait below is for our result
     // and not satisfied by an old notification.
     Reap();

@@ -180,9 +180,9 @@ class ZeroCopySender final : public Sender {
       const size_t count =
           ZeroCopyDatagramsFitting(m, layout_, first, layout_.per_call);
       const size_t offset = layout_.DatagramOffset(first);
-      const size_t length =
-          std::min(layout_.message_size, layout_.DatagramOffset(first + count)) -
-          offset;
+      const size_t length = std::min(layout_.message_size,
+                                     layout_.DatagramOffset(first + count)) -
+                            offset;
       first += count;
       iovec iov[kFields];
       msghdr msg{};
@@ -405,8 +405,8 @@ std::unique_ptr<Sender> MakeUdpGsoZeroCopySender(int fd,
 std::string ProbeUdpZeroCopy() {
   if (std::string why = ProbeUdpGso(); !why.empty()) return why;
   UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!s) return std::string("socket(AF_INET, SOCK_DGRAM): ") +
-                 std::strerror(errno);
+  if (!s)
+    return std::string("socket(AF_INET, SOCK_DGRAM): ") + std::strerror(errno);
   const int err = EnableZeroCopy(s.get());
   return err == 0 ? "" : ZeroCopyRefused(err) + " on a UDP socket (Linux 5.0)";
 }

@@ -387,7 +387,9 @@ TEST(SignalsTest, SigintStopsAUdpFlowAtOnce) {
                    json),
       json + ".log");
   ASSERT_TRUE(WaitFor(
-      [&] { return NetNamespacesOf(pid).size() >= 2 && testing::VethOf(pid).empty(); },
+      [&] {
+        return NetNamespacesOf(pid).size() >= 2 && testing::VethOf(pid).empty();
+      },
       kTopologyUp))
       << ReadFile(json + ".log");
   std::this_thread::sleep_for(1s);  // inside the window now

@@ -111,10 +111,10 @@ class TwoHostTest : public ::testing::Test {
 
 TEST_F(TwoHostTest, EveryModeAtTwoSizesArrivesVerified) {
   const std::string json = dir_.File("peer.json");
-  const int status = RunClient(
-      {Peer(kPort), "--verify", "--sizes=1K,64K", "--threads=1",
-       "--udp_rx=recvmsg,gro", "--benchmark_min_time=0.02"},
-      json);
+  const int status =
+      RunClient({Peer(kPort), "--verify", "--sizes=1K,64K", "--threads=1",
+                 "--udp_rx=recvmsg,gro", "--benchmark_min_time=0.02"},
+                json);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << ReadFile(json + ".log");
   const std::string out = ReadFile(json);

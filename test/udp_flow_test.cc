@@ -66,8 +66,7 @@ struct UdpPair {
     const sockaddr_in s = LocalAddress(sender.get());
     const sockaddr_in r = LocalAddress(receiver.get());
     ::connect(sender.get(), reinterpret_cast<const sockaddr*>(&r), sizeof(r));
-    ::connect(receiver.get(), reinterpret_cast<const sockaddr*>(&s),
-              sizeof(s));
+    ::connect(receiver.get(), reinterpret_cast<const sockaddr*>(&s), sizeof(s));
   }
 };
 
@@ -83,9 +82,8 @@ struct ControlPair {
     ::listen(listener.get(), 1);
     a = LocalAddress(listener.get());
     client = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    EXPECT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&a),
-                        sizeof(a)),
-              0);
+    EXPECT_EQ(
+        ::connect(client.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
     server = UniqueFd(::accept4(listener.get(), nullptr, nullptr, 0));
   }
 };
@@ -189,8 +187,7 @@ StreamOutcome RunUdpStream(Mode mode, UdpRx rx, size_t size,
   return out;
 }
 
-class UdpStreamTest
-    : public testing::TestWithParam<std::tuple<Mode, UdpRx>> {};
+class UdpStreamTest : public testing::TestWithParam<std::tuple<Mode, UdpRx>> {};
 
 TEST_P(UdpStreamTest, EveryDatagramArrivesVerifiedOrCountedLost) {
   const auto [mode, rx] = GetParam();
@@ -265,8 +262,7 @@ TEST(UdpGroTest, SegmentsAreCountedAndCheckedOneByOne) {
                   {seq++, static_cast<uint32_t>(m), static_cast<uint32_t>(i)});
     sender->Send();
     // Read each message before the next, so that the socket never drops.
-    while (tally.received() < seq)
-      ASSERT_GT(receiver->Receive(tally), 0u);
+    while (tally.received() < seq) ASSERT_GT(receiver->Receive(tally), 0u);
   }
   EXPECT_EQ(tally.received(), 14u * kMessages);
   EXPECT_EQ(tally.verified(), 14u * kMessages);
@@ -303,9 +299,8 @@ TEST(UdpRRTest, LostAnswersAreCountedNotWaitedFor) {
     std::unique_ptr<Sender> sender =
         MakeSender(Mode::kUdpSendmsg, udp.sender.get(), UdpSenderOptions(size));
     SetReceiveTimeout(udp.sender.get(), 20ms);
-    std::unique_ptr<DatagramReceiver> receiver =
-        MakeDatagramReceiver(UdpRx::kRecvmsg, udp.receiver.get(),
-                             ReceiverOptions(UdpRx::kRecvmsg));
+    std::unique_ptr<DatagramReceiver> receiver = MakeDatagramReceiver(
+        UdpRx::kRecvmsg, udp.receiver.get(), ReceiverOptions(UdpRx::kRecvmsg));
     DatagramTally tally(size, kDatagram, /*verify=*/true);
     const FlowSchedule schedule = ClientSchedule(100ms);
     std::string error;
@@ -400,8 +395,8 @@ TEST(PacerTest, NeverAheadOfTheRate) {
     bytes += kDatagram;
   }
   const int64_t took = SteadyNowNs() - start;
-  const auto due = static_cast<int64_t>(
-      static_cast<double>(bytes - kDatagram) * 8e9 / static_cast<double>(kRate));
+  const auto due = static_cast<int64_t>(static_cast<double>(bytes - kDatagram) *
+                                        8e9 / static_cast<double>(kRate));
   EXPECT_GE(took, due - Pacer::kMaxBurst);
 }
 
