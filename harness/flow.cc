@@ -144,9 +144,10 @@ class Flow {
     const auto counts = [this] { return CountsNow(); };
     while (true) {
       if (e_.datagrams->Receive(*e_.tally) == 0) {
-        if (ControlEnded(e_.control_fd)) return;
+        if (IdleEnds()) return;
         continue;
       }
+      idle_since_ = 0;
       window_.AfterStep(counts);
     }
   }
@@ -157,14 +158,31 @@ class Flow {
     while (true) {
       DatagramHeader request;
       if (!ReceiveRequest(&request)) {
-        if (ControlEnded(e_.control_fd)) return;
+        if (IdleEnds()) return;
         continue;
       }
+      idle_since_ = 0;
       SendMessage(request.message);
       e_.sender->Flush();
       ++messages_;
       window_.AfterStep(counts);
     }
+  }
+
+  // The UDP server found its socket idle: whether the client ended the
+  // data phase. A client silent on both sockets for the timeout (gone
+  // without closing, or not sending at all) fails the flow, as a silent TCP
+  // peer does.
+  bool IdleEnds() {
+    if (ControlEnded(e_.control_fd)) return true;
+    const int64_t now = SteadyNowNs();
+    if (idle_since_ == 0) idle_since_ = now;
+    if (now - idle_since_ >= std::chrono::nanoseconds(e_.timeout).count())
+      throw SysError(
+          "no datagram from the client within " +
+          std::to_string(e_.timeout.count()) +
+          " ms, and the data phase not ended (peer stopped sending)");
+    return false;
   }
 
   // UdpRR's client: a request datagram, then the answer's datagrams until
@@ -266,6 +284,7 @@ class Flow {
   uint64_t messages_lost_ = 0;  // UdpRR's client: answers that never came
   uint64_t next_datagram_ = 0;
   uint64_t request_syscalls_ = 0;
+  int64_t idle_since_ = 0;  // UDP server: when its socket fell idle (0: busy)
 };
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/socket_io.h"
+#include "base/sys_error.h"
 #include "base/unique_fd.h"
 #include "harness/flow.h"
 #include "lib/datagram.h"
@@ -345,6 +346,36 @@ TEST(UdpRRTest, LostAnswersAreCountedNotWaitedFor) {
       EXPECT_EQ(tally.verified(), tally.received());
     }
   }
+}
+
+// A client silent on both sockets, its control connection open: the
+// server's flow fails after its timeout instead of waiting for ever.
+TEST(UdpServerTest, ASilentClientFailsTheFlowAfterTheTimeout) {
+  UdpPair udp;
+  ControlPair control;
+  std::unique_ptr<DatagramReceiver> receiver = MakeDatagramReceiver(
+      UdpRx::kRecvmsg, udp.receiver.get(), ReceiverOptions(UdpRx::kRecvmsg));
+  DatagramTally tally(kDatagram, kDatagram, /*verify=*/false);
+  FlowEndpoint e;
+  e.pattern = Pattern::kUdpStream;
+  e.client = false;
+  e.fd = udp.receiver.get();
+  e.control_fd = control.server.get();
+  e.message_size = kDatagram;
+  e.datagram = kDatagram;
+  e.datagrams = receiver.get();
+  e.tally = &tally;
+  e.timeout = 200ms;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    RunFlow(e, ServerSchedule(ClientSchedule(50ms)));
+    ADD_FAILURE() << "the flow ended without a client";
+  } catch (const SysError& error) {
+    EXPECT_NE(std::string(error.what()).find("peer stopped sending"),
+              std::string::npos)
+        << error.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
 }
 
 TEST(DatagramLayoutTest, CallsAndDatagramsCoverTheMessage) {

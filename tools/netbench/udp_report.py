@@ -289,31 +289,45 @@ def loss_lines(results, u):
 
 
 def rate_lines(u):
-    """Along --rate's points: for each pattern, mode, size and thread
-    count, the fastest pace at which the median loss stayed at or below
-    LOSS_BEGINS and the slowest above it. [] without several rates."""
+    """Along --rate's points, a table per pattern (receive mode): for each
+    mode and point, the fastest pace at which the median loss stayed at or
+    below LOSS_BEGINS, and the slowest above it with its loss. [] without
+    several rates."""
     by_rate = udp.loss_by_rate(u.loss)
     if not by_rate or all(len(r) < 2 for m in by_rate.values() for r in m.values()):
         return []
-    lines = ["Along the rates (`--rate`; `0` is unpaced): the fastest pace without loss "
-             "above %s, and the slowest with it (its median loss):" % (
-                 _loss_pct(udp.LOSS_BEGINS)), "",
-             "| pattern | mode | point | no loss up to | loss from |", "|---|---|---|---|---|"]
-    for (pattern, mode), by_point in by_rate.items():
-        for (size, threads), rates in sorted(by_point.items(), key=lambda k: (k[0][1], k[0][0])):
-            clean = [r for r in rates if not r[2].lossy]
-            lossy = [r for r in rates if r[2].lossy]
-            up_to = _rate_name(clean[-1][1]) if clean else "–"
-            loses = ("%s (%s)" % (_rate_name(lossy[0][1]), _loss_pct(lossy[0][2].median))
-                     if lossy else "–")
-            lines.append("| %s | `%s` | %s | %s | %s |" % (
-                pattern, mode, _where(size, threads), up_to, loses))
-    return lines + [""]
+    lines = ["Along the rates (`--rate`; `0` is unpaced), per point: the fastest pace "
+             "without loss above %s (*≤ 1G*), then the slowest with it and its median "
+             "loss (*unpaced 42%%*); *–* where every rate lost or none did:" % (
+                 _loss_pct(udp.LOSS_BEGINS)), ""]
+    for pattern in dict.fromkeys(k[0] for k in by_rate):
+        modes = [k[1] for k in by_rate if k[0] == pattern]
+        columns = sorted({point for m in modes for point in by_rate[(pattern, m)]},
+                         key=lambda k: (k[1], k[0]))
+        lines += ["%s:" % pattern, "",
+                  "| mode | " + " | ".join(_where(z, t) for z, t in columns) + " |",
+                  "|---|" + "---|" * len(columns)]
+        for mode in modes:
+            by_point = by_rate[(pattern, mode)]
+            lines.append("| `%s` | %s |" % (mode, " | ".join(
+                _rate_cell(by_point[c]) if c in by_point else "–" for c in columns)))
+        lines.append("")
+    return lines
+
+
+def _rate_cell(rates):
+    """'≤ 1G; unpaced 42%' from one point's (bits/s, text, LossPoint) by rate."""
+    clean = [r for r in rates if not r[2].lossy]
+    lossy = [r for r in rates if r[2].lossy]
+    parts = ["≤ " + _rate_name(clean[-1][1]) if clean else "–"]
+    if lossy:
+        parts.append("%s %s" % (_rate_name(lossy[0][1]), _loss_pct(lossy[0][2].median)))
+    return "; ".join(parts)
 
 
 def _rate_name(text):
-    """'0' -> 'unpaced', '1G' -> '1G bit/s'."""
-    return "unpaced" if udp.rate_bits(text) == float("inf") else text + "bit/s"
+    """'0' -> 'unpaced', '1G' -> '1G' (bits/s)."""
+    return "unpaced" if udp.rate_bits(text) == float("inf") else text
 
 
 def _loss_pct(share):
