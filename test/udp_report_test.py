@@ -308,6 +308,26 @@ class AnotherDimension(unittest.TestCase):
         self.assertIn("UdpStream rate=1000000000 rx=recvmsg:", report.render(results, [], []))
 
 
+class LossAlongTheRates(unittest.TestCase):
+    def test_where_loss_begins_reads_along_the_rates(self):
+        # The fake loses nothing at 1 Gbit/s and, unpaced, from 16 KiB for
+        # the GSO modes (UDP_LOSS_BEGINS).
+        with tempfile.TemporaryDirectory() as d:
+            results = fake_run(d, "--patterns=UdpStream", "--udp_rx=recvmsg",
+                               "--modes=UdpSendmsg,UdpGso", "--sizes=1472,16K",
+                               "--threads=1", "--rate=0,1G", rounds=3)
+        self.assertIn("UdpStream rx=recvmsg rate=1G", results.patterns)
+        self.assertEqual(results.context["udp_rate"], "0,1000000000")
+        text = report.render(results, [], [])
+        table = text[text.index("Along the rates"):]
+        self.assertIn("| `UdpGso` | no loss | ≤ 1G; unpaced 0.5% |", table)
+        self.assertIn("| `UdpSendmsg` | no loss | no loss |", table)
+        self.assertIn("unpaced and paced at 1 Gbit/s", text)
+        # The savings are told per rate.
+        self.assertIn("#### UdpStream rate=0", text)
+        self.assertIn("#### UdpStream rate=1G", text)
+
+
 class CostWording(unittest.TestCase):
     """A verdict on CPU per byte (speed = 1 / cost) read as a saving."""
 

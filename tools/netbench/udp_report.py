@@ -298,7 +298,7 @@ def rate_lines(u):
         return []
     lines = ["Along the rates (`--rate`; `0` is unpaced), per point: the fastest pace "
              "without loss above %s (*≤ 1G*), then the slowest with it and its median "
-             "loss (*unpaced 42%%*); *–* where every rate lost or none did:" % (
+             "loss (*unpaced 42%%*); *–* where every rate lost, *no loss* where none did:" % (
                  _loss_pct(udp.LOSS_BEGINS)), ""]
     for pattern in dict.fromkeys(k[0] for k in by_rate):
         modes = [k[1] for k in by_rate if k[0] == pattern]
@@ -319,6 +319,8 @@ def _rate_cell(rates):
     """'≤ 1G; unpaced 42%' from one point's (bits/s, text, LossPoint) by rate."""
     clean = [r for r in rates if not r[2].lossy]
     lossy = [r for r in rates if r[2].lossy]
+    if not lossy:
+        return "no loss"
     parts = ["≤ " + _rate_name(clean[-1][1]) if clean else "–"]
     if lossy:
         parts.append("%s %s" % (_rate_name(lossy[0][1]), _loss_pct(lossy[0][2].median)))
