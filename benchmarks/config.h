@@ -40,7 +40,9 @@ struct Config {
   // recvmmsg's batch, and UdpStream's sender's paces in bits/s (0:
   // unpaced), a grid dimension too (rate:<bits/s> in the name) once given.
   size_t datagram = 0;
-  std::vector<UdpRx> udp_rx = {UdpRx::kRecvmsg, UdpRx::kRecvmmsg, UdpRx::kGro};
+  // One receive mode unless asked for more, as --rx for TCP: each more
+  // multiplies the UDP grid.
+  std::vector<UdpRx> udp_rx = {UdpRx::kRecvmsg};
   size_t batch = 16;
   std::vector<uint64_t> rates = {0};
   bool rates_named = false;  // --rate given: the names carry the rate

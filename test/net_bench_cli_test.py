@@ -378,10 +378,13 @@ class Filters(unittest.TestCase):
         self.assertTrue(names)
         for n in names:
             self.assertTrue(n.startswith(("UdpStream/", "UdpRR/")), n)
-        self.assertIn("UdpStream/UdpSendmsg/size:1024/rx:gro/manual_time/threads:1",
+        self.assertIn("UdpStream/UdpSendmsg/size:1024/rx:recvmsg/manual_time/threads:1",
                       names)
-        self.assertIn("UdpRR/UdpSendmmsg/size:4096/rx:recvmmsg/manual_time/threads:2",
+        self.assertIn("UdpRR/UdpSendmmsg/size:4096/rx:recvmsg/manual_time/threads:2",
                       names)
+        gro = self.names("--benchmark_filter=Udp", "--udp_rx=recvmsg,gro")
+        self.assertEqual(len(gro), 2 * len(names))
+        self.assertIn("UdpStream/UdpGso/size:65536/rx:gro/manual_time/threads:8", gro)
 
     def test_modes_select_udp_modes_for_udp_patterns_only(self):
         names = self.names("--modes=UdpSendmsg,OneCopy", "--sizes=1K", "--threads=1",
