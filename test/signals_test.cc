@@ -405,6 +405,39 @@ TEST(SignalsTest, SigintStopsAUdpFlowAtOnce) {
   EXPECT_EQ(NetNamespacesOf(pid), std::set<ino_t>{});
 }
 
+// The same for a UDP flow: its sockets, like the rest, go with the
+// process.
+TEST(SignalsTest, SigkillDuringAUdpFlowLeavesNothingBehind) {
+  testing::TempDir dir;
+  const std::string json = dir.File("udp-killed.json");
+  const pid_t pid = SpawnIn(
+      -1,
+      NetBenchArgs({"--modes=UdpGso", "--sizes=64K", "--threads=2",
+                    "--patterns=UdpStream,UdpRR", "--udp_rx=gro",
+                    "--benchmark_filter=^Udp", "--benchmark_min_time=5"},
+                   json),
+      json + ".log");
+  std::set<ino_t> held;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        held = NetNamespacesOf(pid);
+        return held.size() >= 2 && testing::VethOf(pid).empty();
+      },
+      kTopologyUp))
+      << ReadFile(json + ".log");
+  for (ino_t ino : held)
+    EXPECT_EQ(OtherHoldersOf(ino, pid), std::set<pid_t>{}) << ino;
+  std::this_thread::sleep_for(1s);  // inside the UdpStream window now
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(NetNamespacesOf(pid), std::set<ino_t>{});
+  EXPECT_EQ(BindMountsOf(pid), 0);
+  // No file at the path: the JSON is written only when the run ends.
+  EXPECT_EQ(::access(json.c_str(), F_OK), -1);
+}
+
 TEST(SignalsTest, TwoRunsSideBySideBothSucceed) {
   testing::TempDir dir;
   std::vector<pid_t> pids;
