@@ -24,6 +24,7 @@ from . import udp_report
 from .results import (PROFILE_PREFIX, REFERENCE_THREADS, ResultsError, format_duration,
                       format_number as num, format_size, load, median, plural)
 from .verdicts import DEFAULT_MARGIN, EQUIVALENT, FASTER, SLOWER, UNDECIDED, parse_margin
+from .wording import margin_text as _margin, percent as _pct, verdict_text  # noqa: F401
 
 ZEROCOPY_DOC = ("Documentation/networking/msg_zerocopy.rst, \"Loopback\": packets "
                 "generated with MSG_ZEROCOPY that are looped to a local socket incur a "
@@ -57,40 +58,6 @@ def _cv(cv):
     if cv > answers.UNSTABLE_CV and round(100 * cv, 1) <= 100 * answers.UNSTABLE_CV:
         return "%.2f%%" % (100 * cv)
     return "%.1f%%" % (100 * cv)
-
-
-def _pct(value, signed=True):
-    """A percentage with the precision it deserves: '+5.0%', '+24%'; without
-    its sign (a magnitude) when not signed. Beyond 999% it says only that
-    (an interval that wide says nothing more; a ratio is never below -100%)."""
-    if value > 999:
-        return ">+999%" if signed else ">999%"
-    digits = 0 if abs(value) >= 10 else 1
-    return ("%+.*f%%" if signed else "%.*f%%") % (digits, value)
-
-
-def _margin(margin):
-    return "±%g%%" % (100 * margin)
-
-
-def verdict_text(v, faster="faster", slower="slower"):
-    """One verdict in words, its effect and interval always shown:
-    '5.0% faster [2.1%, 7.9%]', '24% slower [21%, 27%]',
-    'equivalent within ±3% (+0.4% [-1.2%, +2.0%])',
-    'not decided, +1.0% [-2.1%, +4.0%]'."""
-    if v.estimate is None:
-        return "not decided (fewer than 2 runs to compare)"
-    lo, hi = v.interval
-    if v.kind == FASTER:
-        return "%s %s [%s, %s]" % (_pct(v.effect, False), faster, _pct(lo, False),
-                                   _pct(hi, False))
-    if v.kind == SLOWER:
-        return "%s %s [%s, %s]" % (_pct(-v.effect, False), slower, _pct(-hi, False),
-                                   _pct(-lo, False))
-    effect = "%s [%s, %s]" % (_pct(v.effect), _pct(lo), _pct(hi))
-    if v.kind == EQUIVALENT:
-        return "equivalent within %s (%s)" % (_margin(v.margin), effect)
-    return "not decided, " + effect
 
 
 def _missing_direction(analysis, pattern):

@@ -11,8 +11,8 @@ verdict and its interval still never disagree.
 import math
 
 from . import answers
-from . import report   # its wording of verdicts; report imports this module for the section
 from . import udp
+from . import wording
 from .results import format_number as num, format_size, plural
 from .verdicts import EQUIVALENT, FASTER, SLOWER, UNDECIDED
 
@@ -29,7 +29,7 @@ def cost_verdict_text(v):
     if v.estimate is None:
         return "not decided (fewer than 2 runs to compare)"
     theta, low, high = v.estimate.theta, v.low, v.high
-    pct = report._pct
+    pct = wording.percent
     if v.kind == FASTER:
         return "saves %s [%s, %s]" % (pct(-_cost_change(theta), False),
                                       pct(-_cost_change(low), False),
@@ -41,7 +41,7 @@ def cost_verdict_text(v):
     effect = "cost %s [%s, %s]" % (pct(_cost_change(theta)), pct(_cost_change(high)),
                                    pct(_cost_change(low)))
     if v.kind == EQUIVALENT:
-        return "equivalent within %s (%s)" % (report._margin(v.margin), effect)
+        return "equivalent within %s (%s)" % (wording.margin_text(v.margin), effect)
     return "not decided, " + effect
 
 
@@ -104,7 +104,7 @@ def savings_lines(results, u, margin):
               "call each way), UdpStream, per size and thread count: *saves X%%* or *costs X%% "
               "more* with its interval, *equivalent* within %s, or *not decided*." % (
                   udp.COST, results.counter_label(udp.COST), udp.BASE_MODE, udp.BASE_RX,
-                  report._margin(margin)), ""]
+                  wording.margin_text(margin)), ""]
     groups = list(dict.fromkeys(s.group for s in u.savings))
     for group in groups:
         if len(groups) > 1:
@@ -163,8 +163,8 @@ def saving_sentence(what, mode, rx, savings):
             saved = sorted(100 * (1 - s.ratio) for s in groups[kind] if s.ratio is not None)
             if saved:
                 text += " (saving by the medians %s, range %s–%s)" % (
-                    report._pct(saved[len(saved) // 2], False), report._pct(saved[0], False),
-                    report._pct(saved[-1], False))
+                    wording.percent(saved[len(saved) // 2], False), wording.percent(saved[0], False),
+                    wording.percent(saved[-1], False))
         parts.append(text)
     return "%s, `%s` rx=%s: %s." % (what, mode, rx, "; ".join(parts))
 
@@ -226,7 +226,7 @@ def zero_copy_lines(results, u):
 
 def _zero_copy_cell(z):
     cost = cost_verdict_text(z.cost.verdict) if z.cost else "not measured"
-    gbps = report.verdict_text(z.throughput.verdict) if z.throughput else "not measured"
+    gbps = wording.verdict_text(z.throughput.verdict) if z.throughput else "not measured"
     return "CPU/byte %s; Gbps %s" % (cost, gbps)
 
 
