@@ -207,6 +207,7 @@ std::vector<std::pair<std::string, std::string>> Environment::Context() const {
                          std::to_string(topology_->subnet().prefix));
       c.emplace_back("privilege", netns::PrivilegeName(privilege_));
       c.emplace_back("mtu", std::to_string(topology_->mtu()));
+      c.emplace_back("veth_gro", topology_->gro() ? "on" : "off");
       if (datagram_) c.emplace_back("udp_datagram", std::to_string(datagram_));
       c.emplace_back("optmem_max", std::to_string(topology_->optmem_max()) +
                                        (topology_->optmem_per_namespace()

@@ -175,6 +175,14 @@ const FlagSpec kFlags[] = {
        return Join<uint64_t>(c.rates,
                              [](const uint64_t& r) { return RateText(r); });
      }},
+    {"veth_gro", "", Scope::kBenchmark,
+     "turn GRO on on both veth ends (ethtool -K gro on): the veth runs "
+     "NAPI, so that --udp_rx=gro can coalesce datagrams sent one by one; "
+     "off by default, as a new veth is (it changes TCP's receive path too)",
+     [](Config& c, const std::string& name, const std::string& value) {
+       c.topology_options.gro = ParseBool(name, value);
+     },
+     nullptr},
     {"optmem", "N", Scope::kBenchmark,
      "net.core.optmem_max in both namespaces (Linux 6.8 and later)",
      [](Config& c, const std::string& name, const std::string& value) {

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "base/sys_error.h"
+#include "netns/ethtool.h"
 #include "netns/namespace.h"
 #include "netns/netlink.h"
 
@@ -140,6 +141,11 @@ Topology::Topology(const TopologyOptions& options)
                  subnet_.prefix);
   SetLinkUp(server.get(), kServerInterface);
   SetLinkUp(client.get(), kClientInterface);
+  if (options.gro) {
+    SetUdpGro(server_ns_.get(), kServerInterface, true);
+    SetUdpGro(client_ns_.get(), kClientInterface, true);
+  }
+  gro_ = options.gro;
 
   optmem_per_namespace_ = KernelHasPerNamespaceOptmem();
   if (optmem_per_namespace_ && options.optmem_max > 0) {

@@ -20,6 +20,10 @@ struct TopologyOptions {
   // net.core.optmem_max set inside both namespaces; MSG_ZEROCOPY bookkeeping
   // is charged against it. 0 leaves the kernel's default.
   long optmem_max = 131072;
+  // GRO on both veth ends (netns/ethtool.h): the veth then runs NAPI, and
+  // datagrams sent one by one can be coalesced for a UDP_GRO socket. Off by
+  // default, as a new veth is: it changes what TCP's receive path does too.
+  bool gro = false;
   // Debug only: also bind-mount both namespaces under /var/run/netns (as
   // net_bench-<pid>-server and -client) so that `ip netns exec` can look
   // inside. Not crash-safe: a SIGKILLed process leaves these behind (see
@@ -66,6 +70,8 @@ class Topology {
 
   const Ipv4Subnet& subnet() const { return subnet_; }
   int mtu() const { return mtu_; }
+  // Whether GRO was turned on on both veth ends (TopologyOptions::gro).
+  bool gro() const { return gro_; }
   // net.core.optmem_max as read back from the server namespace.
   long optmem_max() const { return optmem_max_; }
   // False on kernels before 6.8, where optmem_max is global and is left as
@@ -78,6 +84,7 @@ class Topology {
 
   Ipv4Subnet subnet_;
   int mtu_;
+  bool gro_ = false;
   long optmem_max_ = 0;
   bool optmem_per_namespace_ = false;
   UniqueFd server_ns_;

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "netns/ethtool.h"
 #include "netns/privilege.h"
 #include "test/net_test_util.h"
 
@@ -96,6 +97,21 @@ TEST(TopologyTest, CustomSubnetAndOptmem) {
     GTEST_SKIP() << "kernel before 6.8: optmem_max is global, left untouched";
   EXPECT_EQ(t.optmem_max(), 262144);
   EXPECT_EQ(ReadOptmemMax(t.ns_fd(Side::kClient)), 262144);
+  EXPECT_EQ(PingPong(ConnectAcross(t)), "");
+}
+
+// --veth_gro: GRO and rx-udp-gro-forwarding on both ends, and only when
+// asked (a new veth has neither).
+TEST(TopologyTest, UdpGroOnlyWhenAsked) {
+  Topology plain;
+  EXPECT_FALSE(
+      UdpGroOn(plain.ns_fd(Side::kServer), Topology::kServerInterface));
+  TopologyOptions options;
+  options.gro = true;
+  Topology t(options);
+  EXPECT_TRUE(t.gro());
+  EXPECT_TRUE(UdpGroOn(t.ns_fd(Side::kServer), Topology::kServerInterface));
+  EXPECT_TRUE(UdpGroOn(t.ns_fd(Side::kClient), Topology::kClientInterface));
   EXPECT_EQ(PingPong(ConnectAcross(t)), "");
 }
 
