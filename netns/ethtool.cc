@@ -31,8 +31,8 @@ void Ethtool(int fd, const std::string& name, void* data, const char* what) {
 uint32_t FeatureIndex(int fd, const std::string& name,
                       const std::string& feature) {
   // ethtool_sset_info ends in a flexible array: one count per set asked.
-  alignas(ethtool_sset_info) uint8_t sset[sizeof(ethtool_sset_info) +
-                                          sizeof(uint32_t)] = {};
+  alignas(ethtool_sset_info)
+      uint8_t sset[sizeof(ethtool_sset_info) + sizeof(uint32_t)] = {};
   auto* info = reinterpret_cast<ethtool_sset_info*>(sset);
   info->cmd = ETHTOOL_GSSET_INFO;
   info->sset_mask = uint64_t{1} << ETH_SS_FEATURES;
