@@ -45,6 +45,7 @@ enum class Mode : uint8_t {
   kUdpGsoZeroCopy,
   kUdpUringGso,
   kUdpUringGsoZeroCopy,
+  kUdpUringSendmsg,
 };
 
 struct ModeInfo {

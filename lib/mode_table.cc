@@ -10,7 +10,7 @@
 namespace netbench {
 namespace {
 
-constexpr std::array<ModeInfo, 13> kModes = {{
+constexpr std::array<ModeInfo, 14> kModes = {{
     {Mode::kTwoCopy, "TwoCopy", "8 x send(), one per field", false, nullptr,
      MakeTwoCopySender,
      [](const SenderOptions& o) { return CopySenderBytes(Mode::kTwoCopy, o); }},
@@ -87,6 +87,11 @@ constexpr std::array<ModeInfo, 13> kModes = {{
        return MakeUdpUringGsoSender(fd, o, /*zerocopy=*/true);
      },
      UringSenderBytes, Transport::kUdp},
+    // Last for the wire's sake (the value is what the Hello carries).
+    {Mode::kUdpUringSendmsg, "UdpUringSendmsg",
+     "io_uring IORING_OP_SENDMSG, one datagram per request", false,
+     [] { return ProbeUring(false); }, MakeUdpUringSender, UringSenderBytes,
+     Transport::kUdp},
 }};
 
 // The table's order is the enum's: Describe() indexes by value.

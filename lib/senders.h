@@ -30,6 +30,8 @@ std::unique_ptr<Sender> MakeUdpGsoSender(int fd, const SenderOptions& o);
 std::unique_ptr<Sender> MakeUdpSendmmsgSender(int fd, const SenderOptions& o);
 std::unique_ptr<Sender> MakeUdpGsoZeroCopySender(int fd,
                                                  const SenderOptions& o);
+// io_uring IORING_OP_SENDMSG, one datagram per request.
+std::unique_ptr<Sender> MakeUdpUringSender(int fd, const SenderOptions& o);
 std::unique_ptr<Sender> MakeUdpUringGsoSender(int fd, const SenderOptions& o,
                                               bool zerocopy);
 

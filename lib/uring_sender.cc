@@ -179,7 +179,10 @@ void NoteUsageReportUnavailable() {
 // arrived. Not thread-safe: one thread at a time.
 class UringSender final : public Sender {
  public:
-  UringSender(int fd, const SenderOptions& o, bool zerocopy)
+  // `segment`: a UDP socket's calls carry UDP_SEGMENT super-datagrams;
+  // else one datagram each.
+  UringSender(int fd, const SenderOptions& o, bool zerocopy,
+              bool segment = true)
       : pool_size_(MessagePool::CountFor(o.working_set, o.message_size)),
         pool_(pool_size_, o.message_size),
         control_memory_(sizeof(SendControl)),
@@ -189,7 +192,9 @@ class UringSender final : public Sender {
         timeout_(o.timeout),
         zerocopy_(zerocopy),
         layout_{o.message_size, o.datagram,
-                o.datagram ? GsoDatagramsPerCall(o.datagram) : 0},
+                !o.datagram ? 0
+                : segment   ? GsoDatagramsPerCall(o.datagram)
+                            : 1},
         sends_(pool_size_, zerocopy, &stats_) {
     if (std::string why = ring_.UnsupportedReason(zerocopy); !why.empty())
       throw NotSupported(why);
@@ -574,6 +579,11 @@ class UringSender final : public Sender {
 std::unique_ptr<Sender> MakeUringSender(int fd, const SenderOptions& o,
                                         bool zerocopy) {
   return std::make_unique<UringSender>(fd, o, zerocopy);
+}
+
+std::unique_ptr<Sender> MakeUdpUringSender(int fd, const SenderOptions& o) {
+  return std::make_unique<UringSender>(fd, o, /*zerocopy=*/false,
+                                       /*segment=*/false);
 }
 
 std::unique_ptr<Sender> MakeUdpUringGsoSender(int fd, const SenderOptions& o,
