@@ -28,6 +28,9 @@ enum class TopologyKind { kVeth, kLoopback, kPeer };
 struct Config {
   std::vector<Mode> modes;  // empty: every mode the kernel supports
   bool modes_explicit = false;
+  // --patterns given: a UDP pattern then was asked for, and a size it cannot
+  // carry is bad input rather than a point left out.
+  bool patterns_explicit = false;
   std::vector<size_t> sizes = {1024, 4096, 16384, 65536};
   std::vector<int> threads = {1, 2, 4, 8};
   std::vector<Pattern> patterns = {Pattern::kStream, Pattern::kRR,

@@ -59,8 +59,9 @@ class Environment {
 };
 
 // The UDP patterns' datagram (Environment::datagram): throws FlagError when
-// --datagram is above the path MTU, or cuts a size into datagrams too short
-// for their header.
+// --datagram is above the path MTU, or when --patterns asked for UDP and a
+// size cuts into datagrams too short for their header (without --patterns
+// such a size's UDP points are left out, with one line on stderr).
 size_t SettleDatagram(const Config& config, const ClientTarget& target);
 
 // The context keys that need no topology (kernel, hardware counters,

@@ -98,6 +98,7 @@ const FlagSpec kFlags[] = {
              c.patterns.end())
            c.patterns.push_back(*pattern);
        }
+       c.patterns_explicit = true;
      },
      [](const Config& c) {
        return Join<Pattern>(c.patterns, [](const Pattern& p) {

@@ -10,6 +10,7 @@
 
 #include "base/printable.h"
 #include "benchmarks/patterns.h"
+#include "lib/datagram.h"
 #include "lib/sender.h"
 
 namespace netbench {
@@ -59,6 +60,14 @@ std::vector<FlowPoint> PointsFor(const Config& config, Pattern pattern) {
   return points;
 }
 
+// Whether the point can carry messages of `size`: a UDP point needs
+// datagrams long enough for their header (lib/datagram.h). Unknown, and so
+// registered, without an Environment (names only).
+bool Carries(const Environment* env, const FlowPoint& point, size_t size) {
+  return !env || !point.rx ||
+         DatagramLayoutProblem(size, env->datagram()).empty();
+}
+
 FlowPoint At(FlowPoint point, Mode mode, size_t size) {
   point.mode = mode;
   point.size = size;
@@ -90,7 +99,8 @@ void RegisterGrid(const Config& config, const std::vector<Mode>& modes,
       for (const FlowPoint& point : PointsFor(config, pattern))
         for (Mode mode : ModesFor(pattern, modes))
           for (size_t size : config.sizes)
-            RegisterOne(config, At(point, mode, size), {}, env);
+            if (Carries(env, point, size))
+              RegisterOne(config, At(point, mode, size), {}, env);
     return;
   }
   // Blocked rounds: point by point, each round every mode once, in an
@@ -102,11 +112,12 @@ void RegisterGrid(const Config& config, const std::vector<Mode>& modes,
     for (const FlowPoint& point : PointsFor(config, pattern))
       for (size_t size : config.sizes)
         for (int threads : config.threads)
-          for (int round = 0; round < config.rounds; ++round) {
-            std::shuffle(order.begin(), order.end(), random);
-            for (Mode mode : order)
-              RegisterOne(config, At(point, mode, size), {threads}, env);
-          }
+          if (Carries(env, point, size))
+            for (int round = 0; round < config.rounds; ++round) {
+              std::shuffle(order.begin(), order.end(), random);
+              for (Mode mode : order)
+                RegisterOne(config, At(point, mode, size), {threads}, env);
+            }
   }
 }
 

@@ -276,6 +276,19 @@ class Udp(unittest.TestCase):
         self.assertEqual(data["context"]["udp_datagram"], "1472")
         self.assertEqual(data["context"]["udp_rate"], "1000000000")
 
+    def test_a_size_udp_cannot_carry_leaves_out_only_its_udp_points(self):
+        # Without --patterns, UDP is in the grid unasked: a size too small
+        # for a datagram's header must not make a TCP run bad input (with
+        # --patterns=UdpStream it is, BadInput's cases).
+        r, data = self.run_json("--sizes=8", "--modes=OneCopy,UdpSendmsg",
+                                "--threads=1", "--benchmark_min_time=0.01")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("net_bench: UDP left out at size 8: a UDP message of 8 bytes "
+                      "cannot hold the 16-byte datagram header", r.stderr)
+        names = [b["name"] for b in data["benchmarks"]]
+        self.assertIn("Stream/OneCopy/size:8/manual_time/threads:1", names)
+        self.assertFalse([n for n in names if n.startswith("Udp")], names)
+
     def test_serve_caps_the_rate_of_its_udp_answers(self):
         port = refused_port()
         serve = subprocess.Popen([NET_BENCH, "serve", "--listen=127.0.0.1:%d" % port,
