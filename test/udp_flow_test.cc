@@ -103,6 +103,19 @@ FlowSchedule ServerSchedule(const FlowSchedule& client) {
   return s;
 }
 
+// One side of a UDP flow over `fd`, messages of `size` bytes in datagrams
+// of kDatagram, every one stamped and checked.
+FlowEndpoint UdpEndpoint(Pattern pattern, bool client, int fd, size_t size) {
+  FlowEndpoint e;
+  e.pattern = pattern;
+  e.client = client;
+  e.fd = fd;
+  e.message_size = size;
+  e.datagram = kDatagram;
+  e.verify = true;
+  return e;
+}
+
 SenderOptions UdpSenderOptions(size_t size) {
   SenderOptions o;
   o.message_size = size;
@@ -133,9 +146,12 @@ struct StreamOutcome {
 };
 
 // One UdpStream flow of `mode` into `rx`, through RunFlow on both sides.
+// `server_late`: the server starts reading this long after the window
+// opened, so that a small receive buffer overflows inside the window.
 StreamOutcome RunUdpStream(Mode mode, UdpRx rx, size_t size,
                            std::chrono::milliseconds window, int rcvbuf = 0,
-                           uint64_t rate = 0) {
+                           uint64_t rate = 0,
+                           std::chrono::milliseconds server_late = 0ms) {
   UdpPair udp(rcvbuf);
   ControlPair control;
   StreamOutcome out;
@@ -146,16 +162,16 @@ StreamOutcome RunUdpStream(Mode mode, UdpRx rx, size_t size,
   DatagramTally tally(size, kDatagram, /*verify=*/true);
   const FlowSchedule schedule = ClientSchedule(window);
   std::thread server([&] {
-    FlowEndpoint e;
-    e.pattern = Pattern::kUdpStream;
-    e.client = false;
-    e.fd = udp.receiver.get();
+    if (server_late > 0ms)
+      std::this_thread::sleep_until(
+          std::chrono::steady_clock::time_point(
+              std::chrono::nanoseconds(schedule.window_start_ns)) +
+          server_late);
+    FlowEndpoint e =
+        UdpEndpoint(Pattern::kUdpStream, false, udp.receiver.get(), size);
     e.control_fd = control.server.get();
-    e.message_size = size;
-    e.datagram = kDatagram;
     e.datagrams = receiver.get();
     e.tally = &tally;
-    e.verify = true;
     try {
       out.server = RunFlow(e, ServerSchedule(schedule));
     } catch (const std::exception& ex) {
@@ -163,14 +179,9 @@ StreamOutcome RunUdpStream(Mode mode, UdpRx rx, size_t size,
     }
   });
   Pacer pacer(rate);
-  FlowEndpoint e;
-  e.pattern = Pattern::kUdpStream;
-  e.client = true;
-  e.fd = udp.sender.get();
-  e.message_size = size;
+  FlowEndpoint e =
+      UdpEndpoint(Pattern::kUdpStream, true, udp.sender.get(), size);
   e.sender = sender.get();
-  e.datagram = kDatagram;
-  e.verify = true;
   e.pacer = &pacer;
   try {
     out.client = RunFlow(e, schedule);
@@ -240,8 +251,11 @@ INSTANTIATE_TEST_SUITE_P(
 // and never arrived, and exactly what the kernel says it dropped at the
 // socket (SO_RXQ_OVFL).
 TEST(UdpLossTest, LossIsCountedExactly) {
-  const StreamOutcome o = RunUdpStream(Mode::kUdpSendmsg, UdpRx::kRecvmsg,
-                                       kDatagram, 50ms, /*rcvbuf=*/4096);
+  // The server reads from 10 ms into the window on: the buffer overflows
+  // then, and the gap shows inside the window.
+  const StreamOutcome o =
+      RunUdpStream(Mode::kUdpSendmsg, UdpRx::kRecvmsg, kDatagram, 50ms,
+                   /*rcvbuf=*/4096, /*rate=*/0, /*server_late=*/10ms);
   ASSERT_EQ(o.error, "");
   const uint64_t sent = o.client.datagrams;
   ASSERT_GT(o.unseen, 0u) << "the receiver dropped nothing: no test";
@@ -317,30 +331,20 @@ TEST(UdpRRTest, LostAnswersAreCountedNotWaitedFor) {
     const FlowSchedule schedule = ClientSchedule(100ms);
     std::string error;
     std::thread server([&] {
-      FlowEndpoint e;
-      e.pattern = Pattern::kUdpRR;
-      e.client = false;
-      e.fd = udp.sender.get();
+      FlowEndpoint e =
+          UdpEndpoint(Pattern::kUdpRR, false, udp.sender.get(), size);
       e.control_fd = control.server.get();
-      e.message_size = size;
-      e.datagram = kDatagram;
       e.sender = sender.get();
-      e.verify = true;
       try {
         RunFlow(e, ServerSchedule(schedule));
       } catch (const std::exception& ex) {
         error = ex.what();
       }
     });
-    FlowEndpoint e;
-    e.pattern = Pattern::kUdpRR;
-    e.client = true;
-    e.fd = udp.receiver.get();
-    e.message_size = size;
-    e.datagram = kDatagram;
+    FlowEndpoint e =
+        UdpEndpoint(Pattern::kUdpRR, true, udp.receiver.get(), size);
     e.datagrams = receiver.get();
     e.tally = &tally;
-    e.verify = true;
     const auto start = std::chrono::steady_clock::now();
     const FlowResult r = RunFlow(e, schedule);
     const auto took = std::chrono::steady_clock::now() - start;
@@ -367,13 +371,9 @@ TEST(UdpServerTest, ASilentClientFailsTheFlowAfterTheTimeout) {
   std::unique_ptr<DatagramReceiver> receiver = MakeDatagramReceiver(
       UdpRx::kRecvmsg, udp.receiver.get(), ReceiverOptions(UdpRx::kRecvmsg));
   DatagramTally tally(kDatagram, kDatagram, /*verify=*/false);
-  FlowEndpoint e;
-  e.pattern = Pattern::kUdpStream;
-  e.client = false;
-  e.fd = udp.receiver.get();
+  FlowEndpoint e =
+      UdpEndpoint(Pattern::kUdpStream, false, udp.receiver.get(), kDatagram);
   e.control_fd = control.server.get();
-  e.message_size = kDatagram;
-  e.datagram = kDatagram;
   e.datagrams = receiver.get();
   e.tally = &tally;
   e.timeout = 200ms;
