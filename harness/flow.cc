@@ -205,15 +205,10 @@ class Flow {
     }
   }
 
+  // A UdpRR request: a datagram of its header alone.
   void SendRequest() {
     std::byte request[kDatagramHeader];
-    const DatagramHeader h{requests_, static_cast<uint32_t>(requests_), 0};
-    for (int i = 0; i < 8; ++i)
-      request[i] = static_cast<std::byte>(h.seq >> (8 * i));
-    for (int i = 0; i < 4; ++i) {
-      request[8 + i] = static_cast<std::byte>(h.message >> (8 * i));
-      request[12 + i] = std::byte{0};
-    }
+    EncodeHeader({requests_, static_cast<uint32_t>(requests_), 0}, request);
     SendAll(e_.fd, request, sizeof(request), 0, e_.timeout, &request_syscalls_);
   }
 

@@ -6,6 +6,7 @@
 
 #include "lib/datagram.h"
 #include "lib/datagram_receiver.h"
+#include "lib/named_table.h"
 
 namespace netbench {
 
@@ -38,9 +39,8 @@ std::string_view PatternName(Pattern p) {
 }
 
 std::optional<Pattern> ParsePattern(std::string_view name) {
-  for (const PatternInfo& p : kPatterns)
-    if (p.name == name) return p.pattern;
-  return std::nullopt;
+  const PatternInfo* row = FindByName(kPatterns, name);
+  return row ? std::optional<Pattern>(row->pattern) : std::nullopt;
 }
 
 Transport TransportOf(Pattern p) {
@@ -51,14 +51,7 @@ bool ClientSends(Pattern p) {
   return kPatterns[static_cast<size_t>(p)].client_sends;
 }
 
-std::string PatternNames() {
-  std::string out;
-  for (const PatternInfo& p : kPatterns) {
-    if (!out.empty()) out += ", ";
-    out += p.name;
-  }
-  return out;
-}
+std::string PatternNames() { return JoinNames(kPatterns); }
 
 namespace {
 
@@ -101,29 +94,6 @@ SideRecord FromWire(const WireRecord& w) {
   return r;
 }
 
-namespace {
-
-// The UDP fields of a Hello whose pattern is UDP.
-std::string ValidateUdpHello(const Hello& h) {
-  if (h.rx >= UdpRxTable().size()) return "unknown UDP rx mode";
-  if ((h.flags & ~kHelloFlags) != 0) return "unknown flags";
-  if (std::string why = DatagramLayoutProblem(h.size, h.datagram); !why.empty())
-    return why;
-  if (h.size > kMaxMessageSize)
-    return "message size " + std::to_string(h.size) + " out of range";
-  if (h.batch < 1 || h.batch > kMaxBatch)
-    return "batch " + std::to_string(h.batch) + " out of range 1.." +
-           std::to_string(kMaxBatch);
-  if (h.udp_port == 0) return "no UDP port";
-  if (h.timeout_ms == 0 || h.timeout_ms > 3600 * 1000)
-    return "timeout out of range";
-  if (h.working_set == 0 || h.working_set > kMaxWorkingSet)
-    return "working set " + std::to_string(h.working_set) + " out of range";
-  return "";
-}
-
-}  // namespace
-
 std::string ValidateHello(const Hello& h) {
   if (h.magic != kHelloMagic) return "wrong magic";
   if (h.version != kProtocolVersion)
@@ -135,17 +105,28 @@ std::string ValidateHello(const Hello& h) {
   if (TransportOf(static_cast<Mode>(h.mode)) != transport)
     return "mode " + std::string(ModeName(static_cast<Mode>(h.mode))) +
            " is not a " + std::string(TransportName(transport)) + " mode";
-  if (transport == Transport::kUdp) return ValidateUdpHello(h);
-  if (h.rx >= RxModeTable().size()) return "unknown rx mode";
   if ((h.flags & ~kHelloFlags) != 0) return "unknown flags";
   if (h.size < kMinMessageSize || h.size > kMaxMessageSize)
     return "message size " + std::to_string(h.size) + " out of range";
   if (h.timeout_ms == 0 || h.timeout_ms > 3600 * 1000)
     return "timeout out of range";
-  if ((h.flags & kHelloVerify) && h.rx == static_cast<uint8_t>(RxMode::kTrunc))
-    return "--verify cannot check bytes discarded by --rx=trunc";
   if (h.working_set == 0 || h.working_set > kMaxWorkingSet)
     return "working set " + std::to_string(h.working_set) + " out of range";
+  if (transport == Transport::kUdp) {
+    // The rx field names a UDP receive mode (lib/datagram_receiver.h).
+    if (h.rx >= UdpRxTable().size()) return "unknown UDP rx mode";
+    if (std::string why = DatagramLayoutProblem(h.size, h.datagram);
+        !why.empty())
+      return why;
+    if (h.batch < 1 || h.batch > kMaxBatch)
+      return "batch " + std::to_string(h.batch) + " out of range 1.." +
+             std::to_string(kMaxBatch);
+    if (h.udp_port == 0) return "no UDP port";
+    return "";
+  }
+  if (h.rx >= RxModeTable().size()) return "unknown rx mode";
+  if ((h.flags & kHelloVerify) && h.rx == static_cast<uint8_t>(RxMode::kTrunc))
+    return "--verify cannot check bytes discarded by --rx=trunc";
   return "";
 }
 

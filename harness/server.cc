@@ -260,7 +260,6 @@ std::optional<Refused> Decide(int fd, const Hello& h,
             h.size, h.datagram, (h.flags & kHelloVerify) != 0);
       } else {
         // The requests' reads wait as long as a receiver's would.
-        SetSocketTimeouts(plan->udp.get(), plan->timeout);
         SetReceiveTimeout(plan->udp.get(), ro.idle);
         plan->sender = MakeSender(mode, plan->udp.get(),
                                   SenderOptionsOf(h, plan->timeout));

@@ -104,11 +104,16 @@ int SliceIov(const Message& m, size_t offset, size_t length, iovec* out) {
   return n;
 }
 
+void EncodeHeader(const DatagramHeader& header,
+                  std::byte (&out)[kDatagramHeader]) {
+  PutLe(out, header.seq, 8);
+  PutLe(out + 8, header.message, 4);
+  PutLe(out + 12, header.index, 4);
+}
+
 void WriteHeader(Message& m, size_t offset, const DatagramHeader& header) {
   std::byte bytes[kDatagramHeader];
-  PutLe(bytes, header.seq, 8);
-  PutLe(bytes + 8, header.message, 4);
-  PutLe(bytes + 12, header.index, 4);
+  EncodeHeader(header, bytes);
   iovec parts[kFields];
   const int n = SliceIov(m, offset, kDatagramHeader, parts);
   const std::byte* from = bytes;

@@ -84,6 +84,9 @@ size_t ZeroCopyDatagramsFitting(const Message& m, const DatagramLayout& layout,
 // at most kFields entries, no empty one. Returns how many.
 int SliceIov(const Message& m, size_t offset, size_t length, iovec* out);
 
+// `header` as the wire carries it (little endian, the layout above).
+void EncodeHeader(const DatagramHeader& header,
+                  std::byte (&out)[kDatagramHeader]);
 // Writes `header` at message offset `offset` (across fields if need be).
 void WriteHeader(Message& m, size_t offset, const DatagramHeader& header);
 DatagramHeader ReadHeader(std::span<const std::byte> datagram);

@@ -16,6 +16,7 @@
 
 #include "base/socket_io.h"
 #include "base/sys_error.h"
+#include "lib/named_table.h"
 #include "lib/thread_meter.h"
 
 #ifndef UDP_GRO
@@ -204,19 +205,11 @@ std::string_view UdpRxName(UdpRx mode) {
 }
 
 std::optional<UdpRx> ParseUdpRx(std::string_view name) {
-  for (const UdpRxInfo& m : kUdpRx)
-    if (m.name == name) return m.mode;
-  return std::nullopt;
+  const UdpRxInfo* row = FindByName(kUdpRx, name);
+  return row ? std::optional<UdpRx>(row->mode) : std::nullopt;
 }
 
-std::string UdpRxNames() {
-  std::string out;
-  for (const UdpRxInfo& m : kUdpRx) {
-    if (!out.empty()) out += ", ";
-    out += m.name;
-  }
-  return out;
-}
+std::string UdpRxNames() { return JoinNames(kUdpRx); }
 
 std::unique_ptr<DatagramReceiver> MakeDatagramReceiver(
     UdpRx mode, int fd, const DatagramReceiverOptions& options) {

@@ -2,17 +2,17 @@
 
 #include <vector>
 
+#include "lib/named_table.h"
+
 namespace netbench {
 namespace {
 
-template <typename Table>
-std::string JoinNames(const Table& table) {
-  std::string out;
-  for (const auto& row : table) {
-    if (!out.empty()) out += ", ";
-    out += row.name;
-  }
-  return out;
+// The modes of the table whose transport is `transport`, in its order.
+std::vector<Mode> ModesWith(Transport transport) {
+  std::vector<Mode> v;
+  for (const ModeInfo& m : ModeTable())
+    if (m.transport == transport) v.push_back(m.mode);
+  return v;
 }
 
 }  // namespace
@@ -31,27 +31,16 @@ std::span<const Mode> AllModes() {
 }
 
 std::span<const Mode> ModesOf(Transport transport) {
-  static const std::vector<Mode> tcp = [] {
-    std::vector<Mode> v;
-    for (const ModeInfo& m : ModeTable())
-      if (m.transport == Transport::kTcp) v.push_back(m.mode);
-    return v;
-  }();
-  static const std::vector<Mode> udp = [] {
-    std::vector<Mode> v;
-    for (const ModeInfo& m : ModeTable())
-      if (m.transport == Transport::kUdp) v.push_back(m.mode);
-    return v;
-  }();
+  static const std::vector<Mode> tcp = ModesWith(Transport::kTcp);
+  static const std::vector<Mode> udp = ModesWith(Transport::kUdp);
   return transport == Transport::kTcp ? tcp : udp;
 }
 
 std::string_view ModeName(Mode mode) { return Describe(mode).name; }
 
 std::optional<Mode> ParseMode(std::string_view name) {
-  for (const ModeInfo& m : ModeTable())
-    if (m.name == name) return m.mode;
-  return std::nullopt;
+  const ModeInfo* row = FindByName(ModeTable(), name);
+  return row ? std::optional<Mode>(row->mode) : std::nullopt;
 }
 
 bool IsZeroCopyNotified(Mode mode) { return Describe(mode).notified; }
@@ -69,9 +58,8 @@ std::string_view RxModeName(RxMode mode) {
 }
 
 std::optional<RxMode> ParseRxMode(std::string_view name) {
-  for (const RxModeInfo& m : RxModeTable())
-    if (m.name == name) return m.mode;
-  return std::nullopt;
+  const RxModeInfo* row = FindByName(RxModeTable(), name);
+  return row ? std::optional<RxMode>(row->mode) : std::nullopt;
 }
 
 std::string RxModeNames() { return JoinNames(RxModeTable()); }

@@ -69,20 +69,14 @@ constexpr std::array<ModeInfo, 14> kModes = {{
      Transport::kUdp},
     {Mode::kUdpUringGso, "UdpUringGso",
      "io_uring IORING_OP_SENDMSG with UDP_SEGMENT", false,
-     [] {
-       const std::string why = ProbeUdpGso();
-       return why.empty() ? ProbeUring(false) : why;
-     },
+     [] { return ProbeUdpUringGso(/*zerocopy=*/false); },
      [](int fd, const SenderOptions& o) {
        return MakeUdpUringGsoSender(fd, o, /*zerocopy=*/false);
      },
      UringSenderBytes, Transport::kUdp},
     {Mode::kUdpUringGsoZeroCopy, "UdpUringGsoZeroCopy",
      "io_uring IORING_OP_SENDMSG_ZC with UDP_SEGMENT, notification CQEs", true,
-     [] {
-       const std::string why = ProbeUdpGso();
-       return why.empty() ? ProbeUring(true) : why;
-     },
+     [] { return ProbeUdpUringGso(/*zerocopy=*/true); },
      [](int fd, const SenderOptions& o) {
        return MakeUdpUringGsoSender(fd, o, /*zerocopy=*/true);
      },

@@ -54,6 +54,8 @@ std::string ProbeZeroCopy();
 std::string ProbeUring(bool zerocopy);
 std::string ProbeSplice();
 std::string ProbeUdpGso();
+// UDP_SEGMENT, then the io_uring opcode.
+std::string ProbeUdpUringGso(bool zerocopy);
 std::string ProbeUdpZeroCopy();
 
 }  // namespace netbench

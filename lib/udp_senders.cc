@@ -32,22 +32,9 @@
 namespace netbench {
 namespace {
 
-// Room for one UDP_SEGMENT control message.
+// One UDP_SEGMENT control message's room.
 constexpr size_t kSegmentControl = CMSG_SPACE(sizeof(uint16_t));
 static_assert(kSegmentControl <= kSegmentControlBytes);
-
-// Fills `control` with a UDP_SEGMENT control message of `datagram` bytes
-// and points `msg` at it.
-void SetSegment(msghdr& msg, std::byte* control, size_t datagram) {
-  msg.msg_control = control;
-  msg.msg_controllen = kSegmentControl;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_UDP;
-  c->cmsg_type = UDP_SEGMENT;
-  c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-  const auto size = static_cast<uint16_t>(datagram);
-  std::memcpy(CMSG_DATA(c), &size, sizeof(size));
-}
 
 // One send call of a UDP socket: all of it or an error (EINTR retried).
 void SendDatagrams(int fd, const msghdr& msg, size_t length,
@@ -114,11 +101,11 @@ class UdpCallSender final : public UdpSenderBase {
       const size_t length = layout_.CallLength(c);
       msg.msg_iovlen =
           static_cast<size_t>(SliceIov(m, layout_.CallOffset(c), length, iov));
-      alignas(cmsghdr) std::byte control[kSegmentControl];
+      alignas(cmsghdr) std::byte control[kSegmentControlBytes];
       // A call of one datagram needs no segmentation (and a last one
       // shorter than gso_size alone is sent as it is anyway).
       if (segment_ && layout_.CallDatagrams(c) > 1)
-        SetSegment(msg, control, layout_.datagram);
+        AddSegmentControl(msg, control, layout_.datagram);
       SendDatagrams(fd_, msg, length, timeout_, &stats_.syscalls);
       Count(layout_.CallDatagrams(c), length);
     }
@@ -208,7 +195,14 @@ size_t UdpSenderBytes(Mode mode, const SenderOptions& o) {
 }
 
 void AddSegmentControl(msghdr& msg, std::byte* control, size_t datagram) {
-  SetSegment(msg, control, datagram);
+  msg.msg_control = control;
+  msg.msg_controllen = kSegmentControl;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_UDP;
+  c->cmsg_type = UDP_SEGMENT;
+  c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+  const auto size = static_cast<uint16_t>(datagram);
+  std::memcpy(CMSG_DATA(c), &size, sizeof(size));
 }
 
 std::string ProbeUdpGso() {

@@ -598,6 +598,11 @@ size_t UringSenderBytes(const SenderOptions& o) {
          KernelHeldMemory::RoundToPages(1);
 }
 
+std::string ProbeUdpUringGso(bool zerocopy) {
+  const std::string why = ProbeUdpGso();
+  return why.empty() ? ProbeUring(zerocopy) : why;
+}
+
 std::string ProbeUring(bool zerocopy) {
   try {
     Ring ring;

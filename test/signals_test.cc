@@ -128,6 +128,20 @@ bool WaitFor(F done, std::chrono::milliseconds timeout) {
   return true;
 }
 
+// Waits until process `pid` holds its topology (two namespaces, the veth
+// pair between them) and returns the namespaces it holds then; none when it
+// did not within kTopologyUp.
+std::set<ino_t> TopologyOf(pid_t pid) {
+  std::set<ino_t> held;
+  const bool up = WaitFor(
+      [&] {
+        held = NetNamespacesOf(pid);
+        return held.size() >= 2 && testing::VethOf(pid).empty();
+      },
+      kTopologyUp);
+  return up ? held : std::set<ino_t>{};
+}
+
 // A signal in the middle of the setup, right after its first bind mount
 // (--netns_bind_mount), half way through building the topology: exit
 // status 128+signal, one line, nothing left.
@@ -316,17 +330,10 @@ TEST(SignalsTest, SigkillDuringSweepLeavesNothingBehind) {
                             "--threads=1,2", "--benchmark_min_time=2"},
                            json),
               json + ".log");
-  // Wait until the topology exists (two namespaces held, the veth pair
-  // between them), mid-sweep.
-  std::set<ino_t> held;
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        held = NetNamespacesOf(pid);
-        return held.size() >= 2 && testing::VethOf(pid).empty();
-      },
-      kTopologyUp))
-      << testing::VethOf(pid) << "\n"
-      << ReadFile(json + ".log");
+  // Wait until the topology exists, mid-sweep.
+  const std::set<ino_t> held = TopologyOf(pid);
+  ASSERT_FALSE(held.empty()) << testing::VethOf(pid) << "\n"
+                             << ReadFile(json + ".log");
   // Two, or four while Topology/SetupTeardown builds one more.
   for (ino_t ino : held)
     EXPECT_EQ(OtherHoldersOf(ino, pid), std::set<pid_t>{}) << ino;
@@ -386,12 +393,7 @@ TEST(SignalsTest, SigintStopsAUdpFlowAtOnce) {
                     "--benchmark_filter=^Udp", "--benchmark_min_time=30"},
                    json),
       json + ".log");
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        return NetNamespacesOf(pid).size() >= 2 && testing::VethOf(pid).empty();
-      },
-      kTopologyUp))
-      << ReadFile(json + ".log");
+  ASSERT_FALSE(TopologyOf(pid).empty()) << ReadFile(json + ".log");
   std::this_thread::sleep_for(1s);  // inside the window now
   const auto start = std::chrono::steady_clock::now();
   ::kill(pid, SIGINT);
@@ -417,14 +419,8 @@ TEST(SignalsTest, SigkillDuringAUdpFlowLeavesNothingBehind) {
                     "--benchmark_filter=^Udp", "--benchmark_min_time=5"},
                    json),
       json + ".log");
-  std::set<ino_t> held;
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        held = NetNamespacesOf(pid);
-        return held.size() >= 2 && testing::VethOf(pid).empty();
-      },
-      kTopologyUp))
-      << ReadFile(json + ".log");
+  const std::set<ino_t> held = TopologyOf(pid);
+  ASSERT_FALSE(held.empty()) << ReadFile(json + ".log");
   for (ino_t ino : held)
     EXPECT_EQ(OtherHoldersOf(ino, pid), std::set<pid_t>{}) << ino;
   std::this_thread::sleep_for(1s);  // inside the UdpStream window now
